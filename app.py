@@ -1,0 +1,26 @@
+"""Streamlit entry point: page config, campaign selector, navigation.
+
+Run with `make run`; the pages live in `outreach/ui/`.
+"""
+
+import streamlit as st
+
+from outreach.ui import common
+
+st.set_page_config(page_title="Union Media Desk", page_icon="📣",
+                   layout="wide")
+
+db = common.engine()
+common.campaign_selector(db)
+
+PAGES = [
+    st.Page("outreach/ui/overview.py", title="Overview", icon=":material/dashboard:",
+            default=True),
+    st.Page("outreach/ui/press_list.py", title="Press list", icon=":material/contacts:"),
+    st.Page("outreach/ui/releases.py", title="Releases", icon=":material/article:"),
+    st.Page("outreach/ui/social.py", title="Social", icon=":material/forum:"),
+    st.Page("outreach/ui/coverage.py", title="Coverage", icon=":material/newspaper:"),
+    st.Page("outreach/ui/analytics.py", title="Analytics", icon=":material/monitoring:"),
+    st.Page("outreach/ui/settings.py", title="Settings", icon=":material/settings:"),
+]
+st.navigation(PAGES).run()

@@ -1,0 +1,1 @@
+"""Union Media Desk: a campaign manager for a union's media committee."""

@@ -1,0 +1,196 @@
+"""`python -m outreach ...`: the same operations as the dashboard, for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Engine
+
+from outreach import campaigns, demo, worker
+from outreach.config import Settings
+from outreach.errors import OutreachError
+from outreach.status import format_status, store_status
+from outreach.store import make_engine, upgrade_to_head
+from outreach.store.migrate import head_revision
+from outreach.store.tables import CAMPAIGN_EVENT_KINDS
+
+
+def open_store(settings: Settings) -> Engine:
+    """The engine for the configured store, upgraded to the newest revision."""
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    engine = make_engine(settings.database_url)
+    applied = upgrade_to_head(engine)
+    if applied:
+        print(f"Applied {', '.join(applied)}; the database is at {head_revision()}.")
+    else:
+        print(f"Already up to date at {head_revision()}.")
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    engine = open_store(settings)
+    if args.if_empty and not demo.is_empty(engine):
+        print("The database already holds data; demo data not loaded.")
+        return 0
+    counts = demo.load_demo(engine, worker.utcnow(), force=args.force)
+    print(
+        f"Loaded the demo campaign {demo.DEMO_CAMPAIGN!r}: "
+        + ", ".join(f"{n} {what}" for what, n in counts.items())
+        + "."
+    )
+    return 0
+
+
+def cmd_status(args, settings: Settings) -> int:
+    status = store_status(open_store(settings), worker.utcnow())
+    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    return 0
+
+
+def cmd_campaigns_add(args, settings: Settings) -> int:
+    campaign = campaigns.create_campaign(
+        open_store(settings),
+        args.name,
+        now=worker.utcnow(),
+        timezone=args.timezone or settings.timezone,
+        employer=args.employer,
+        union_name=args.union,
+        description=args.description,
+        start_date=campaigns.parse_date(args.start_date) if args.start_date else None,
+        keywords=args.keyword,
+    )
+    print(f"Added campaign {campaign.name!r} (id {campaign.id}, {campaign.timezone}).")
+    return 0
+
+
+def cmd_campaigns_list(args, settings: Settings) -> int:
+    found = campaigns.list_campaigns(open_store(settings))
+    if args.json:
+        print(json.dumps([
+            {**c.__dict__, "start_date": c.start_date.isoformat() if c.start_date else None}
+            for c in found
+        ], indent=2))
+        return 0
+    if not found:
+        print("No campaigns yet. Add one: python -m outreach campaigns add NAME")
+    for c in found:
+        who = " / ".join(x for x in (c.employer, c.union_name) if x)
+        print(f"{c.id:>4}  {c.name}" + (f"  ({who})" if who else "") + f"  [{c.timezone}]")
+    return 0
+
+
+def cmd_campaigns_event(args, settings: Settings) -> int:
+    engine = open_store(settings)
+    campaign = campaigns.find_campaign(engine, args.name)
+    event = campaigns.add_event(
+        engine,
+        campaign.id,
+        event_date=campaigns.parse_date(args.date),
+        title=args.title,
+        kind=args.kind,
+        notes=args.notes,
+        now=worker.utcnow(),
+    )
+    print(f"Added {event.event_date} {event.title!r} to {campaign.name!r}.")
+    return 0
+
+
+def cmd_worker(args, settings: Settings) -> int:
+    engine = open_store(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    passes = worker.run(
+        engine, interval=args.interval or settings.worker_interval, stop=stop,
+        once=args.once,
+    )
+    if args.once:
+        print(f"One pass done: {worker.worker_status(engine, worker.utcnow()).last_summary}")
+    else:
+        print(f"Worker stopped after {passes} passes.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with help for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m outreach",
+        description="Union Media Desk: press list, releases, social posts and "
+        "coverage for a union's media committee. Settings come from the "
+        "environment and .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("migrate", help="upgrade the database to the newest revision")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("demo", help="load fictional demo data into an empty database")
+    p.add_argument("--force", action="store_true",
+                   help="load even when the database holds data (replaces the demo campaign)")
+    p.add_argument("--if-empty", action="store_true",
+                   help="load only when the database is empty; otherwise do nothing")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("status", help="counts per campaign and the worker's heartbeat")
+    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("campaigns", help="add and list campaigns and their events")
+    csub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = csub.add_parser("add", help="add a campaign")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--employer", default="", help="the employer the campaign is about")
+    a.add_argument("--union", default="", help="the union or local running it")
+    a.add_argument("--timezone", default="",
+                   help="IANA time zone, e.g. America/Chicago (default: OUTREACH_TIMEZONE)")
+    a.add_argument("--description", default="", help="a sentence or two about it")
+    a.add_argument("--start-date", default="", help="YYYY-MM-DD")
+    a.add_argument("--keyword", action="append", default=[],
+                   help="a keyword for coverage searches; repeat for several")
+    a.set_defaults(func=cmd_campaigns_add)
+    a = csub.add_parser("list", help="list campaigns")
+    a.add_argument("--json", action="store_true", help="print JSON for machines")
+    a.set_defaults(func=cmd_campaigns_list)
+    a = csub.add_parser("event", help="add a key event to a campaign's timeline")
+    a.add_argument("name", metavar="NAME", help="the campaign's name")
+    a.add_argument("--date", required=True, help="YYYY-MM-DD")
+    a.add_argument("--title", required=True, help="what happens, e.g. 'Strike vote'")
+    a.add_argument("--kind", default="other", choices=CAMPAIGN_EVENT_KINDS,
+                   help="kind of event (default: other)")
+    a.add_argument("--notes", default="", help="anything the committee should know")
+    a.set_defaults(func=cmd_campaigns_event)
+
+    p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
+    p.add_argument("--once", action="store_true", help="run one pass and exit")
+    p.add_argument("--interval", type=float, default=None,
+                   help="seconds between passes (default: OUTREACH_WORKER_INTERVAL)")
+    p.set_defaults(func=cmd_worker)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; user errors print a message and return 1."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        if settings.log_level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+        return args.func(args, settings)
+    except OutreachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,362 @@
+"""Fictional demo data, so that every page shows something real on first run.
+
+Everything here is invented: outlets and e-mail addresses use the `.test`
+domain, phone numbers the 555-01xx range. Journalists come from
+`press_lists/sample.csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from outreach.errors import OutreachError
+from outreach.store.tables import (
+    campaign_events,
+    campaigns,
+    feeds,
+    follower_snapshots,
+    journalists,
+    outlets,
+    posts,
+    press_hits,
+    press_list_members,
+    press_lists,
+    releases,
+    social_accounts,
+)
+
+SAMPLE_CSV = Path(__file__).resolve().parents[1] / "press_lists" / "sample.csv"
+DEMO_CAMPAIGN = "Acme Logistics Contract Fight"
+DEMO_TZ = "America/Chicago"
+
+# name, domain, kind, region, language
+OUTLETS = (
+    ("Riverside Daily Ledger", "riversideledger.test", "daily paper", "Riverside", "en"),
+    ("Channel 7 Metro News", "ch7metro.test", "TV", "Riverside metro", "en"),
+    ("KWRK Community Radio", "kwrk.test", "radio", "Valley City", "en"),
+    ("The Valley Dispatch", "valleydispatch.test", "online", "Valley City", "en"),
+    ("Continental Wire Service", "continentalwire.test", "wire", "national", "en"),
+    ("Freight & Logistics Weekly", "freightweekly.test", "trade", "national", "en"),
+    ("The Labor Herald", "laborherald.test", "labor press", "state", "en"),
+    ("La Voz del Valle", "lavozdelvalle.test", "community/ethnic-language media",
+     "Valley City", "es"),
+    ("State University Courier", "sucourier.test", "student", "Riverside", "en"),
+    ("Northside Neighbors", "northsideneighbors.test", "community/ethnic-language media",
+     "Northside", "en"),
+)
+
+LIST_DESCRIPTIONS = {
+    "Labor beat": "Reporters who cover work, unions and the economy.",
+    "Local TV & radio": "Assignment desks and producers for broadcast.",
+    "Spanish-language": "Spanish-language outlets and bilingual reporters.",
+}
+
+# days from today, kind, title
+EVENTS = (
+    (-56, "bargaining", "First bargaining session"),
+    (-35, "rally", "Rally at the Riverside distribution center"),
+    (-21, "bargaining", "Management walks out of bargaining"),
+    (-14, "strike_vote", "Strike authorization vote: 94% yes"),
+    (-5, "picket", "Informational picket, all three shifts"),
+    (6, "walkout", "Strike deadline"),
+)
+
+# days from today, kind, status, title
+RELEASES = (
+    (-14, "release", "sent", "Acme Logistics workers vote 94% to authorize strike"),
+    (-6, "advisory", "in_review", "Media advisory: picket line at shift change"),
+    (-1, "statement", "draft", "Statement on Acme's latest contract offer"),
+)
+
+POST_TEXTS = (
+    "Bargaining starts today. We are 1,200 warehouse workers asking for safe "
+    "staffing and fair pay. #AcmeContract",
+    "Thank you to everyone who came to the rally! Photos from the Riverside "
+    "distribution center. #AcmeContract",
+    "Management walked out of bargaining today. We are still at the table. "
+    "#AcmeContract",
+    "94% YES. Acme Logistics workers have voted to authorize a strike. "
+    "#AcmeContract",
+    "Informational pickets on all three shifts today. Honk if you support us!",
+    "We stand with our coworkers. Read our statement on Acme's offer.",
+)
+
+# days after a start of the campaign, outlet index, title, author index
+HITS = (
+    (-55, 0, "Acme Logistics warehouse workers open contract talks", 0),
+    (-34, 1, "Hundreds rally outside Acme distribution center", 1),
+    (-34, 7, "Trabajadores de Acme Logistics marchan por un contrato justo", 7),
+    (-20, 5, "Acme Logistics bargaining stalls as union cites staffing", 5),
+    (-13, 4, "Acme Logistics workers authorize strike", 4),
+    (-13, 6, "94% strike vote at Acme: what comes next", 6),
+    (-12, 2, "Listener call-in: the Acme Logistics strike vote", 2),
+    (-4, 3, "Pickets ring Acme warehouse on all three shifts", 3),
+)
+
+
+def is_empty(db: Engine) -> bool:
+    """True when the store holds no campaigns and no journalists."""
+    with db.connect() as conn:
+        for table in (campaigns, journalists):
+            if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one():
+                return False
+    return True
+
+
+def _read_sample(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(hour, minute), tz).astimezone(UTC)
+
+
+def load_demo(db: Engine, now: datetime, *, force: bool = False) -> dict[str, int]:
+    """Load the demo campaign and press list in one transaction; return counts.
+
+    Refuses a store that already holds data unless `force`, which replaces the
+    demo campaign and adds the sample outlets, journalists and lists not yet there.
+    """
+    if not force and not is_empty(db):
+        raise OutreachError(
+            "The database already holds data; the demo was not loaded. "
+            "Use --force to add the demo campaign anyway."
+        )
+    tz = ZoneInfo(DEMO_TZ)
+    today = now.astimezone(tz).date()
+    sample = _read_sample(SAMPLE_CSV)
+    counts: dict[str, int] = {}
+    with db.begin() as conn:
+        conn.execute(campaigns.delete().where(campaigns.c.name == DEMO_CAMPAIGN))
+        outlet_ids = _load_outlets(conn, now)
+        journalist_ids = _load_journalists(conn, sample, outlet_ids, now)
+        counts["outlets"] = len(outlet_ids)
+        counts["journalists"] = len(journalist_ids)
+        counts["lists"] = _load_lists(conn, sample, journalist_ids, now)
+        campaign_id = conn.execute(
+            campaigns.insert().values(
+                name=DEMO_CAMPAIGN,
+                employer="Acme Logistics",
+                union_name="Warehouse Workers United, Local 101",
+                description=(
+                    "1,200 warehouse workers at Acme Logistics' Riverside "
+                    "distribution center fighting for a first contract: safe "
+                    "staffing, heat protection and fair pay."
+                ),
+                timezone=DEMO_TZ,
+                start_date=today + timedelta(days=-60),
+                keywords=["Acme Logistics", "Warehouse Workers United", "Local 101"],
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            campaign_events.insert(),
+            [
+                {"campaign_id": campaign_id, "event_date": today + timedelta(days=d),
+                 "kind": kind, "title": title, "notes": "", "created_at": now}
+                for d, kind, title in EVENTS
+            ],
+        )
+        counts["events"] = len(EVENTS)
+        conn.execute(
+            releases.insert(),
+            [
+                {"campaign_id": campaign_id, "title": title, "kind": kind,
+                 "status": status, "body": f"{title}.\n\nRIVERSIDE — ...\n\n###",
+                 "created_at": _at(today + timedelta(days=d), 9, 0, tz),
+                 "updated_at": _at(today + timedelta(days=d), 11, 30, tz)}
+                for d, kind, status, title in RELEASES
+            ],
+        )
+        counts["releases"] = len(RELEASES)
+        counts.update(_load_social(conn, campaign_id, today, tz, now))
+        counts.update(_load_coverage(conn, campaign_id, today, tz, outlet_ids, sample,
+                                     journalist_ids, now))
+    return counts
+
+
+def _load_outlets(conn: sa.Connection, now: datetime) -> dict[str, int]:
+    ids = {}
+    for name, domain, kind, region, language in OUTLETS:
+        found = conn.execute(sa.select(outlets.c.id).where(outlets.c.name == name)).scalar()
+        if found is None:
+            found = conn.execute(
+                outlets.insert().values(
+                    name=name, domain=domain, kind=kind, region=region,
+                    language=language, feed_url=f"https://{domain}/rss.xml",
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+        ids[name] = found
+    return ids
+
+
+def _load_journalists(
+    conn: sa.Connection, sample: list[dict[str, str]], outlet_ids: dict[str, int],
+    now: datetime,
+) -> dict[str, int]:
+    ids = {}
+    for row in sample:
+        email = row["Email"].strip().lower()
+        found = conn.execute(
+            sa.select(journalists.c.id).where(journalists.c.email == email)
+        ).scalar()
+        if found is None:
+            found = conn.execute(
+                journalists.insert().values(
+                    name=row["Name"], title=row["Title"],
+                    outlet_id=outlet_ids.get(row["Outlet"]), email=email,
+                    phone=row["Phone"], beats=row["Beats"],
+                    bluesky_handle=row["Bluesky"], x_handle=row["X"].lstrip("@"),
+                    city=row["City"], created_at=now, updated_at=now,
+                )
+            ).inserted_primary_key[0]
+        ids[email] = found
+    return ids
+
+
+def _load_lists(
+    conn: sa.Connection, sample: list[dict[str, str]], journalist_ids: dict[str, int],
+    now: datetime,
+) -> int:
+    list_ids = {}
+    for name, description in LIST_DESCRIPTIONS.items():
+        found = conn.execute(
+            sa.select(press_lists.c.id).where(press_lists.c.name == name)
+        ).scalar()
+        if found is None:
+            found = conn.execute(
+                press_lists.insert().values(name=name, description=description,
+                                            created_at=now)
+            ).inserted_primary_key[0]
+        list_ids[name] = found
+    existing = {tuple(r) for r in conn.execute(sa.select(press_list_members))}
+    members = []
+    for row in sample:
+        jid = journalist_ids[row["Email"].strip().lower()]
+        for name in filter(None, (n.strip() for n in row["Lists"].split(";"))):
+            if (list_ids[name], jid) not in existing:
+                members.append({"list_id": list_ids[name], "journalist_id": jid})
+    if members:
+        conn.execute(press_list_members.insert(), members)
+    return len(list_ids)
+
+
+def _load_social(
+    conn: sa.Connection, campaign_id: int, today: date, tz: ZoneInfo, now: datetime
+) -> dict[str, int]:
+    accounts = {}
+    for platform, handle, base, gain in (
+        ("bluesky", "local101.bsky.test", 310, 9.0),
+        ("x", "local101_demo", 820, 4.0),
+    ):
+        conn.execute(
+            social_accounts.delete().where(
+                social_accounts.c.platform == platform, social_accounts.c.handle == handle
+            )
+        )
+        accounts[platform] = conn.execute(
+            social_accounts.insert().values(
+                campaign_id=campaign_id, platform=platform, handle=handle, created_at=now
+            )
+        ).inserted_primary_key[0]
+        snapshots = []
+        for day in range(-60, 1):
+            # Steady growth with a jump after each event on the timeline.
+            bumps = sum(
+                60 / (1 + math.exp(-(day - d))) for d, _, _ in EVENTS if d <= 0
+            )
+            followers = int(base + gain * (day + 60) + bumps * gain / 4)
+            snapshots.append({
+                "account_id": accounts[platform],
+                "taken_at": _at(today + timedelta(days=day), 8, 0, tz),
+                "followers": followers, "following": 120 + (day + 60) // 3,
+                "posts_count": 40 + (day + 60) // 2,
+            })
+        conn.execute(follower_snapshots.insert(), snapshots)
+    rows = []
+    for i, text in enumerate(POST_TEXTS):
+        day = EVENTS[i][0] if i < len(EVENTS) - 1 else -1
+        for platform, account_id in accounts.items():
+            published = _at(today + timedelta(days=day), 10, 15, tz)
+            rows.append({
+                "campaign_id": campaign_id, "account_id": account_id, "text": text,
+                "status": "published", "scheduled_at": published,
+                "published_at": published,
+                "remote_url": f"https://{platform}.example.org/local101/{i + 1}",
+                "created_at": published - timedelta(hours=2),
+            })
+    upcoming = (
+        (1, 7, 0, "Picket at shift change, 6 AM at Gate 3. Bring water. #AcmeContract"),
+        (2, 12, 30, "Why we may strike: a thread from Acme warehouse workers."),
+        (4, 18, 0, "Community potluck for strikers' families Thursday at the union hall."),
+        (6, 6, 0, "The strike deadline is today. Here is how you can support us."),
+    )
+    for day, hour, minute, text in upcoming:
+        when = _at(today + timedelta(days=day), hour, minute, tz)
+        for account_id in accounts.values():
+            rows.append({
+                "campaign_id": campaign_id, "account_id": account_id, "text": text,
+                "status": "scheduled", "scheduled_at": when, "published_at": None,
+                "remote_url": "", "created_at": now,
+            })
+    rows.append({
+        "campaign_id": campaign_id, "account_id": accounts["bluesky"],
+        "text": "Draft: thank-you post for supporters after the deadline.",
+        "status": "draft", "scheduled_at": None, "published_at": None,
+        "remote_url": "", "created_at": now,
+    })
+    conn.execute(posts.insert(), rows)
+    return {"accounts": len(accounts), "posts": len(rows), "snapshots": 2 * 61}
+
+
+def _load_coverage(
+    conn: sa.Connection, campaign_id: int, today: date, tz: ZoneInfo,
+    outlet_ids: dict[str, int], sample: list[dict[str, str]],
+    journalist_ids: dict[str, int], now: datetime,
+) -> dict[str, int]:
+    feed_rows = [
+        (OUTLETS[0][0] + " news", f"https://{OUTLETS[0][1]}/rss.xml", "outlet"),
+        (OUTLETS[6][0], f"https://{OUTLETS[6][1]}/rss.xml", "outlet"),
+        ("Google News: Acme Logistics",
+         "https://news.google.com/rss/search?q=%22Acme+Logistics%22&hl=en-US&gl=US",
+         "google_news"),
+    ]
+    feed_ids = [
+        conn.execute(
+            feeds.insert().values(
+                campaign_id=campaign_id, title=title, url=url, kind=kind,
+                last_success_at=now - timedelta(minutes=20), last_error="",
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        for title, url, kind in feed_rows
+    ]
+    hits = []
+    for day, outlet_index, title, author_index in HITS:
+        outlet_name, domain = OUTLETS[outlet_index][0], OUTLETS[outlet_index][1]
+        author = sample[author_index]
+        published = _at(today + timedelta(days=day), 15, 40, tz)
+        slug = "-".join(title.lower().split()[:6]).replace(":", "")
+        hits.append({
+            "campaign_id": campaign_id,
+            "feed_id": feed_ids[-1],
+            "outlet_id": outlet_ids[outlet_name],
+            "journalist_id": journalist_ids[author["Email"].strip().lower()],
+            "title": title,
+            "url": f"https://{domain}/news/{slug}",
+            "author": author["Name"],
+            "published_at": published,
+            "snippet": f"{title}. Workers at Acme Logistics' Riverside warehouse...",
+            "found_at": published + timedelta(minutes=35),
+        })
+    conn.execute(press_hits.insert(), hits)
+    return {"feeds": len(feed_ids), "hits": len(hits)}

@@ -1,0 +1,274 @@
+"""SQLAlchemy Core tables: the shape of the store.
+
+Migrations under `migrations/versions/` create these; a test checks that the
+migrated database and this metadata agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as naive UTC and read back as an aware UTC datetime.
+
+    SQLite keeps no zone; storing UTC everywhere keeps both backends equal.
+    """
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _id() -> sa.Column:
+    return sa.Column("id", sa.Integer, primary_key=True)
+
+
+def _campaign_id() -> sa.Column:
+    return sa.Column(
+        "campaign_id",
+        sa.Integer,
+        sa.ForeignKey("campaigns.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+def _created() -> sa.Column:
+    return sa.Column("created_at", UTCDateTime, nullable=False)
+
+
+CAMPAIGN_EVENT_KINDS = (
+    "strike_vote",
+    "rally",
+    "bargaining",
+    "walkout",
+    "picket",
+    "hearing",
+    "other",
+)
+RELEASE_STATES = ("draft", "in_review", "changes_requested", "approved", "sent")
+POST_STATES = ("draft", "scheduled", "publishing", "published", "failed", "cancelled")
+PLATFORMS = ("bluesky", "x")
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("employer", sa.String(200), nullable=False, server_default=""),
+    sa.Column("union_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("keywords", sa.JSON, nullable=False),
+    _created(),
+)
+
+campaign_events = sa.Table(
+    "campaign_events",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("event_date", sa.Date, nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False, server_default="other"),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    _created(),
+)
+
+outlets = sa.Table(
+    "outlets",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("domain", sa.String(200), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(40), nullable=False, server_default=""),
+    sa.Column("region", sa.String(120), nullable=False, server_default=""),
+    sa.Column("language", sa.String(20), nullable=False, server_default=""),
+    sa.Column("feed_url", sa.String(1000), nullable=False, server_default=""),
+    _created(),
+)
+
+journalists = sa.Table(
+    "journalists",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False, server_default=""),
+    sa.Column(
+        "outlet_id",
+        sa.Integer,
+        sa.ForeignKey("outlets.id", ondelete="SET NULL"),
+        index=True,
+    ),
+    sa.Column("email", sa.String(320), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(60), nullable=False, server_default=""),
+    sa.Column("beats", sa.String(500), nullable=False, server_default=""),
+    sa.Column("bluesky_handle", sa.String(253), nullable=False, server_default=""),
+    sa.Column("x_handle", sa.String(50), nullable=False, server_default=""),
+    sa.Column("city", sa.String(120), nullable=False, server_default=""),
+    sa.Column("do_not_contact", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    _created(),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+press_lists = sa.Table(
+    "press_lists",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    _created(),
+)
+
+press_list_members = sa.Table(
+    "press_list_members",
+    metadata,
+    sa.Column(
+        "list_id",
+        sa.Integer,
+        sa.ForeignKey("press_lists.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "journalist_id",
+        sa.Integer,
+        sa.ForeignKey("journalists.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+releases = sa.Table(
+    "releases",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False, server_default="release"),
+    sa.Column("status", sa.String(24), nullable=False, server_default="draft"),
+    sa.Column("body", sa.Text, nullable=False, server_default=""),
+    _created(),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+social_accounts = sa.Table(
+    "social_accounts",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("platform", sa.String(16), nullable=False),
+    sa.Column("handle", sa.String(253), nullable=False),
+    _created(),
+    sa.UniqueConstraint("platform", "handle", name="uq_social_accounts_platform_handle"),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column(
+        "account_id",
+        sa.Integer,
+        sa.ForeignKey("social_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, server_default="draft"),
+    sa.Column("scheduled_at", UTCDateTime),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("remote_url", sa.String(1000), nullable=False, server_default=""),
+    _created(),
+    sa.Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
+)
+
+feeds = sa.Table(
+    "feeds",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(24), nullable=False, server_default="rss"),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    _created(),
+)
+
+press_hits = sa.Table(
+    "press_hits",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("feed_id", sa.Integer, sa.ForeignKey("feeds.id", ondelete="SET NULL")),
+    sa.Column(
+        "outlet_id", sa.Integer, sa.ForeignKey("outlets.id", ondelete="SET NULL")
+    ),
+    sa.Column(
+        "journalist_id",
+        sa.Integer,
+        sa.ForeignKey("journalists.id", ondelete="SET NULL"),
+    ),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("author", sa.String(300), nullable=False, server_default=""),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("snippet", sa.Text, nullable=False, server_default=""),
+    sa.Column("found_at", UTCDateTime, nullable=False),
+)
+
+follower_snapshots = sa.Table(
+    "follower_snapshots",
+    metadata,
+    _id(),
+    sa.Column(
+        "account_id",
+        sa.Integer,
+        sa.ForeignKey("social_accounts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("taken_at", UTCDateTime, nullable=False),
+    sa.Column("followers", sa.Integer, nullable=False),
+    sa.Column("following", sa.Integer, nullable=False),
+    sa.Column("posts_count", sa.Integer, nullable=False),
+    sa.Index("ix_follower_snapshots_account_taken", "account_id", "taken_at"),
+)
+
+worker_heartbeats = sa.Table(
+    "worker_heartbeats",
+    metadata,
+    sa.Column("worker_id", sa.String(120), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("beat_at", UTCDateTime, nullable=False),
+    sa.Column("interval_s", sa.Float, nullable=False),
+    sa.Column("passes", sa.Integer, nullable=False),
+    sa.Column("last_summary", sa.Text, nullable=False, server_default=""),
+    sa.Column("stopped_at", UTCDateTime),
+)

@@ -1,0 +1,108 @@
+"""Shared page plumbing: the cached engine, the campaign selector, time display."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from outreach.campaigns import Campaign, get_campaign, list_campaigns
+from outreach.config import Settings
+from outreach.errors import NotFound
+from outreach.store import make_engine, upgrade_to_head
+from outreach.worker import utcnow, worker_status
+
+CAMPAIGN_KEY = "campaign_id"
+
+
+@st.cache_resource(show_spinner="Opening the database...")
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    return engine
+
+
+def settings() -> Settings:
+    """Settings for this run of the script."""
+    return Settings.from_env()
+
+
+def engine() -> Engine:
+    """The store for the configured URL, migrated to head once per process."""
+    return _engine_for(settings().database_url)
+
+
+def campaign_selector(db: Engine) -> Campaign | None:
+    """The sidebar's campaign picker; remembers the choice for the session."""
+    found = list_campaigns(db)
+    if not found:
+        st.sidebar.info("No campaign yet: add one under Settings.")
+        st.session_state.pop(CAMPAIGN_KEY, None)
+        return None
+    ids = [c.id for c in found]
+    if st.session_state.get(CAMPAIGN_KEY) not in ids:
+        st.session_state[CAMPAIGN_KEY] = ids[0]
+    names = {c.id: c.name for c in found}
+    st.sidebar.selectbox(
+        "Campaign", ids, key=CAMPAIGN_KEY, format_func=names.__getitem__,
+        help="Every page shows the campaign chosen here.",
+    )
+    return next(c for c in found if c.id == st.session_state[CAMPAIGN_KEY])
+
+
+def current_campaign(db: Engine) -> Campaign | None:
+    """The campaign chosen in the sidebar, or None (with a note) when there is none."""
+    campaign_id = st.session_state.get(CAMPAIGN_KEY)
+    if campaign_id is not None:
+        try:
+            return get_campaign(db, campaign_id)
+        except NotFound:
+            pass
+    st.info(
+        "There is no campaign yet. Add one under **Settings**, or load the "
+        "fictional demo with `python -m outreach demo`."
+    )
+    st.page_link("outreach/ui/settings.py", label="Go to Settings", icon=":material/settings:")
+    return None
+
+
+def local_times(rows: list[dict], tz_name: str) -> pd.DataFrame:
+    """Rows as a table with every datetime shown in the campaign's time zone."""
+    tz = ZoneInfo(tz_name)
+    frame = pd.DataFrame(rows)
+    for column in frame.columns:
+        if rows and isinstance(rows[0].get(column), datetime):
+            frame[column] = frame[column].map(
+                lambda v: v.astimezone(tz).strftime("%Y-%m-%d %H:%M") if pd.notna(v) else ""
+            )
+    return frame
+
+
+def show_table(rows: list[dict], tz_name: str, empty: str, **kwargs) -> None:
+    """A read-only table, or a plain sentence when there is nothing to show."""
+    if not rows:
+        st.caption(empty)
+        return
+    labels = {c: c.replace("_", " ").capitalize() for c in rows[0]}
+    kwargs["column_config"] = {**labels, **kwargs.get("column_config", {})}
+    st.dataframe(local_times(rows, tz_name), hide_index=True, **kwargs)
+
+
+def show_worker_status(db: Engine) -> None:
+    """The worker's heartbeat, green when it runs and amber when it does not."""
+    now = utcnow()
+    status = worker_status(db, now)
+    text = f"Worker: {status.describe(now)}"
+    if status.state == "running":
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.warning(text, icon=":material/warning:")
+
+
+def not_built_yet(what: str) -> None:
+    """Say plainly that a feature is not built yet, instead of faking it."""
+    st.info(f"Not built yet: {what}. What is shown here is what the store holds.",
+            icon=":material/construction:")

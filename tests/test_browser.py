@@ -1,0 +1,249 @@
+"""The dashboard in a real browser, started the way a user starts it (`make run`).
+
+Each test runs `scripts/run.sh` on a free port with a fresh data folder, so the
+demo campaign is loaded and the worker runs. The browser is Debian's Chromium,
+driven by Playwright; it is kept on 127.0.0.1 like the rest of the suite.
+Set OUTREACH_UPDATE_SCREENSHOT=1 (or run `make screenshot`) to retake
+docs/overview.png.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import missing_service
+
+from outreach.demo import DEMO_CAMPAIGN
+from outreach.store import make_engine
+from outreach.worker import utcnow, worker_status
+
+try:
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError:
+    sync_playwright = None
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+SCREENSHOT = ROOT / "docs" / "overview.png"
+START_TIMEOUT_S = 60
+STOP_TIMEOUT_S = 20
+WORKER_TIMEOUT_S = 15
+# Playwright waits, in milliseconds.
+RENDER_TIMEOUT_MS = 30_000
+
+# url path, page title, demo data the page must show (as metric, caption or table cell).
+PAGES = [
+    ("", "Overview", [DEMO_CAMPAIGN, "Journalists on file"]),
+    ("press_list", "Press list", ["40 journalists", "Ana Quillfeather"]),
+    ("releases", "Releases", ["In review", "Media advisory: picket line at shift change"]),
+    ("social", "Social", ["local101.bsky.test", "Picket at shift change"]),
+    ("coverage", "Coverage", ["Pickets ring Acme warehouse on all three shifts",
+                              "Google News: Acme Logistics"]),
+    ("analytics", "Analytics", ["Download follower data (CSV)",
+                                "Strike authorization vote: 94% yes"]),
+    ("settings", "Settings", ["Worker: running", DEMO_CAMPAIGN, "OUTREACH_WORKER_INTERVAL"]),
+]
+
+
+@dataclass
+class RunningApp:
+    """`scripts/run.sh` running in its own process group."""
+
+    proc: subprocess.Popen
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    # No proxy handler: the health check must go straight to 127.0.0.1.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (URLError, OSError):
+        return False
+
+
+def _wait_until_healthy(app: RunningApp) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not _healthy(app.url):
+        if app.proc.poll() is not None:
+            pytest.fail(f"scripts/run.sh exited with {app.proc.returncode} before the "
+                        f"dashboard answered:\n{app.output()}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"the dashboard did not answer within {START_TIMEOUT_S} s:\n"
+                        f"{app.output()}")
+        time.sleep(0.25)
+
+
+def _ctrl_c(app: RunningApp) -> bool:
+    """Send SIGINT to the app's process group; True when the whole group exits in time."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(app.proc.pid, signal.SIGINT)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    try:
+        app.proc.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return False
+    while app.group_alive():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.fixture
+def app(tmp_path) -> Iterator[RunningApp]:
+    """The dashboard and worker from `scripts/run.sh`, answering on 127.0.0.1."""
+    env = dict(os.environ, PORT=str(_free_port()), OUTREACH_DATA_DIR=str(tmp_path / "data"),
+               OUTREACH_WORKER_INTERVAL="1")
+    env.pop("OUTREACH_DATABASE_URL", None)
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(["sh", "scripts/run.sh"], cwd=ROOT, env=env,
+                                stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    running = RunningApp(proc, int(env["PORT"]), tmp_path / "data", log_path)
+    try:
+        _wait_until_healthy(running)
+        yield running
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A headless Chromium tab at 1400x1000 that cannot reach beyond 127.0.0.1."""
+    if sync_playwright is None:
+        missing_service("Playwright for Python")
+    if not CHROMIUM.exists():
+        missing_service(f"Chromium at {CHROMIUM}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT)
+        # Streamlit fetches the material-icon favicon from fonts.gstatic.com.
+        context.route("**/*", _loopback_only)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def _loopback_only(route) -> None:
+    if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort("internetdisconnected")
+
+
+def _open(page: Page, url: str, title: str) -> None:
+    """Load `url` and wait until its script has run to the end."""
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title, timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)
+
+
+def _wait_for_running_worker(page: Page, url: str) -> None:
+    """Reload the Overview until it reports the worker as running."""
+    status = page.locator('[data-testid="stMain"]').get_by_text("Worker:")
+    deadline = time.monotonic() + WORKER_TIMEOUT_S
+    while "Worker: running" not in status.inner_text():
+        if time.monotonic() > deadline:
+            pytest.fail(f"Overview never showed the worker running; last: "
+                        f"{status.inner_text()!r}")
+        page.wait_for_timeout(1000)
+        _open(page, url, "Overview")
+
+
+def _screenshot_overview(page: Page, path: Path) -> None:
+    """The whole Overview, grown to the height of its scrolling main area."""
+    height = page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, 1000)})
+    # Let the tables and the chart redraw at the new size.
+    page.wait_for_timeout(1000)
+    page.screenshot(path=path, full_page=True, animations="disabled")
+    page.set_viewport_size(VIEWPORT)
+
+
+def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):
+    """Every page in the sidebar opens without an error box and shows the demo data,
+    and the Overview says the worker is running."""
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    for path, title, texts in PAGES:
+        url = f"{app.url}/{path}"
+        _open(page, url, title)
+        main = page.locator('[data-testid="stMain"]')
+        for text in texts:
+            expect(main, f"{title} page lacks {text!r}").to_contain_text(
+                text, timeout=RENDER_TIMEOUT_MS)
+        exceptions = page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, (
+            f"{title} page shows an error: {exceptions.all_inner_texts()}")
+        assert not page_errors, f"{title} page raised in the browser: {page_errors}"
+        if title == "Overview":
+            _wait_for_running_worker(page, url)
+            _screenshot_overview(page, tmp_path / "overview.png")
+            if os.environ.get("OUTREACH_UPDATE_SCREENSHOT") == "1":
+                _screenshot_overview(page, SCREENSHOT)
+
+
+def test_ctrl_c_stops_the_dashboard_and_the_worker(app):
+    """Ctrl-C in the terminal of `make run` stops the dashboard and the worker, and the
+    worker records a clean stop, so Settings then says 'stopped', not 'not responding'."""
+    db = make_engine(f"sqlite:///{app.data_dir / 'outreach.db'}")
+    try:
+        deadline = time.monotonic() + WORKER_TIMEOUT_S
+        while worker_status(db, utcnow()).state != "running":
+            assert time.monotonic() < deadline, "the worker never beat"
+            time.sleep(0.25)
+        assert _ctrl_c(app), (
+            f"scripts/run.sh and its children still run {STOP_TIMEOUT_S} s after "
+            f"Ctrl-C:\n{app.output()}")
+        status = worker_status(db, utcnow())
+        assert status.state == "stopped", f"{status}\n{app.output()}"
+    finally:
+        db.dispose()

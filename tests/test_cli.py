@@ -1,0 +1,115 @@
+"""`python -m outreach`: every subcommand has help, works on a fresh store, and fails clearly."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from outreach.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SUBCOMMANDS = [
+    ["migrate"], ["demo"], ["status"], ["campaigns"], ["campaigns", "add"],
+    ["campaigns", "list"], ["campaigns", "event"], ["worker"],
+]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_help_lists_every_subcommand():
+    result = subprocess.run([sys.executable, "-m", "outreach", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    for name in ("migrate", "demo", "status", "campaigns", "worker"):
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("argv", SUBCOMMANDS, ids=" ".join)
+def test_every_subcommand_has_help(capsys, argv):
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--help"])
+    assert exited.value.code == 0
+    assert "usage: python -m outreach " + " ".join(argv) in capsys.readouterr().out
+
+
+def test_migrate_then_nothing_to_do(app_env, capsys):
+    assert run(capsys, "migrate")[1].startswith("Applied 0001")
+    assert run(capsys, "migrate")[1].startswith("Already up to date")
+    assert (app_env / "outreach.db").is_file()
+
+
+def test_demo_then_status_shows_the_counts(app_env, capsys):
+    code, out, _ = run(capsys, "demo")
+    assert code == 0 and "40 journalists" in out
+    code, out, _ = run(capsys, "status")
+    assert code == 0
+    assert "Journalists on file: 40" in out
+    assert "Campaign: Acme Logistics Contract Fight" in out
+    assert "scheduled" in out and "published" in out
+    assert "Worker: never run" in out
+    code, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    campaign = status["campaigns"][0]
+    assert status["journalists"] == 40
+    assert campaign["releases"]["draft"] == 1 and campaign["hits"] == 8
+    assert status["worker"]["state"] == "never"
+
+
+def test_demo_refuses_data_and_if_empty_is_quiet(app_env, capsys):
+    run(capsys, "demo")
+    code, _, err = run(capsys, "demo")
+    assert code == 1 and "--force" in err
+    code, out, _ = run(capsys, "demo", "--if-empty")
+    assert code == 0 and "not loaded" in out
+
+
+def test_campaigns_add_list_event(app_env, capsys):
+    assert run(capsys, "campaigns", "list")[1].startswith("No campaigns yet")
+    code, out, _ = run(capsys, "campaigns", "add", "Hotel strike", "--employer", "Grand Hotel",
+                       "--union", "Local 9", "--timezone", "America/Denver")
+    assert code == 0 and "America/Denver" in out
+    code, out, _ = run(capsys, "campaigns", "event", "Hotel strike", "--date", "2026-12-03",
+                       "--title", "Strike vote", "--kind", "strike_vote")
+    assert code == 0 and "2026-12-03" in out
+    code, out, _ = run(capsys, "campaigns", "list")
+    assert "Hotel strike  (Grand Hotel / Local 9)  [America/Denver]" in out
+    listed = json.loads(run(capsys, "campaigns", "list", "--json")[1])
+    assert listed[0]["employer"] == "Grand Hotel"
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["campaigns", "add", "X", "--timezone", "Moon/Base"], "not a known IANA time zone"),
+        (["campaigns", "event", "Nope", "--date", "2026-12-03", "--title", "T"],
+         "No campaign named 'Nope'"),
+    ],
+)
+def test_user_errors_exit_1_with_a_message(app_env, capsys, argv, says):
+    code, out, err = run(capsys, *argv)
+    assert code == 1
+    assert err.startswith("error: ") and says in err
+
+
+def test_bad_date_names_the_format(app_env, capsys):
+    run(capsys, "campaigns", "add", "Drive")
+    code, _, err = run(capsys, "campaigns", "event", "Drive", "--date", "3 Dec", "--title", "T")
+    assert code == 1 and "YYYY-MM-DD" in err
+
+
+def test_bad_setting_exits_1(app_env, capsys, monkeypatch):
+    monkeypatch.setenv("OUTREACH_WORKER_INTERVAL", "often")
+    code, _, err = run(capsys, "status")
+    assert code == 1 and "OUTREACH_WORKER_INTERVAL" in err
+
+
+def test_worker_once_exits_0(app_env, capsys):
+    code, out, _ = run(capsys, "worker", "--once")
+    assert code == 0 and "One pass done" in out
+    assert "Worker: stopped" in run(capsys, "status")[1]

@@ -1,0 +1,63 @@
+"""Settings come from the environment and .env, with clear errors for bad values."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from outreach.config import SETTINGS, Settings
+from outreach.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_put_sqlite_in_data_dir():
+    settings = Settings.from_env({}, env_file=None)
+    assert settings.database_url == "sqlite:///data/outreach.db"
+    assert settings.timezone == "UTC"
+    assert settings.worker_interval == 30
+    assert settings.log_level == "INFO"
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("OUTREACH_TIMEZONE=Europe/Madrid\nOUTREACH_WORKER_INTERVAL=5\n")
+    settings = Settings.from_env({"OUTREACH_WORKER_INTERVAL": "7"}, env_file=env_file)
+    assert settings.timezone == "Europe/Madrid"
+    assert settings.worker_interval == 7
+
+
+def test_database_url_overrides_data_dir():
+    url = "postgresql+psycopg://u:secret@127.0.0.1/outreach"
+    settings = Settings.from_env(
+        {"OUTREACH_DATABASE_URL": url, "OUTREACH_DATA_DIR": "/elsewhere"}, env_file=None
+    )
+    assert settings.database_url == url
+    shown = {row["setting"]: row["value"] for row in settings.describe()}
+    assert "secret" not in shown["OUTREACH_DATABASE_URL"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("OUTREACH_TIMEZONE", "Mars/Olympus", "not a known IANA time zone"),
+        ("OUTREACH_WORKER_INTERVAL", "soon", "positive number of seconds"),
+        ("OUTREACH_WORKER_INTERVAL", "0", "positive number of seconds"),
+        ("OUTREACH_LOG_LEVEL", "LOUD", "must be one of"),
+    ],
+)
+def test_bad_values_name_the_setting(name, value, says):
+    with pytest.raises(ConfigError, match=says) as caught:
+        Settings.from_env({name: value}, env_file=None)
+    assert name in str(caught.value) or "time zone" in str(caught.value)
+
+
+def test_every_setting_is_documented_in_env_example():
+    documented = set(re.findall(r"^(OUTREACH_\w+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert documented == {s.env for s in SETTINGS}
+
+
+def test_every_setting_is_shown_with_help():
+    rows = Settings.from_env({}, env_file=None).describe()
+    assert [r["setting"] for r in rows] == [s.env for s in SETTINGS]
+    assert all(r["what it does"] for r in rows)

@@ -1,0 +1,54 @@
+"""The demo fills every part of the store with fictional data, all or nothing."""
+
+import csv
+
+import pytest
+import sqlalchemy as sa
+
+from outreach import contacts, coverage, demo, metrics, releases, scheduling
+from outreach.campaigns import find_campaign, list_events
+from outreach.errors import OutreachError
+from outreach.store.tables import journalists, outlets
+
+
+def test_demo_fills_every_page(db, now):
+    counts = demo.load_demo(db, now)
+    assert counts["journalists"] == 40 and counts["outlets"] == 10
+    campaign = find_campaign(db, demo.DEMO_CAMPAIGN)
+    assert len(list_events(db, campaign.id)) >= 5
+    assert releases.count_by_status(db, campaign.id)["draft"] >= 1
+    posts = scheduling.count_by_status(db, campaign.id)
+    assert posts["scheduled"] > 0 and posts["published"] > 0
+    assert scheduling.upcoming_posts(db, campaign.id, now)
+    assert len(coverage.list_feeds(db, campaign.id)) >= 1
+    assert coverage.count_hits(db, campaign.id) >= 5
+    assert len(metrics.follower_series(db, campaign.id)) > 100
+    assert {x["name"] for x in contacts.list_press_lists(db)} >= {"Labor beat"}
+    assert contacts.list_journalists(db, list_name="Spanish-language")
+
+
+def test_demo_refuses_a_store_with_data_unless_forced(db, now):
+    demo.load_demo(db, now)
+    with pytest.raises(OutreachError, match="--force"):
+        demo.load_demo(db, now)
+    demo.load_demo(db, now, force=True)
+    with db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(journalists)).scalar() == 40
+        assert conn.execute(sa.select(sa.func.count()).select_from(outlets)).scalar() == 10
+
+
+def test_a_failed_demo_leaves_nothing_behind(db, now, monkeypatch):
+    monkeypatch.setattr(demo, "HITS", ((-1, 99, "Broken hit", 0),))
+    with pytest.raises(IndexError):
+        demo.load_demo(db, now)
+    assert demo.is_empty(db)
+
+
+def test_sample_press_list_is_fictional():
+    with open(demo.SAMPLE_CSV, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 40
+    for row in rows:
+        assert row["Email"].endswith(".test"), row["Email"]
+        assert row["Phone"].startswith("555-01"), row["Phone"]
+        assert not row["Bluesky"] or row["Bluesky"].endswith(".test")

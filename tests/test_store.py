@@ -1,0 +1,81 @@
+"""The store migrates to head on SQLite and PostgreSQL and matches the table definitions."""
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from outreach.store import make_engine, upgrade_to_head
+from outreach.store.migrate import current_revision, head_revision
+from outreach.store.tables import campaigns, metadata
+
+
+def test_migrations_create_every_table(db):
+    names = set(sa.inspect(db).get_table_names())
+    assert set(metadata.tables) <= names
+    with db.connect() as conn:
+        assert current_revision(conn) == head_revision()
+
+
+def test_migrated_schema_matches_table_definitions(db):
+    with db.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_second_upgrade_applies_nothing(db):
+    assert upgrade_to_head(db) == []
+
+
+def test_concurrent_starts_migrate_once(store_url):
+    engines = [make_engine(store_url) for _ in range(3)]
+    results, errors = [], []
+
+    def start(engine):
+        try:
+            results.append(upgrade_to_head(engine))
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results, key=len) == [[], [], [head_revision()]]
+    for engine in engines:
+        engine.dispose()
+
+
+def test_times_come_back_aware_in_utc(db, now):
+    madrid = timezone(timedelta(hours=1))
+    local = now.astimezone(madrid)
+    with db.begin() as conn:
+        conn.execute(campaigns.insert().values(
+            name="c", timezone="UTC", keywords=[], created_at=local))
+    with db.connect() as conn:
+        stored = conn.execute(sa.select(campaigns.c.created_at)).scalar_one()
+    assert stored == now and stored.tzinfo == UTC
+
+
+def test_naive_times_are_refused(db):
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), db.begin() as conn:
+        conn.execute(campaigns.insert().values(
+            name="c", timezone="UTC", keywords=[], created_at=datetime(2026, 1, 1)))
+
+
+def test_sqlite_uses_wal_and_enforces_foreign_keys(sqlite_db):
+    with sqlite_db.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_sqlite_folder_is_created(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'new' / 'dir' / 'outreach.db'}")
+    upgrade_to_head(engine)
+    assert (tmp_path / "new" / "dir" / "outreach.db").is_file()
+    engine.dispose()
