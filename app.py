@@ -1,16 +1,22 @@
-"""Streamlit entry point: page config, campaign selector, navigation.
+"""Streamlit entry point: page config, sign-in gate, campaign selector, navigation.
 
 Run with `make run`; the pages live in `outreach/ui/`.
 """
 
 import streamlit as st
 
-from outreach.ui import common
+from outreach.ui import auth, common
 
 st.set_page_config(page_title="Union Media Desk", page_icon="📣",
                    layout="wide")
 
 db = common.engine()
+settings = common.settings()
+actor = auth.gate(db, settings)
+if actor is None:
+    auth.sign_in_form(db, settings)
+    st.stop()
+auth.sidebar(actor)
 common.campaign_selector(db)
 
 PAGES = [

@@ -8,8 +8,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from outreach import audit
 from outreach.config import check_timezone
 from outreach.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
+from outreach.roles import Actor, require
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, campaign_events, campaigns
 
 
@@ -54,6 +56,7 @@ def _campaign(row) -> Campaign:
 
 def create_campaign(
     db: Engine,
+    actor: Actor,
     name: str,
     *,
     now: datetime,
@@ -64,7 +67,8 @@ def create_campaign(
     start_date: date | None = None,
     keywords: list[str] | None = None,
 ) -> Campaign:
-    """Add a campaign; its name must be new and its time zone a real IANA zone."""
+    """Add a campaign (admins); its name must be new and its time zone a real IANA zone."""
+    require(actor, "admin", "adding campaigns")
     name = name.strip()
     if not name:
         raise InvalidInput("A campaign needs a name.")
@@ -91,6 +95,8 @@ def create_campaign(
                 created_at=now,
             )
         ).inserted_primary_key[0]
+        audit.record(conn, actor, entity="campaign", entity_id=new_id, action="add",
+                     summary=name, now=now)
     return get_campaign(db, new_id)
 
 
@@ -126,6 +132,7 @@ def list_campaigns(db: Engine) -> list[Campaign]:
 
 def add_event(
     db: Engine,
+    actor: Actor,
     campaign_id: int,
     *,
     event_date: date,
@@ -134,7 +141,8 @@ def add_event(
     kind: str = "other",
     notes: str = "",
 ) -> CampaignEvent:
-    """Put a key event (strike vote, rally, bargaining session...) on the timeline."""
+    """Put a key event (strike vote, rally, bargaining session...) on the timeline (editors)."""
+    require(actor, "editor", "adding events")
     title = title.strip()
     if not title:
         raise InvalidInput("An event needs a title.")
@@ -154,6 +162,8 @@ def add_event(
                 created_at=now,
             )
         ).inserted_primary_key[0]
+        audit.record(conn, actor, entity="campaign_event", entity_id=new_id, action="add",
+                     summary=f"{event_date} {title}", now=now)
     return next(e for e in list_events(db, campaign_id) if e.id == new_id)
 
 

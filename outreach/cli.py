@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from outreach import campaigns, demo, worker
+from outreach import audit, backup, campaigns, demo, users, vault, worker
 from outreach.config import Settings
-from outreach.errors import OutreachError
+from outreach.errors import InvalidInput, OutreachError
+from outreach.roles import ROLE_HELP, cli_actor
 from outreach.status import format_status, store_status
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.migrate import head_revision
-from outreach.store.tables import CAMPAIGN_EVENT_KINDS
+from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
 
 
 def open_store(settings: Settings) -> Engine:
@@ -43,7 +48,7 @@ def cmd_demo(args, settings: Settings) -> int:
     if args.if_empty and not demo.is_empty(engine):
         print("The database already holds data; demo data not loaded.")
         return 0
-    counts = demo.load_demo(engine, worker.utcnow(), force=args.force)
+    counts = demo.load_demo(engine, worker.utcnow(), force=args.force, actor=cli_actor())
     print(
         f"Loaded the demo campaign {demo.DEMO_CAMPAIGN!r}: "
         + ", ".join(f"{n} {what}" for what, n in counts.items())
@@ -61,6 +66,7 @@ def cmd_status(args, settings: Settings) -> int:
 def cmd_campaigns_add(args, settings: Settings) -> int:
     campaign = campaigns.create_campaign(
         open_store(settings),
+        cli_actor(),
         args.name,
         now=worker.utcnow(),
         timezone=args.timezone or settings.timezone,
@@ -95,6 +101,7 @@ def cmd_campaigns_event(args, settings: Settings) -> int:
     campaign = campaigns.find_campaign(engine, args.name)
     event = campaigns.add_event(
         engine,
+        cli_actor(),
         campaign.id,
         event_date=campaigns.parse_date(args.date),
         title=args.title,
@@ -103,6 +110,102 @@ def cmd_campaigns_event(args, settings: Settings) -> int:
         now=worker.utcnow(),
     )
     print(f"Added {event.event_date} {event.title!r} to {campaign.name!r}.")
+    return 0
+
+
+def read_password(args) -> str:
+    """A new password from stdin (--password-stdin) or typed twice at a prompt."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise InvalidInput("The two passwords differ; nothing was changed.")
+    return first
+
+
+def cmd_users_add(args, settings: Settings) -> int:
+    user = users.add_user(open_store(settings), cli_actor(), args.name, args.role,
+                          read_password(args), email=args.email, now=worker.utcnow())
+    print(f"Added {user.name} ({user.role}).")
+    return 0
+
+
+def cmd_users_list(args, settings: Settings) -> int:
+    for u in users.list_users(open_store(settings), cli_actor()):
+        flags = ["disabled"] if u.disabled else []
+        if u.locked_until and u.locked_until > worker.utcnow():
+            flags.append(f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC")
+        print(f"{u.name:<20} {u.role:<9} {u.email:<30} {', '.join(flags)}".rstrip())
+    return 0
+
+
+def cmd_users_set_role(args, settings: Settings) -> int:
+    users.set_role(open_store(settings), cli_actor(), args.name, args.role,
+                   now=worker.utcnow())
+    print(f"{args.name} is now {args.role}.")
+    return 0
+
+
+def cmd_users_disable(args, settings: Settings) -> int:
+    disable = args.action == "disable"
+    users.set_disabled(open_store(settings), cli_actor(), args.name, disable,
+                       now=worker.utcnow())
+    print(f"{args.name} is {'disabled' if disable else 'enabled'}.")
+    return 0
+
+
+def cmd_users_reset_password(args, settings: Settings) -> int:
+    users.reset_password(open_store(settings), cli_actor(), args.name, read_password(args),
+                         now=worker.utcnow())
+    print(f"New password set for {args.name}; any lock is lifted.")
+    return 0
+
+
+def cmd_users_bootstrap(args, settings: Settings) -> int:
+    password = users.bootstrap_admin(open_store(settings), cli_actor(), now=worker.utcnow())
+    if password:
+        print("Created the first account. Sign in with\n"
+              f"  name:     admin\n  password: {password}\n"
+              "This is shown once: note it now, then add accounts for the committee under "
+              "Settings > Users.")
+    return 0
+
+
+def cmd_vault_rotate_key(args, settings: Settings) -> int:
+    print(vault.rotate_key(open_store(settings), settings, cli_actor(), now=worker.utcnow()))
+    return 0
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    since = None
+    if args.since:
+        since = datetime.combine(campaigns.parse_date(args.since), time(),
+                                 ZoneInfo(settings.timezone))
+    entries = audit.list_entries(open_store(settings), cli_actor(), since=since,
+                                 user=args.user, entity=args.entity, limit=args.limit)
+    if not entries:
+        print("No audit entries match.")
+    for e in reversed(entries):
+        target = f"{e['entity']} {e['entity_id']}".strip()
+        summary = f": {e['summary']}" if e["summary"] else ""
+        print(f"{e['at']:%Y-%m-%d %H:%M:%S} UTC  {e['actor']:<16} {e['action']:<14} "
+              f"{target}{summary}")
+    return 0
+
+
+def cmd_backup(args, settings: Settings) -> int:
+    info = backup.backup(make_engine(settings.database_url), Path(args.file))
+    rows = sum(info.counts.values())
+    print(f"Wrote {info.path} ({info.kind}, revision {info.revision}, {rows} rows in "
+          f"{len(info.counts)} tables). Keep the vault key apart from it.")
+    return 0
+
+
+def cmd_restore(args, settings: Settings) -> int:
+    info = backup.restore(make_engine(settings.database_url), Path(args.file))
+    rows = sum(info.counts.values())
+    print(f"Restored {rows} rows from {info.path} ({info.kind}, revision "
+          f"{info.source_revision}); the database is at {info.revision}.")
     return 0
 
 
@@ -170,6 +273,61 @@ def build_parser() -> argparse.ArgumentParser:
                    help="kind of event (default: other)")
     a.add_argument("--notes", default="", help="anything the committee should know")
     a.set_defaults(func=cmd_campaigns_event)
+
+    p = sub.add_parser("users", help="manage the accounts that sign in to the dashboard")
+    usub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def with_password(parser):
+        parser.add_argument("--password-stdin", action="store_true",
+                            help="read the password from the first line of stdin "
+                            "instead of prompting")
+        return parser
+
+    a = with_password(usub.add_parser("add", help="add a user"))
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("--role", required=True, choices=ROLES,
+                   help="; ".join(f"{r}: {h}" for r, h in ROLE_HELP.items()))
+    a.add_argument("--email", default="", help="e-mail, used to match single sign-on")
+    a.set_defaults(func=cmd_users_add)
+    a = usub.add_parser("list", help="list users, their roles and locks")
+    a.set_defaults(func=cmd_users_list)
+    a = usub.add_parser("set-role", help="change a user's role")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("role", metavar="ROLE", choices=ROLES, help=", ".join(ROLES))
+    a.set_defaults(func=cmd_users_set_role)
+    for action, text in (("disable", "stop a user from signing in"),
+                         ("enable", "let a disabled user sign in again")):
+        a = usub.add_parser(action, help=text)
+        a.add_argument("name", metavar="NAME")
+        a.set_defaults(func=cmd_users_disable)
+    a = with_password(usub.add_parser("reset-password",
+                                      help="set a new password and lift any lock"))
+    a.add_argument("name", metavar="NAME")
+    a.set_defaults(func=cmd_users_reset_password)
+    a = usub.add_parser("bootstrap", help="when there are no users, create 'admin' with a "
+                        "random password and print it once")
+    a.set_defaults(func=cmd_users_bootstrap)
+
+    p = sub.add_parser("vault", help="the encrypted credential store")
+    vsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = vsub.add_parser("rotate-key", help="re-encrypt every credential under a new key")
+    a.set_defaults(func=cmd_vault_rotate_key)
+
+    p = sub.add_parser("audit", help="print the audit log: who changed what, when")
+    p.add_argument("--since", default="", help="YYYY-MM-DD, in OUTREACH_TIMEZONE")
+    p.add_argument("--user", default=None, help="only this user (e.g. admin, cli:root)")
+    p.add_argument("--entity", default=None, help="only this kind (user, campaign, ...)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("backup", help="write a consistent snapshot of the database to FILE, "
+                       "safe while the app runs")
+    p.add_argument("file", metavar="FILE",
+                   help="SQLite stores get a SQLite file; PostgreSQL a gzip'd JSON export")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup FILE into an empty database")
+    p.add_argument("file", metavar="FILE", help="a file written by `backup` (either kind)")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
     p.add_argument("--once", action="store_true", help="run one pass and exit")

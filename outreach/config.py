@@ -52,6 +52,33 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Seconds the worker waits between passes over due work.",
     ),
     SettingSpec(
+        "OUTREACH_SECRET_KEY",
+        "",
+        "Fernet key(s) for the credential vault, comma-separated, newest first. Empty "
+        "means a key file, secret.key, created with mode 0600 in OUTREACH_DATA_DIR.",
+    ),
+    SettingSpec(
+        "OUTREACH_URL_ALLOWLIST",
+        "",
+        "Hosts or CIDRs (comma-separated) that outbound fetches may reach even though "
+        "they are private or local, e.g. intranet.example.org,10.1.0.0/16.",
+    ),
+    SettingSpec(
+        "OUTREACH_SESSION_TIMEOUT_MINUTES",
+        "60",
+        "Minutes of inactivity after which the dashboard signs a user out.",
+    ),
+    SettingSpec(
+        "OUTREACH_LOCKOUT_ATTEMPTS",
+        "5",
+        "Failed sign-ins in a row that lock an account.",
+    ),
+    SettingSpec(
+        "OUTREACH_LOCKOUT_MINUTES",
+        "15",
+        "Minutes a locked account stays locked.",
+    ),
+    SettingSpec(
         "OUTREACH_LOG_LEVEL",
         "INFO",
         "Logging level for the worker and CLI: DEBUG, INFO, WARNING or ERROR.",
@@ -70,6 +97,11 @@ class Settings:
     timezone: str
     worker_interval: float
     log_level: str
+    secret_keys: tuple[str, ...] = ()
+    url_allowlist: tuple[str, ...] = ()
+    session_timeout_minutes: int = 60
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
 
     @classmethod
     def from_env(
@@ -95,16 +127,8 @@ class Settings:
         )
         timezone = get("OUTREACH_TIMEZONE")
         check_timezone(timezone, "OUTREACH_TIMEZONE")
-        interval_text = get("OUTREACH_WORKER_INTERVAL")
-        try:
-            interval = float(interval_text)
-        except ValueError:
-            interval = -1.0
-        if interval <= 0:
-            raise ConfigError(
-                f"OUTREACH_WORKER_INTERVAL must be a positive number of seconds, "
-                f"got {interval_text!r}."
-            )
+        interval = _positive(get("OUTREACH_WORKER_INTERVAL"), "OUTREACH_WORKER_INTERVAL",
+                             "a positive number of seconds", float)
         log_level = get("OUTREACH_LOG_LEVEL").upper()
         if log_level not in _LOG_LEVELS:
             raise ConfigError(
@@ -117,6 +141,17 @@ class Settings:
             timezone=timezone,
             worker_interval=interval,
             log_level=log_level,
+            secret_keys=_items(get("OUTREACH_SECRET_KEY")),
+            url_allowlist=_items(get("OUTREACH_URL_ALLOWLIST")),
+            session_timeout_minutes=_positive(
+                get("OUTREACH_SESSION_TIMEOUT_MINUTES"), "OUTREACH_SESSION_TIMEOUT_MINUTES",
+                "a positive whole number of minutes", int),
+            lockout_attempts=_positive(
+                get("OUTREACH_LOCKOUT_ATTEMPTS"), "OUTREACH_LOCKOUT_ATTEMPTS",
+                "a positive whole number", int),
+            lockout_minutes=_positive(
+                get("OUTREACH_LOCKOUT_MINUTES"), "OUTREACH_LOCKOUT_MINUTES",
+                "a positive whole number of minutes", int),
         )
 
     def describe(self) -> list[dict[str, str]]:
@@ -129,11 +164,30 @@ class Settings:
             "OUTREACH_TIMEZONE": self.timezone,
             "OUTREACH_WORKER_INTERVAL": f"{self.worker_interval:g}",
             "OUTREACH_LOG_LEVEL": self.log_level,
+            "OUTREACH_SECRET_KEY": "set" if self.secret_keys else "(key file)",
+            "OUTREACH_URL_ALLOWLIST": ", ".join(self.url_allowlist),
+            "OUTREACH_SESSION_TIMEOUT_MINUTES": str(self.session_timeout_minutes),
+            "OUTREACH_LOCKOUT_ATTEMPTS": str(self.lockout_attempts),
+            "OUTREACH_LOCKOUT_MINUTES": str(self.lockout_minutes),
         }
         return [
             {"setting": s.env, "value": values[s.env], "what it does": s.help}
             for s in SETTINGS
         ]
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def _positive(text: str, name: str, expected: str, kind: type):
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} must be {expected}, got {text!r}.")
+    return value
 
 
 def check_timezone(name: str, what: str = "time zone") -> ZoneInfo:

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from outreach import audit
 from outreach.errors import OutreachError
+from outreach.roles import Actor
 from outreach.store.tables import (
     campaign_events,
     campaigns,
@@ -35,6 +37,7 @@ from outreach.store.tables import (
 SAMPLE_CSV = Path(__file__).resolve().parents[1] / "press_lists" / "sample.csv"
 DEMO_CAMPAIGN = "Acme Logistics Contract Fight"
 DEMO_TZ = "America/Chicago"
+DEMO_ACTOR = Actor("demo loader", "admin")
 
 # name, domain, kind, region, language
 OUTLETS = (
@@ -119,7 +122,9 @@ def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(hour, minute), tz).astimezone(UTC)
 
 
-def load_demo(db: Engine, now: datetime, *, force: bool = False) -> dict[str, int]:
+def load_demo(
+    db: Engine, now: datetime, *, force: bool = False, actor: Actor = DEMO_ACTOR
+) -> dict[str, int]:
     """Load the demo campaign and press list in one transaction; return counts.
 
     Refuses a store that already holds data unless `force`, which replaces the
@@ -180,6 +185,8 @@ def load_demo(db: Engine, now: datetime, *, force: bool = False) -> dict[str, in
         counts.update(_load_social(conn, campaign_id, today, tz, now))
         counts.update(_load_coverage(conn, campaign_id, today, tz, outlet_ids, sample,
                                      journalist_ids, now))
+        audit.record(conn, actor, entity="campaign", entity_id=campaign_id,
+                     action="load_demo", summary=DEMO_CAMPAIGN, now=now)
     return counts
 
 

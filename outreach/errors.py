@@ -4,7 +4,12 @@
     ├── ConfigError          a setting is missing or malformed
     ├── NotFound             a named thing (campaign, ...) does not exist
     ├── AlreadyExists        a unique name is taken
-    └── InvalidInput         a value a user typed is wrong
+    ├── InvalidInput         a value a user typed is wrong
+    ├── PermissionDenied     the acting user's role does not allow it
+    ├── SignInFailed         wrong name or password, disabled or locked account
+    ├── UnsafeURL            an outbound fetch refused by the URL guard
+    ├── VaultError           the vault key is missing or does not open a secret
+    └── BackupError          a backup could not be written or read, or a restore was refused
 """
 
 
@@ -26,3 +31,23 @@ class AlreadyExists(OutreachError):
 
 class InvalidInput(OutreachError):
     """A value given by the user is not acceptable; the message says why."""
+
+
+class PermissionDenied(OutreachError):
+    """The acting user's role does not allow this action."""
+
+
+class SignInFailed(OutreachError):
+    """A sign-in was refused; the message says why without revealing which part was wrong."""
+
+
+class UnsafeURL(OutreachError):
+    """An outbound URL was refused: the message names the address and the reason."""
+
+
+class VaultError(OutreachError):
+    """The vault key is missing, unreadable, or does not decrypt a stored secret."""
+
+
+class BackupError(OutreachError):
+    """A backup could not be written or read, or a restore was refused; the message says why."""

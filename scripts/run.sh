@@ -1,5 +1,6 @@
 #!/bin/sh
-# Migrate, load demo data into an empty store, then run the worker in the
+# Migrate, create the first admin (printing its password once), load demo
+# data into an empty store, then run the worker in the
 # background and the dashboard in the foreground; stopping one stops both.
 set -eu
 PORT="${PORT:-8501}"
@@ -8,6 +9,7 @@ ADDRESS="${ADDRESS:-localhost}"
 BIN=.venv/bin
 
 "$BIN/python" -m outreach migrate
+"$BIN/python" -m outreach users bootstrap
 "$BIN/python" -m outreach demo --if-empty
 
 "$BIN/python" -m outreach worker &

@@ -1,12 +1,15 @@
 """Every dashboard page runs in Streamlit's AppTest, with demo data and with none."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from outreach import campaigns, demo
+from outreach import campaigns, demo, users
+from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
+from outreach.ui.auth import SEEN_KEY, USER_KEY
 from outreach.worker import utcnow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -21,12 +24,23 @@ PAGES = {
 }
 
 
+ROOT = Actor("root", "admin")
+ADMIN_ID = 4  # the store fixture adds viewer, editor, approver, admin in that order
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
 def store(app_env, now):
     engine = make_engine(f"sqlite:///{app_env / 'outreach.db'}")
     upgrade_to_head(engine)
+    for role in ("viewer", "editor", "approver", "admin"):
+        users.add_user(engine, ROOT, role, role, PASSWORD, now=now)
     yield engine
     engine.dispose()
+
+
+def user_id(store, name: str) -> int:
+    return next(u.id for u in users.list_users(store, ROOT) if u.name == name)
 
 
 @pytest.fixture
@@ -35,8 +49,12 @@ def demo_store(store):
     return store
 
 
-def open_page(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30).run()
+def open_page(page: str, as_user: int | None = None) -> AppTest:
+    """Run the app on `page`, signed in as user id `as_user` (the admin by default)."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = ADMIN_ID if as_user is None else as_user
+    at.session_state[SEEN_KEY] = utcnow()
+    at.run()
     if page != "overview":
         at.switch_page(f"outreach/ui/{page}.py").run()
     assert not at.exception, at.exception
@@ -129,3 +147,99 @@ def test_settings_adds_an_event(demo_store):
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     assert "Solidarity concert" in [e.title for e in campaigns.list_events(demo_store, campaign.id)]
     assert "Solidarity concert" in at.success[0].value
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    fields = {t.label: t for t in at.text_input}
+    fields["Name"].input(name)
+    fields["Password"].input(password)
+    return button(at, "Sign in").click().run()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_signed_out_visitors_see_only_the_sign_in_form(demo_store, page):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    if page != "overview":
+        at.switch_page(f"outreach/ui/{page}.py").run()
+    assert [t.value for t in at.title] == ["Union Media Desk"]
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.dataframe and not at.metric and not at.sidebar.selectbox
+
+
+def test_sign_in_then_out(demo_store):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = sign_in(at, "editor", PASSWORD)
+    assert at.title[0].value == "Overview"
+    assert "Signed in as **editor** (editor)" in at.sidebar.caption[0].value
+    button(at, "Sign out").click().run()
+    assert at.title[0].value == "Union Media Desk"
+    assert "You have signed out." in at.info[0].value
+
+
+def test_wrong_password_and_lock_out(store):
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    for _ in range(4):
+        at = sign_in(at, "editor", "not the password")
+        assert at.error[0].value == "Wrong name or password."
+    at = sign_in(at, "editor", "not the password")
+    assert "now locked for 15 minutes" in at.error[0].value
+    at = sign_in(at, "editor", PASSWORD)
+    assert "locked after too many failed sign-ins" in at.error[0].value
+    assert at.title[0].value == "Union Media Desk"
+
+
+def test_inactive_session_expires(store):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.session_state[USER_KEY] = ADMIN_ID
+    at.session_state[SEEN_KEY] = utcnow() - timedelta(minutes=61)
+    at.run()
+    assert "signed out after 60 minutes without activity" in at.info[0].value
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+def test_a_disabled_account_is_signed_out_at_once(store, now):
+    at = open_page("overview", as_user=user_id(store, "editor"))
+    assert at.title[0].value == "Overview"
+    users.set_disabled(store, ROOT, "editor", True, now=now)
+    at.run()
+    assert "disabled" in at.info[0].value
+
+
+@pytest.mark.parametrize(
+    ("role", "tabs", "forms"),
+    [
+        ("viewer", ["Campaigns"], []),
+        ("editor", ["Campaigns"], ["Add event"]),
+        ("approver", ["Campaigns"], ["Add event"]),
+        ("admin", ["Campaigns", "Users", "Credentials", "Audit log", "Configuration"],
+         ["Add campaign", "Add event", "Add user", "Apply", "Save credential"]),
+    ],
+)
+def test_settings_shows_only_what_the_role_may_do(demo_store, role, tabs, forms):
+    at = open_page("settings", as_user=user_id(demo_store, role))
+    assert [t.label for t in at.tabs] == tabs
+    assert [b.label for b in at.button if b.label != "Sign out"] == forms
+
+
+def test_a_secret_set_in_the_ui_is_never_shown_stored_or_logged(demo_store, app_env, caplog):
+    secret = "hunter2-Very-Secret-9876"
+    at = open_page("settings")
+    value = next(t for t in at.text_input if t.label == "Value")
+    value.input(secret)
+    button(at, "Save credential").click().run()
+    assert not at.exception
+    assert "Saved SMTP password" in at.success[0].value
+    table = next(d.value for d in at.dataframe if "credential" in d.value.columns)
+    shown = [r for r in table.to_dict("records") if r["credential"].startswith("SMTP")]
+    assert shown[0]["status"] == "set, ends in 9876"
+    demo_store.dispose()
+    for path in app_env.iterdir():
+        assert secret.encode() not in path.read_bytes(), path
+    assert secret not in caplog.text
+    for page in PAGES:
+        rendered = repr(open_page(page).main) + repr(open_page(page).sidebar)
+        assert secret not in rendered, page

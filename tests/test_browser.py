@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -58,7 +59,7 @@ PAGES = [
                               "Google News: Acme Logistics"]),
     ("analytics", "Analytics", ["Download follower data (CSV)",
                                 "Strike authorization vote: 94% yes"]),
-    ("settings", "Settings", ["Worker: running", DEMO_CAMPAIGN, "OUTREACH_WORKER_INTERVAL"]),
+    ("settings", "Settings", ["Worker: running", DEMO_CAMPAIGN, "Audit log", "Credentials"]),
 ]
 
 
@@ -178,16 +179,37 @@ def _loopback_only(route) -> None:
         route.abort("internetdisconnected")
 
 
-def _open(page: Page, url: str, title: str) -> None:
-    """Load `url` and wait until its script has run to the end."""
-    page.goto(url)
+def _settle(page: Page, title: str) -> None:
+    """Wait until the page titled `title` has run its script to the end."""
     expect(page.get_by_role("heading", level=1)).to_have_text(title, timeout=RENDER_TIMEOUT_MS)
     expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)
 
 
-def _wait_for_running_worker(page: Page, url: str) -> None:
-    """Reload the Overview until it reports the worker as running."""
+def _open(page: Page, title: str) -> None:
+    """Go to a page through the sidebar, as a user does, keeping the signed-in session."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    _settle(page, title)
+
+
+def _admin_password(app: RunningApp) -> str:
+    """The first admin's password, which `make run` prints once."""
+    found = re.search(r"password: (\S+)", app.output())
+    assert found, f"run.sh printed no admin password:\n{app.output()}"
+    return found.group(1)
+
+
+def _sign_in(page: Page, app: RunningApp, password: str) -> None:
+    page.goto(app.url)
+    _settle(page, "Union Media Desk")
+    page.get_by_role("textbox", name="Name").fill("admin")
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    _settle(page, "Overview")
+
+
+def _wait_for_running_worker(page: Page) -> None:
+    """Re-open the Overview until it reports the worker as running."""
     status = page.locator('[data-testid="stMain"]').get_by_text("Worker:")
     deadline = time.monotonic() + WORKER_TIMEOUT_S
     while "Worker: running" not in status.inner_text():
@@ -195,7 +217,7 @@ def _wait_for_running_worker(page: Page, url: str) -> None:
             pytest.fail(f"Overview never showed the worker running; last: "
                         f"{status.inner_text()!r}")
         page.wait_for_timeout(1000)
-        _open(page, url, "Overview")
+        _open(page, "Overview")
 
 
 def _screenshot_overview(page: Page, path: Path) -> None:
@@ -208,14 +230,25 @@ def _screenshot_overview(page: Page, path: Path) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def test_signed_out_visitors_see_only_the_sign_in_form(page, app):
+    """Whatever page a stranger asks for, they get the sign-in form and no data."""
+    for path, _title, texts in PAGES:
+        page.goto(f"{app.url}/{path}")
+        _settle(page, "Union Media Desk")
+        main = page.locator('[data-testid="stMain"]')
+        expect(main.get_by_role("button", name="Sign in")).to_be_visible()
+        assert texts[0] not in main.inner_text()
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+
+
 def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):
-    """Every page in the sidebar opens without an error box and shows the demo data,
-    and the Overview says the worker is running."""
+    """After signing in as the admin `make run` created, every page in the sidebar opens
+    without an error box and shows the demo data, and the Overview says the worker runs."""
     page_errors: list[str] = []
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
-    for path, title, texts in PAGES:
-        url = f"{app.url}/{path}"
-        _open(page, url, title)
+    _sign_in(page, app, _admin_password(app))
+    for _path, title, texts in PAGES:
+        _open(page, title)
         main = page.locator('[data-testid="stMain"]')
         for text in texts:
             expect(main, f"{title} page lacks {text!r}").to_contain_text(
@@ -225,7 +258,7 @@ def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):
             f"{title} page shows an error: {exceptions.all_inner_texts()}")
         assert not page_errors, f"{title} page raised in the browser: {page_errors}"
         if title == "Overview":
-            _wait_for_running_worker(page, url)
+            _wait_for_running_worker(page)
             _screenshot_overview(page, tmp_path / "overview.png")
             if os.environ.get("OUTREACH_UPDATE_SCREENSHOT") == "1":
                 _screenshot_overview(page, SCREENSHOT)

@@ -1,5 +1,7 @@
 """`python -m outreach`: every subcommand has help, works on a fresh store, and fails clearly."""
 
+import getpass
+import io
 import json
 import subprocess
 import sys
@@ -13,7 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SUBCOMMANDS = [
     ["migrate"], ["demo"], ["status"], ["campaigns"], ["campaigns", "add"],
-    ["campaigns", "list"], ["campaigns", "event"], ["worker"],
+    ["campaigns", "list"], ["campaigns", "event"], ["worker"], ["users"], ["users", "add"],
+    ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
+    ["users", "reset-password"], ["users", "bootstrap"], ["vault"], ["vault", "rotate-key"],
+    ["audit"], ["backup"], ["restore"],
 ]
 
 
@@ -113,3 +118,54 @@ def test_worker_once_exits_0(app_env, capsys):
     code, out, _ = run(capsys, "worker", "--once")
     assert code == 0 and "One pass done" in out
     assert "Worker: stopped" in run(capsys, "status")[1]
+
+
+def test_users_from_the_command_line(app_env, capsys, monkeypatch):
+    code, out, _ = run(capsys, "users", "bootstrap")
+    assert code == 0 and "name:     admin" in out
+    assert run(capsys, "users", "bootstrap")[1] == ""
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    code, out, _ = run(capsys, "users", "add", "maria", "--role", "editor",
+                       "--email", "maria@example.org", "--password-stdin")
+    assert code == 0 and out == "Added maria (editor).\n"
+    assert run(capsys, "users", "set-role", "maria", "approver")[0] == 0
+    assert run(capsys, "users", "disable", "maria")[0] == 0
+    code, out, _ = run(capsys, "users", "list")
+    assert "maria" in out and "approver" in out and "disabled" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(capsys, "users", "reset-password", "maria", "--password-stdin")
+    assert code == 1 and "at least 10 characters" in err
+    code, out, _ = run(capsys, "audit", "--user", "cli:" + getpass.getuser())
+    assert "set_role" in out and "user maria: editor -> approver" in out
+    assert "correct horse battery" not in out
+
+
+def test_password_prompt_must_match(app_env, capsys, monkeypatch):
+    answers = iter(["correct horse battery", "correct horse batterx"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
+    code, _, err = run(capsys, "users", "add", "x", "--role", "viewer")
+    assert code == 1 and "differ" in err
+
+
+def test_audit_filters(app_env, capsys):
+    run(capsys, "campaigns", "add", "Drive")
+    assert "campaign" in run(capsys, "audit", "--since", "2000-01-01")[1]
+    assert run(capsys, "audit", "--since", "2999-01-01")[1] == "No audit entries match.\n"
+    assert run(capsys, "audit", "--user", "nobody")[1] == "No audit entries match.\n"
+
+
+def test_vault_rotate_key(app_env, capsys):
+    code, out, _ = run(capsys, "vault", "rotate-key")
+    assert code == 0 and "Re-encrypted 0 secrets under a new key" in out
+
+
+def test_backup_and_restore(app_env, tmp_path, capsys, monkeypatch):
+    run(capsys, "demo")
+    code, out, _ = run(capsys, "backup", str(tmp_path / "snap.db"))
+    assert code == 0 and "sqlite" in out
+    code, _, err = run(capsys, "restore", str(tmp_path / "snap.db"))
+    assert code == 1 and "error: " in err
+    monkeypatch.setenv("OUTREACH_DATA_DIR", str(tmp_path / "other"))
+    code, out, _ = run(capsys, "restore", str(tmp_path / "snap.db"))
+    assert code == 0 and out.startswith("Restored ")
+    assert "Journalists on file: 40" in run(capsys, "status")[1]

@@ -272,3 +272,42 @@ worker_heartbeats = sa.Table(
     sa.Column("last_summary", sa.Text, nullable=False, server_default=""),
     sa.Column("stopped_at", UTCDateTime),
 )
+
+ROLES = ("viewer", "editor", "approver", "admin")
+
+users = sa.Table(
+    "users",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), nullable=False, server_default=""),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(300), nullable=False, server_default=""),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("last_login_at", UTCDateTime),
+    _created(),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor", sa.String(120), nullable=False),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(120), nullable=False, server_default=""),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False, server_default=""),
+)
+
+secrets = sa.Table(
+    "secrets",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("ciphertext", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(120), nullable=False),
+)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from outreach import metrics
 from outreach.campaigns import list_events
+from outreach.safety import csv_text
 from outreach.ui import common
 
 db = common.engine()
@@ -23,7 +24,8 @@ if campaign is not None:
         st.line_chart(frame, y_label="followers")
         st.markdown("#### Net new followers per day")
         st.bar_chart(frame.diff().dropna(), y_label="new followers")
-        st.download_button("Download follower data (CSV)", frame.to_csv(),
+        st.download_button("Download follower data (CSV)",
+                           csv_text(frame.reset_index().to_dict("records")),
                            file_name="followers.csv", mime="text/csv")
     st.markdown("#### Campaign events")
     common.show_table([e.__dict__ for e in list_events(db, campaign.id)], campaign.timezone,

@@ -1,75 +1,173 @@
-"""Settings: campaigns and their timelines, configuration and the worker."""
+"""Settings: campaigns, users, credentials, the audit log and configuration, by role."""
 
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import campaigns
+from outreach import audit, campaigns, scheduling, users, vault
 from outreach.errors import OutreachError
-from outreach.store.tables import CAMPAIGN_EVENT_KINDS
-from outreach.ui import common
+from outreach.roles import ROLE_HELP, can
+from outreach.safety import csv_text
+from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
+from outreach.ui import auth, common
 from outreach.worker import utcnow
 
 db = common.engine()
 settings = common.settings()
+actor = auth.actor()
 st.title("Settings")
 common.show_worker_status(db)
 
-st.markdown("#### Campaigns")
+
+def attempt(action, done: str) -> bool:
+    """Run a domain write; show its error, or `done`, to the user."""
+    try:
+        action()
+    except OutreachError as exc:
+        st.error(str(exc))
+        return False
+    st.success(done)
+    return True
+
+
 existing = campaigns.list_campaigns(db)
-if existing:
+sections = ["Campaigns"] + (
+    ["Users", "Credentials", "Audit log", "Configuration"] if can(actor, "admin") else []
+)
+tabs = dict(zip(sections, st.tabs(sections), strict=True))
+
+with tabs["Campaigns"]:
     common.show_table(
         [{"name": c.name, "employer": c.employer, "union": c.union_name,
           "time zone": c.timezone, "keywords": ", ".join(c.keywords)} for c in existing],
-        settings.timezone, "",
+        settings.timezone, "No campaigns yet.",
     )
-with st.form("add_campaign", clear_on_submit=True):
-    st.markdown("**Add a campaign**")
-    name = st.text_input("Name", help="e.g. 'Acme warehouse first contract'")
-    employer = st.text_input("Employer")
-    union = st.text_input("Union or local")
-    tz = st.text_input("Time zone", value=settings.timezone,
-                       help="IANA name such as America/Chicago; posts are scheduled in it.")
-    keywords = st.text_input("Keywords", help="Comma-separated; used to find coverage.")
-    description = st.text_area("Description")
-    if st.form_submit_button("Add campaign"):
-        try:
-            added = campaigns.create_campaign(
-                db, name, now=utcnow(), timezone=tz.strip(), employer=employer,
-                union_name=union, description=description,
-                keywords=keywords.split(","),
-            )
-        except OutreachError as exc:
-            st.error(str(exc))
-        else:
-            st.session_state[common.CAMPAIGN_KEY] = added.id
-            st.success(f"Added campaign {added.name!r}.")
-            st.rerun()
+    if can(actor, "admin"):
+        with st.form("add_campaign", clear_on_submit=True):
+            st.markdown("**Add a campaign**")
+            name = st.text_input("Name", help="e.g. 'Acme warehouse first contract'")
+            employer = st.text_input("Employer")
+            union = st.text_input("Union or local")
+            tz = st.text_input("Time zone", value=settings.timezone,
+                               help="IANA name such as America/Chicago; posts are "
+                               "scheduled in it.")
+            keywords = st.text_input("Keywords", help="Comma-separated; used to find coverage.")
+            description = st.text_area("Description")
+            if st.form_submit_button("Add campaign"):
+                try:
+                    added = campaigns.create_campaign(
+                        db, actor, name, now=utcnow(), timezone=tz.strip(),
+                        employer=employer, union_name=union, description=description,
+                        keywords=keywords.split(","),
+                    )
+                except OutreachError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state[common.CAMPAIGN_KEY] = added.id
+                    st.rerun()
+    if existing and can(actor, "editor"):
+        with st.form("add_event", clear_on_submit=True):
+            st.markdown("**Add an event to a campaign's timeline**")
+            names = {c.id: c.name for c in existing}
+            ids = list(names)
+            chosen = st.session_state.get(common.CAMPAIGN_KEY)
+            campaign_id = st.selectbox("Campaign", ids, format_func=names.__getitem__,
+                                       index=ids.index(chosen) if chosen in ids else 0)
+            event_date = st.date_input("Date", value=date.today())
+            title = st.text_input("Title", help="e.g. 'Strike authorization vote'")
+            kind = st.selectbox("Kind", CAMPAIGN_EVENT_KINDS,
+                                format_func=lambda k: k.replace("_", " "))
+            notes = st.text_input("Notes")
+            if st.form_submit_button("Add event"):
+                attempt(lambda: campaigns.add_event(
+                    db, actor, campaign_id, event_date=event_date, title=title, kind=kind,
+                    notes=notes, now=utcnow()), f"Added {event_date}: {title}.")
 
-if existing:
-    with st.form("add_event", clear_on_submit=True):
-        st.markdown("**Add an event to a campaign's timeline**")
-        names = {c.id: c.name for c in existing}
-        ids = list(names)
-        chosen = st.session_state.get(common.CAMPAIGN_KEY)
-        campaign_id = st.selectbox("Campaign", ids, format_func=names.__getitem__,
-                                   index=ids.index(chosen) if chosen in ids else 0)
-        event_date = st.date_input("Date", value=date.today())
-        title = st.text_input("Title", help="e.g. 'Strike authorization vote'")
-        kind = st.selectbox("Kind", CAMPAIGN_EVENT_KINDS,
-                            format_func=lambda k: k.replace("_", " "))
-        notes = st.text_input("Notes")
-        if st.form_submit_button("Add event"):
-            try:
-                event = campaigns.add_event(db, campaign_id, event_date=event_date,
-                                            title=title, kind=kind, notes=notes,
-                                            now=utcnow())
-            except OutreachError as exc:
-                st.error(str(exc))
-            else:
-                st.success(f"Added {event.event_date}: {event.title}.")
+if "Users" in tabs:
+    with tabs["Users"]:
+        people = users.list_users(db, actor)
+        common.show_table(
+            [{"name": u.name, "role": u.role, "email": u.email,
+              "status": "disabled" if u.disabled else "active",
+              "locked_until": u.locked_until, "last_sign_in": u.last_login_at}
+             for u in people], settings.timezone, "No users.")
+        st.caption(" · ".join(f"**{r}**: {h}" for r, h in ROLE_HELP.items()))
+        with st.form("add_user", clear_on_submit=True):
+            st.markdown("**Add a user**")
+            new_name = st.text_input("User name")
+            new_email = st.text_input("E-mail (optional, for single sign-on)")
+            new_role = st.selectbox("Role", ROLES, index=ROLES.index("editor"))
+            new_password = st.text_input("Initial password", type="password",
+                                         help=f"At least {users.MIN_PASSWORD_LENGTH} "
+                                         "characters; tell it to them in person.")
+            if st.form_submit_button("Add user"):
+                attempt(lambda: users.add_user(db, actor, new_name, new_role, new_password,
+                                               email=new_email, now=utcnow()),
+                        f"Added {new_name.strip()} as {new_role}.")
+        with st.form("manage_user"):
+            st.markdown("**Change a user**")
+            who = st.selectbox("User", [u.name for u in people])
+            role = st.selectbox("New role", ROLES)
+            password = st.text_input("New password", type="password",
+                                     help="Also lifts a lock after failed sign-ins.")
+            confirm = st.checkbox("Yes, apply this change")
+            change = st.radio("Change", ["Set role", "Reset password", "Disable", "Enable"],
+                              horizontal=True)
+            if st.form_submit_button("Apply"):
+                now = utcnow()
+                if not confirm:
+                    st.warning("Tick “Yes, apply this change” to confirm.")
+                elif change == "Set role":
+                    attempt(lambda: users.set_role(db, actor, who, role, now=now),
+                            f"{who} is now {role}.")
+                elif change == "Reset password":
+                    attempt(lambda: users.reset_password(db, actor, who, password, now=now),
+                            f"New password set for {who}.")
+                else:
+                    attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
+                                                       now=now),
+                            f"{who} is {'disabled' if change == 'Disable' else 'enabled'}.")
 
-st.markdown("#### Configuration")
-st.caption("Read from the environment and `.env` when the app starts; "
-           "`.env.example` explains each one.")
-st.dataframe(settings.describe(), hide_index=True)
+    with tabs["Credentials"]:
+        the_vault = vault.Vault.open(settings)
+        slots = {vault.SMTP_CREDENTIAL: "SMTP password (pitch e-mail)"}
+        for campaign in existing:
+            for account in scheduling.list_accounts(db, campaign.id):
+                for field, label in vault.ACCOUNT_FIELDS[account["platform"]]:
+                    name = vault.account_secret_name(account["platform"], account["id"], field)
+                    slots[name] = f"{account['platform']} {account['handle']}: {label}"
+        st.caption("Values are encrypted with a key kept outside the database and are "
+                   "never shown again; only whether they are set and their last 4 characters.")
+        with st.form("set_secret", clear_on_submit=True):
+            slot = st.selectbox("Credential", list(slots), format_func=slots.__getitem__)
+            value = st.text_input("Value", type="password")
+            if st.form_submit_button("Save credential"):
+                attempt(lambda: vault.set_secret(db, the_vault, actor, slot, value,
+                                                 now=utcnow()), f"Saved {slots[slot]}.")
+        statuses = [vault.secret_status(db, the_vault, name) for name in slots]
+        common.show_table(
+            [{"credential": slots[s.name], "status": s.describe(),
+              "updated_at": s.updated_at, "by": s.updated_by} for s in statuses],
+            settings.timezone, "")
+
+    with tabs["Audit log"]:
+        left, middle, right = st.columns(3)
+        since = left.date_input("Since", value=None, help="Leave empty for all time.")
+        by = middle.text_input("User", help="Exact name, e.g. admin or cli:root")
+        entity = right.selectbox("Kind", [""] + audit.entities(db),
+                                 format_func=lambda e: e or "everything")
+        entries = audit.list_entries(
+            db, actor, user=by.strip() or None, entity=entity or None,
+            since=datetime.combine(since, time(), ZoneInfo(settings.timezone))
+            if since else None,
+        )
+        common.show_table(entries, settings.timezone, "Nothing matches these filters.")
+        if entries:
+            st.download_button("Download these entries (CSV)", csv_text(entries),
+                               file_name="audit-log.csv", mime="text/csv")
+
+    with tabs["Configuration"]:
+        st.caption("Read from the environment and `.env` when the app starts; "
+                   "`.env.example` explains each one.")
+        st.dataframe(settings.describe(), hide_index=True)
