@@ -154,6 +154,13 @@ def cmd_users_disable(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_users_set_email(args, settings: Settings) -> int:
+    users.set_email(open_store(settings), cli_actor(), args.name, args.email,
+                    now=worker.utcnow())
+    print(f"{args.name} now signs on with {args.email or 'no e-mail'}.")
+    return 0
+
+
 def cmd_users_reset_password(args, settings: Settings) -> int:
     users.reset_password(open_store(settings), cli_actor(), args.name, read_password(args),
                          now=worker.utcnow())
@@ -295,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("name", metavar="NAME")
     a.add_argument("role", metavar="ROLE", choices=ROLES, help=", ".join(ROLES))
     a.set_defaults(func=cmd_users_set_role)
+    a = usub.add_parser("set-email", help="set the e-mail that single sign-on matches")
+    a.add_argument("name", metavar="NAME")
+    a.add_argument("email", metavar="EMAIL", help="empty ('') clears it")
+    a.set_defaults(func=cmd_users_set_email)
     for action, text in (("disable", "stop a user from signing in"),
                          ("enable", "let a disabled user sign in again")):
         a = usub.add_parser(action, help=text)

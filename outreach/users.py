@@ -224,11 +224,47 @@ def active_actor(db: Engine, user_id: int) -> Actor | None:
 
 def actor_for_email(db: Engine, email: str) -> Actor | None:
     """The enabled local account with this e-mail, for single sign-on."""
+    email = email.strip().lower()
+    if not email:
+        return None
     with db.connect() as conn:
         row = conn.execute(sa.select(users).where(
-            users.c.email == email.strip().lower(), users.c.disabled.is_(False)
+            users.c.email == email, users.c.disabled.is_(False)
         )).first()
     return None if row is None else Actor(row.name, row.role, row.id)
+
+
+def sso_sign_in(db: Engine, email: str, *, now: datetime) -> Actor:
+    """Map an identity provider's verified e-mail to a local account and its role."""
+    actor = actor_for_email(db, email)
+    if actor is None:
+        raise SignInFailed(
+            f"No active account here has the e-mail {email!r}. Ask an admin to run "
+            f"`python -m outreach users set-email NAME {email}`."
+        )
+    with db.begin() as conn:
+        conn.execute(users.update().where(users.c.id == actor.user_id)
+                     .values(last_login_at=now))
+        audit.record(conn, actor, entity="user", entity_id=actor.name, action="sign_in",
+                     summary="single sign-on", now=now)
+    return actor
+
+
+def set_email(db: Engine, actor: Actor, name: str, email: str, *, now: datetime) -> None:
+    """Set the e-mail that single sign-on matches (admins only); empty clears it."""
+    require(actor, "admin", "changing e-mail addresses")
+    email = email.strip().lower()
+    if email and "@" not in email:
+        raise InvalidInput(f"{email!r} is not an e-mail address.")
+    with db.begin() as conn:
+        row = _row(conn, name)
+        if email and conn.execute(sa.select(users.c.id).where(
+                users.c.email == email, users.c.id != row.id)).first():
+            raise AlreadyExists(f"Another user already has the e-mail {email}.")
+        conn.execute(users.update().where(users.c.id == row.id)
+                     .values(email=email, updated_at=now))
+        audit.record(conn, actor, entity="user", entity_id=name, action="set_email",
+                     summary=email or "cleared", now=now)
 
 
 def bootstrap_admin(db: Engine, actor: Actor, *, now: datetime) -> str | None:

@@ -243,3 +243,50 @@ def test_a_secret_set_in_the_ui_is_never_shown_stored_or_logged(demo_store, app_
     for page in PAGES:
         rendered = repr(open_page(page).main) + repr(open_page(page).sidebar)
         assert secret not in rendered, page
+
+
+SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+       "client_id": "desk", "client_secret": "s3cret",
+       "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+def sso_app(page: str = "overview", **user) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = SSO
+    at.user = user
+    at.run()
+    if page != "overview":
+        at.switch_page(f"outreach/ui/{page}.py").run()
+    return at
+
+
+def test_single_sign_on_replaces_the_password_form(store):
+    at = sso_app(is_logged_in=False)
+    assert [b.label for b in at.button] == ["Sign in with single sign-on"]
+    assert not at.text_input
+
+
+def test_single_sign_on_maps_the_email_to_a_local_role(demo_store, now):
+    users.set_email(demo_store, ROOT, "approver", "Ana@Example.org", now=now)
+    at = sso_app("settings", is_logged_in=True, email="ana@example.org")
+    assert at.title[0].value == "Settings"
+    assert "Signed in as **approver** (approver)" in at.sidebar.caption[0].value
+    assert [t.label for t in at.tabs] == ["Campaigns"]
+
+
+def test_single_sign_on_with_an_unknown_email_gets_no_access(demo_store):
+    at = sso_app(is_logged_in=True, email="stranger@example.org")
+    assert at.title[0].value == "Union Media Desk"
+    assert "No active account here has the e-mail 'stranger@example.org'" in at.info[0].value
+    assert [b.label for b in at.button] == ["Sign out of single sign-on"]
+    assert not at.dataframe
+
+
+def test_several_identity_providers_each_get_a_button(store):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": SSO["redirect_uri"],
+                          "cookie_secret": SSO["cookie_secret"],
+                          "google": {"client_id": "a"}, "okta": {"client_id": "b"}}
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in with google", "Sign in with okta"]

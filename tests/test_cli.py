@@ -17,7 +17,8 @@ SUBCOMMANDS = [
     ["migrate"], ["demo"], ["status"], ["campaigns"], ["campaigns", "add"],
     ["campaigns", "list"], ["campaigns", "event"], ["worker"], ["users"], ["users", "add"],
     ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
-    ["users", "reset-password"], ["users", "bootstrap"], ["vault"], ["vault", "rotate-key"],
+    ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"], ["vault"],
+    ["vault", "rotate-key"],
     ["audit"], ["backup"], ["restore"],
 ]
 

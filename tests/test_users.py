@@ -121,3 +121,27 @@ def test_first_admin_is_created_once(db, now):
 
 def test_roles_are_ordered():
     assert ROLES == ("viewer", "editor", "approver", "admin")
+
+
+def test_single_sign_on_matches_an_active_account_by_email(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    with pytest.raises(SignInFailed, match="users set-email NAME x@example.org"):
+        users.sso_sign_in(db, "x@example.org", now=now)
+    users.set_email(db, ROOT, "x", " X@Example.org ", now=now)
+    assert users.sso_sign_in(db, "x@EXAMPLE.org", now=now).name == "x"
+    users.set_disabled(db, ROOT, "x", True, now=now)
+    with pytest.raises(SignInFailed):
+        users.sso_sign_in(db, "x@example.org", now=now)
+    with pytest.raises(SignInFailed):
+        users.sso_sign_in(db, "", now=now)
+
+
+def test_emails_are_checked_and_unique(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now, email="x@example.org")
+    users.add_user(db, ROOT, "y", "editor", PASSWORD, now=now)
+    with pytest.raises(InvalidInput, match="not an e-mail"):
+        users.set_email(db, ROOT, "y", "nope", now=now)
+    with pytest.raises(AlreadyExists):
+        users.set_email(db, ROOT, "y", "x@example.org", now=now)
+    with pytest.raises(PermissionDenied):
+        users.set_email(db, Actor("e", "editor"), "y", "y@example.org", now=now)

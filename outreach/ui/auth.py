@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 import streamlit as st
 from sqlalchemy.engine import Engine
+from streamlit.errors import StreamlitSecretNotFoundError
 
 from outreach import users
 from outreach.config import Settings
@@ -24,11 +26,37 @@ def _sign_out(notice: str = "") -> None:
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if sso_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def sso_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an [auth] section for st.login."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def _sso_user_id(db: Engine) -> int | None:
+    """Sign in the local account whose e-mail the identity provider vouched for."""
+    if not (sso_configured() and st.user.is_logged_in):
+        return None
+    try:
+        actor = users.sso_sign_in(db, st.user.get("email") or "", now=utcnow())
+    except SignInFailed as exc:
+        st.session_state[NOTICE_KEY] = str(exc)
+        return None
+    st.session_state[USER_KEY] = actor.user_id
+    st.session_state[SEEN_KEY] = utcnow()
+    return actor.user_id
 
 
 def gate(db: Engine, settings: Settings) -> Actor | None:
     """The signed-in user, re-checked on every run; None after sign-out or inactivity."""
     user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        user_id = _sso_user_id(db)
     if user_id is None:
         return None
     now = utcnow()
@@ -52,6 +80,16 @@ def sign_in_form(db: Engine, settings: Settings) -> None:
     notice = st.session_state.pop(NOTICE_KEY, "")
     if notice:
         st.info(notice)
+    if sso_configured():
+        if st.user.is_logged_in:
+            st.button("Sign out of single sign-on", on_click=st.logout)
+            return
+        # [auth.NAME] sections name several providers; bare [auth] keys configure one.
+        providers = [k for k, v in st.secrets["auth"].items() if isinstance(v, Mapping)]
+        for provider in providers or [None]:
+            st.button(f"Sign in with {provider or 'single sign-on'}", on_click=st.login,
+                      args=(provider,) if provider else (), type="primary")
+        return
     with st.form("sign_in"):
         st.markdown("**Sign in**")
         name = st.text_input("Name", autocomplete="username")

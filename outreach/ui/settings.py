@@ -111,9 +111,10 @@ if "Users" in tabs:
             role = st.selectbox("New role", ROLES)
             password = st.text_input("New password", type="password",
                                      help="Also lifts a lock after failed sign-ins.")
+            email = st.text_input("New e-mail", help="What single sign-on matches.")
             confirm = st.checkbox("Yes, apply this change")
-            change = st.radio("Change", ["Set role", "Reset password", "Disable", "Enable"],
-                              horizontal=True)
+            change = st.radio("Change", ["Set role", "Reset password", "Set e-mail",
+                                         "Disable", "Enable"], horizontal=True)
             if st.form_submit_button("Apply"):
                 now = utcnow()
                 if not confirm:
@@ -124,6 +125,9 @@ if "Users" in tabs:
                 elif change == "Reset password":
                     attempt(lambda: users.reset_password(db, actor, who, password, now=now),
                             f"New password set for {who}.")
+                elif change == "Set e-mail":
+                    attempt(lambda: users.set_email(db, actor, who, email, now=now),
+                            f"{who} now signs on with {email.strip() or 'no e-mail'}.")
                 else:
                     attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
                                                        now=now),
