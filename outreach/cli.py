@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from outreach import audit, backup, campaigns, demo, users, vault, worker
+from outreach import audit, backup, campaigns, contacts_import, demo, store, users, vault, worker
 from outreach.config import Settings
 from outreach.errors import InvalidInput, OutreachError
 from outreach.roles import ROLE_HELP, cli_actor
@@ -28,9 +28,7 @@ from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
 
 def open_store(settings: Settings) -> Engine:
     """The engine for the configured store, upgraded to the newest revision."""
-    engine = make_engine(settings.database_url)
-    upgrade_to_head(engine)
-    return engine
+    return store.open_store(settings.database_url)
 
 
 def cmd_migrate(args, settings: Settings) -> int:
@@ -339,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a backup FILE into an empty database")
     p.add_argument("file", metavar="FILE", help="a file written by `backup` (either kind)")
     p.set_defaults(func=cmd_restore)
+
+    contacts_import.add_cli_parsers(sub)
 
     p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
     p.add_argument("--once", action="store_true", help="run one pass and exit")

@@ -24,6 +24,7 @@ from outreach.store.tables import (
     campaigns,
     feeds,
     follower_snapshots,
+    interactions,
     journalists,
     outlets,
     posts,
@@ -32,6 +33,7 @@ from outreach.store.tables import (
     press_lists,
     releases,
     social_accounts,
+    spokespeople,
 )
 
 SAMPLE_CSV = Path(__file__).resolve().parents[1] / "press_lists" / "sample.csv"
@@ -185,9 +187,53 @@ def load_demo(
         counts.update(_load_social(conn, campaign_id, today, tz, now))
         counts.update(_load_coverage(conn, campaign_id, today, tz, outlet_ids, sample,
                                      journalist_ids, now))
+        counts.update(_load_history(conn, campaign_id, sample, journalist_ids, today, tz, now))
         audit.record(conn, actor, entity="campaign", entity_id=campaign_id,
                      action="load_demo", summary=DEMO_CAMPAIGN, now=now)
     return counts
+
+
+# name, role in the union, languages, topics, media-trained
+SPOKESPEOPLE = (
+    ("Dolores Ferreira-Quint", "Chief steward, night shift", "English; Spanish",
+     "heat; staffing", True),
+    ("Marcus Obi-Lindqvist", "Bargaining committee", "English", "pay; bargaining", True),
+    ("Tuyet Halvard", "Picker, day shift", "English; Vietnamese", "injuries; quotas", False),
+)
+
+
+def _load_history(
+    conn: sa.Connection, campaign_id: int, sample: list[dict[str, str]],
+    journalist_ids: dict[str, int], today: date, tz: ZoneInfo, now: datetime,
+) -> dict[str, int]:
+    if not conn.execute(sa.select(sa.func.count()).select_from(spokespeople)).scalar_one():
+        conn.execute(spokespeople.insert(), [
+            {"name": name, "union_role": role, "phone": f"555-019{i}", "languages": langs,
+             "topics": topics, "media_trained": trained, "available_from": today,
+             "available_to": today + timedelta(days=60), "created_at": now,
+             "updated_at": now}
+            for i, (name, role, langs, topics, trained) in enumerate(SPOKESPEOPLE)
+        ])
+    release_id = conn.execute(sa.select(releases.c.id).where(
+        releases.c.campaign_id == campaign_id, releases.c.status == "sent")).scalar()
+    history = []
+    for i, row in enumerate(sample):
+        if "labor" not in row["Beats"]:
+            continue
+        jid = journalist_ids[row["Email"].strip().lower()]
+        pitched = _at(today + timedelta(days=-14), 10, 0, tz)
+        history.append({"journalist_id": jid, "happened_at": pitched, "kind": "pitched",
+                        "by_user": "demo loader", "release_id": release_id,
+                        "notes": "Strike vote release", "created_at": now})
+        if i % 3 == 0:
+            history.append({"journalist_id": jid, "happened_at": pitched + timedelta(hours=3),
+                            "kind": "replied", "by_user": "demo loader", "release_id": None,
+                            "notes": "Asked for a worker to interview", "created_at": now})
+        conn.execute(journalists.update().where(journalists.c.id == jid).values(
+            last_contacted_at=max(h["happened_at"] for h in history
+                                  if h["journalist_id"] == jid)))
+    conn.execute(interactions.insert(), history)
+    return {"spokespeople": len(SPOKESPEOPLE), "interactions": len(history)}
 
 
 def _load_outlets(conn: sa.Connection, now: datetime) -> dict[str, int]:

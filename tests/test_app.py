@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from outreach import campaigns, demo, users
+from outreach import campaigns, contacts, demo, spokespeople, users
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
 from outreach.ui.auth import SEEN_KEY, USER_KEY
@@ -86,13 +86,96 @@ def test_overview_shows_the_campaign_at_a_glance(demo_store):
     assert len(at.dataframe) == 4
 
 
-def test_press_list_filters_by_list(demo_store):
+def caption_with(at: AppTest, text: str) -> str:
+    return next(c.value for c in at.caption if text in c.value)
+
+
+def select(at: AppTest, label: str):
+    return next(s for s in at.selectbox if s.label == label)
+
+
+def test_press_list_filters_in_sql(demo_store):
     at = open_page("press_list")
-    assert len(at.dataframe[0].value) == 40
-    at.selectbox[0].select("Spanish-language").run()
-    shown = at.dataframe[0].value
+    assert caption_with(at, "journalists match").startswith("40 journalists match")
+    assert len(at.data_editor[0].value) == 40
+    select(at, "List").select("Spanish-language").run()
+    shown = at.data_editor[0].value
     assert 0 < len(shown) < 40
-    assert all("Spanish-language" in lists for lists in shown["lists"])
+    assert caption_with(at, "journalists match").startswith(f"{len(shown)} journalists")
+    next(t for t in at.text_input if t.label == "Search").input("zzz-nobody").run()
+    assert "No journalists match these filters." in [c.value for c in at.caption]
+
+
+def test_press_list_pages_through_results(store, now):
+    for i in range(120):
+        contacts.add_journalist(store, ROOT, {"name": f"Reporter {i:03d}"}, now=now)
+    at = open_page("press_list")
+    assert len(at.data_editor[0].value) == 50
+    page = next(n for n in at.number_input if n.label.startswith("Page"))
+    assert page.label == "Page (of 3)"
+    page.set_value(3).run()
+    assert caption_with(at, "journalists match") == "120 journalists match; showing 101–120"
+    assert list(at.data_editor[0].value["name"])[0] == "Reporter 100"
+
+
+def test_viewers_read_the_press_list_without_editing(demo_store):
+    at = open_page("press_list", as_user=user_id(demo_store, "viewer"))
+    assert not at.data_editor and len(at.dataframe[0].value) == 40
+    assert not at.get("file_uploader")
+    assert "Importing needs the editor role." in [c.value for c in at.caption]
+    assert [b.label for b in at.button if b.label != "Sign out"] == []
+
+
+def test_saved_view_round_trip(demo_store):
+    at = open_page("press_list", as_user=user_id(demo_store, "editor"))
+    select(at, "Beat").select("labor").run()
+    next(t for t in at.text_input if t.label == "View name").input("Labor desk").run()
+    button(at, "Save view").click().run()
+    assert "Saved the view 'Labor desk'." in [m.value for m in at.success]
+    labor = caption_with(at, "journalists match")
+    at = open_page("press_list", as_user=user_id(demo_store, "editor"))
+    select(at, "Saved view").select("Labor desk").run()
+    assert select(at, "Beat").value == "labor"
+    assert caption_with(at, "journalists match") == labor
+
+
+def test_one_journalist_page_logs_an_interaction(demo_store):
+    at = open_page("press_list", as_user=user_id(demo_store, "editor"))
+    person = select(at, "Journalist (from the current results)")
+    jid = person.value
+    select(at, "What happened").select("called")
+    next(t for t in at.text_area if t.label == "Notes").input("Will come to the picket")
+    button(at, "Log it").click().run()
+    assert not at.error, at.error
+    history = contacts.get_journalist(demo_store, jid)["history"]
+    assert history[0]["kind"] == "called" and history[0]["by_user"] == "editor"
+    assert history[0]["notes"] == "Will come to the picket"
+
+
+def test_import_through_the_page(demo_store):
+    at = open_page("press_list", as_user=user_id(demo_store, "editor"))
+    data = ("Full Name;E-mail;Publication;Job Title\n"
+            "Nia Testwell;nia@gazette.test;Gazette Test;Reporter\n"
+            "Ana Quillfeather;ana.quillfeather@riversideledger.test;"
+            "Riverside Daily Ledger;Editor\n").encode("utf-8-sig")
+    at.get("file_uploader")[0].upload("export.csv", data, "text/csv").run()
+    assert not at.exception
+    preview = at.code[0].value
+    assert "Nia Testwell" in preview and "Ana Quillfeather" in preview
+    assert contacts.count_journalists(demo_store) == 40
+    button(at, "Import").click().run()
+    assert any(m.value.startswith("Imported: 1 added") for m in at.success)
+    assert contacts.count_journalists(demo_store) == 41
+
+
+def test_spokesperson_roster_form(demo_store):
+    at = open_page("press_list", as_user=user_id(demo_store, "editor"))
+    fields = {t.label: t for t in at.text_input}
+    fields["Name"].input("Rosa Testa")
+    fields["Languages"].input("Spanish, English")
+    button(at, "Add to roster").click().run()
+    assert "Added Rosa Testa to the roster." in [m.value for m in at.success]
+    assert "Rosa Testa" in [r["name"] for r in spokespeople.roster(demo_store)]
 
 
 def test_social_filters_posts_by_state(demo_store):
@@ -102,7 +185,7 @@ def test_social_filters_posts_by_state(demo_store):
 
 
 def test_pages_say_what_is_not_built_yet(demo_store):
-    for page in ("press_list", "releases", "social", "coverage", "analytics"):
+    for page in ("releases", "social", "coverage", "analytics"):
         assert open_page(page).info[0].value.startswith("Not built yet")
 
 
@@ -112,7 +195,8 @@ def test_empty_store_explains_what_to_do(store):
     for page in ("releases", "social", "coverage", "analytics"):
         assert "no campaign yet" in open_page(page).info[0].value
     at = open_page("press_list")
-    assert "No journalists yet." in [c.value for c in at.caption]
+    assert "No journalists yet: import a list under Import & export." in [
+        c.value for c in at.caption]
 
 
 def test_settings_adds_a_campaign_and_selects_it(store):

@@ -25,8 +25,10 @@ from outreach.store.migrate import MIGRATIONS_DIR, current_revision, head_revisi
 from outreach.store.tables import (
     audit_log,
     campaigns,
+    journalist_outlets,
     journalists,
     metadata,
+    saved_views,
     secrets,
     users,
     worker_heartbeats,
@@ -96,6 +98,11 @@ def _fill_every_table(db: Engine, now) -> None:
         ))
         conn.execute(secrets.insert().values(
             name="bluesky", ciphertext="gAAAA…", updated_at=odd, updated_by="ana",
+        ))
+        conn.execute(journalist_outlets.insert().values(journalist_id=1, outlet_id=2))
+        conn.execute(saved_views.insert().values(
+            name="labor, stale", filters={"beat": "labor", "not_contacted_in_days": 30},
+            created_by="ana", created_at=odd,
         ))
         conn.execute(worker_heartbeats.insert().values(
             worker_id="host:1", started_at=now, beat_at=odd, interval_s=27.5, passes=4,

@@ -13,37 +13,24 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.error import URLError
-from urllib.parse import urlsplit
 
 import pytest
-from conftest import missing_service
+from running_app import ROOT, VIEWPORT, RunningApp, chromium_page, settle, start_app
 
 from outreach.demo import DEMO_CAMPAIGN
 from outreach.store import make_engine
 from outreach.worker import utcnow, worker_status
 
 try:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import Page, expect
 except ImportError:
-    sync_playwright = None
+    Page = None
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-VIEWPORT = {"width": 1400, "height": 1000}
 SCREENSHOT = ROOT / "docs" / "overview.png"
-START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
 WORKER_TIMEOUT_S = 15
 # Playwright waits, in milliseconds.
@@ -61,58 +48,6 @@ PAGES = [
                                 "Strike authorization vote: 94% yes"]),
     ("settings", "Settings", ["Worker: running", DEMO_CAMPAIGN, "Audit log", "Credentials"]),
 ]
-
-
-@dataclass
-class RunningApp:
-    """`scripts/run.sh` running in its own process group."""
-
-    proc: subprocess.Popen
-    port: int
-    data_dir: Path
-    log_path: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def group_alive(self) -> bool:
-        try:
-            os.killpg(self.proc.pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    # No proxy handler: the health check must go straight to 127.0.0.1.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().decode().strip() == "ok"
-    except (URLError, OSError):
-        return False
-
-
-def _wait_until_healthy(app: RunningApp) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _healthy(app.url):
-        if app.proc.poll() is not None:
-            pytest.fail(f"scripts/run.sh exited with {app.proc.returncode} before the "
-                        f"dashboard answered:\n{app.output()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the dashboard did not answer within {START_TIMEOUT_S} s:\n"
-                        f"{app.output()}")
-        time.sleep(0.25)
 
 
 def _ctrl_c(app: RunningApp) -> bool:
@@ -134,62 +69,21 @@ def _ctrl_c(app: RunningApp) -> bool:
 @pytest.fixture
 def app(tmp_path) -> Iterator[RunningApp]:
     """The dashboard and worker from `scripts/run.sh`, answering on 127.0.0.1."""
-    env = dict(os.environ, PORT=str(_free_port()), OUTREACH_DATA_DIR=str(tmp_path / "data"),
-               OUTREACH_WORKER_INTERVAL="1")
-    env.pop("OUTREACH_DATABASE_URL", None)
-    log_path = tmp_path / "run.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(["sh", "scripts/run.sh"], cwd=ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-    running = RunningApp(proc, int(env["PORT"]), tmp_path / "data", log_path)
-    try:
-        _wait_until_healthy(running)
+    with start_app(tmp_path) as running:
         yield running
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 @pytest.fixture
 def page() -> Iterator[Page]:
-    """A headless Chromium tab at 1400x1000 that cannot reach beyond 127.0.0.1."""
-    if sync_playwright is None:
-        missing_service("Playwright for Python")
-    if not CHROMIUM.exists():
-        missing_service(f"Chromium at {CHROMIUM}")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                     args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT)
-        # Streamlit fetches the material-icon favicon from fonts.gstatic.com.
-        context.route("**/*", _loopback_only)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-def _loopback_only(route) -> None:
-    if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
-        route.continue_()
-    else:
-        route.abort("internetdisconnected")
-
-
-def _settle(page: Page, title: str) -> None:
-    """Wait until the page titled `title` has run its script to the end."""
-    expect(page.get_by_role("heading", level=1)).to_have_text(title, timeout=RENDER_TIMEOUT_MS)
-    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
-        "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)
+    """A headless Chromium tab that cannot reach beyond 127.0.0.1."""
+    with chromium_page() as tab:
+        yield tab
 
 
 def _open(page: Page, title: str) -> None:
     """Go to a page through the sidebar, as a user does, keeping the signed-in session."""
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    _settle(page, title)
+    settle(page, title)
 
 
 def _admin_password(app: RunningApp) -> str:
@@ -201,11 +95,11 @@ def _admin_password(app: RunningApp) -> str:
 
 def _sign_in(page: Page, app: RunningApp, password: str) -> None:
     page.goto(app.url)
-    _settle(page, "Union Media Desk")
+    settle(page, "Union Media Desk")
     page.get_by_role("textbox", name="Name").fill("admin")
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    _settle(page, "Overview")
+    settle(page, "Overview")
 
 
 def _wait_for_running_worker(page: Page) -> None:
@@ -234,7 +128,7 @@ def test_signed_out_visitors_see_only_the_sign_in_form(page, app):
     """Whatever page a stranger asks for, they get the sign-in form and no data."""
     for path, _title, texts in PAGES:
         page.goto(f"{app.url}/{path}")
-        _settle(page, "Union Media Desk")
+        settle(page, "Union Media Desk")
         main = page.locator('[data-testid="stMain"]')
         expect(main.get_by_role("button", name="Sign in")).to_be_visible()
         assert texts[0] not in main.inner_text()

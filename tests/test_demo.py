@@ -24,7 +24,7 @@ def test_demo_fills_every_page(db, now):
     assert coverage.count_hits(db, campaign.id) >= 5
     assert len(metrics.follower_series(db, campaign.id)) > 100
     assert {x["name"] for x in contacts.list_press_lists(db)} >= {"Labor beat"}
-    assert contacts.list_journalists(db, list_name="Spanish-language")
+    assert contacts.count(db, contacts.JournalistFilter(list_name="Spanish-language"))
 
 
 def test_demo_refuses_a_store_with_data_unless_forced(db, now):

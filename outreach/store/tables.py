@@ -119,6 +119,7 @@ journalists = sa.Table(
     metadata,
     _id(),
     sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("pronouns", sa.String(40), nullable=False, server_default=""),
     sa.Column("title", sa.String(200), nullable=False, server_default=""),
     sa.Column(
         "outlet_id",
@@ -126,16 +127,43 @@ journalists = sa.Table(
         sa.ForeignKey("outlets.id", ondelete="SET NULL"),
         index=True,
     ),
-    sa.Column("email", sa.String(320), nullable=False, server_default=""),
+    sa.Column("email", sa.String(320), nullable=False, server_default="", index=True),
+    sa.Column("other_emails", sa.String(1000), nullable=False, server_default=""),
     sa.Column("phone", sa.String(60), nullable=False, server_default=""),
     sa.Column("beats", sa.String(500), nullable=False, server_default=""),
     sa.Column("bluesky_handle", sa.String(253), nullable=False, server_default=""),
     sa.Column("x_handle", sa.String(50), nullable=False, server_default=""),
+    sa.Column("website", sa.String(500), nullable=False, server_default=""),
     sa.Column("city", sa.String(120), nullable=False, server_default=""),
+    sa.Column("region", sa.String(120), nullable=False, server_default=""),
+    sa.Column("languages", sa.String(200), nullable=False, server_default=""),
+    sa.Column("preferred_contact", sa.String(20), nullable=False, server_default=""),
+    sa.Column("tags", sa.String(500), nullable=False, server_default=""),
     sa.Column("do_not_contact", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("do_not_contact_reason", sa.String(500), nullable=False, server_default=""),
     sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    sa.Column("source", sa.String(200), nullable=False, server_default=""),
+    sa.Column("last_contacted_at", UTCDateTime),
     _created(),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Outlets beyond a journalist's main one (freelancers write for several).
+journalist_outlets = sa.Table(
+    "journalist_outlets",
+    metadata,
+    sa.Column(
+        "journalist_id",
+        sa.Integer,
+        sa.ForeignKey("journalists.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "outlet_id",
+        sa.Integer,
+        sa.ForeignKey("outlets.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 press_lists = sa.Table(
@@ -310,4 +338,64 @@ secrets = sa.Table(
     sa.Column("ciphertext", sa.Text, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.String(120), nullable=False),
+)
+
+INTERACTION_KINDS = (
+    "pitched", "emailed", "called", "replied", "interviewed", "declined", "covered", "note",
+)
+CONTACT_METHODS = ("", "email", "phone", "text", "bluesky", "x", "in person")
+OUTLET_KINDS = (
+    "daily paper", "TV", "radio", "online", "wire", "trade", "labor press", "student",
+    "community/ethnic-language media", "other",
+)
+
+interactions = sa.Table(
+    "interactions",
+    metadata,
+    _id(),
+    sa.Column(
+        "journalist_id",
+        sa.Integer,
+        sa.ForeignKey("journalists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("happened_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("by_user", sa.String(120), nullable=False),
+    sa.Column(
+        "release_id", sa.Integer, sa.ForeignKey("releases.id", ondelete="SET NULL")
+    ),
+    sa.Column(
+        "press_hit_id", sa.Integer, sa.ForeignKey("press_hits.id", ondelete="SET NULL")
+    ),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    _created(),
+)
+
+spokespeople = sa.Table(
+    "spokespeople",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("union_role", sa.String(200), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(60), nullable=False, server_default=""),
+    sa.Column("languages", sa.String(200), nullable=False, server_default=""),
+    sa.Column("topics", sa.String(500), nullable=False, server_default=""),
+    sa.Column("media_trained", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("available_from", sa.Date),
+    sa.Column("available_to", sa.Date),
+    sa.Column("notes", sa.Text, nullable=False, server_default=""),
+    _created(),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+saved_views = sa.Table(
+    "saved_views",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    _created(),
 )

@@ -74,11 +74,21 @@ def local_times(rows: list[dict], tz_name: str) -> pd.DataFrame:
     tz = ZoneInfo(tz_name)
     frame = pd.DataFrame(rows)
     for column in frame.columns:
-        if rows and isinstance(rows[0].get(column), datetime):
+        if any(isinstance(row.get(column), datetime) for row in rows):
             frame[column] = frame[column].map(
                 lambda v: v.astimezone(tz).strftime("%Y-%m-%d %H:%M") if pd.notna(v) else ""
             )
     return frame
+
+
+def edited_rows(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> dict:
+    """{id: {column: new value}} for the rows a data editor changed, by the `id` column."""
+    changes = {}
+    for old, new in zip(before.to_dict("records"), after.to_dict("records"), strict=True):
+        changed = {c: new[c] for c in columns if new[c] != old[c]}
+        if changed:
+            changes[int(new["id"])] = changed
+    return changes
 
 
 def show_table(rows: list[dict], tz_name: str, empty: str, **kwargs) -> None:

@@ -1,0 +1,146 @@
+"""The dashboard started as a user starts it (`scripts/run.sh`), and a Chromium to drive it.
+
+Shared by the browser tests. Everything stays on 127.0.0.1: the app listens on
+loopback and the browser refuses any request to another host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import missing_service
+
+try:
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError:
+    sync_playwright = None
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+START_TIMEOUT_S = 60
+# Playwright waits, in milliseconds.
+RENDER_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class RunningApp:
+    """`scripts/run.sh` running in its own process group."""
+
+    proc: subprocess.Popen
+    port: int
+    env: dict[str, str]
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    # No proxy handler: the health check must go straight to 127.0.0.1.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().decode().strip() == "ok"
+    except (URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def start_app(tmp_path: Path, *, port: int | None = None,
+              env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """Run `scripts/run.sh` with a fresh data folder until the dashboard answers; kill after."""
+    port = port or free_port()
+    full_env = dict(os.environ, PORT=str(port), OUTREACH_DATA_DIR=str(tmp_path / "data"),
+                    OUTREACH_WORKER_INTERVAL="1", **(env or {}))
+    full_env.pop("OUTREACH_DATABASE_URL", None)
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(["sh", "scripts/run.sh"], cwd=ROOT, env=full_env,
+                                stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    app = RunningApp(proc, port, full_env, tmp_path / "data", log_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _healthy(app.url):
+            if proc.poll() is not None:
+                pytest.fail(f"scripts/run.sh exited with {proc.returncode} before the "
+                            f"dashboard answered:\n{app.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"the dashboard did not answer within {START_TIMEOUT_S} s:\n"
+                            f"{app.output()}")
+            time.sleep(0.25)
+        yield app
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _loopback_only(route) -> None:
+    if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+        route.continue_()
+    else:
+        route.abort("internetdisconnected")
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[Page]:
+    """A headless Chromium tab that cannot reach beyond 127.0.0.1."""
+    if sync_playwright is None:
+        missing_service("Playwright for Python")
+    if not CHROMIUM.exists():
+        missing_service(f"Chromium at {CHROMIUM}")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                     args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT)
+        context.route("**/*", _loopback_only)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def settle(page: Page, title: str) -> None:
+    """Wait until the page titled `title` has run its script to the end."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(title, timeout=RENDER_TIMEOUT_MS)
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)
