@@ -16,7 +16,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from outreach import audit, backup, campaigns, contacts_import, demo, store, users, vault, worker
+from outreach import (
+    audit,
+    backup,
+    campaigns,
+    contacts_import,
+    demo,
+    guard,
+    pitching,
+    store,
+    templates,
+    users,
+    vault,
+    worker,
+)
 from outreach.config import Settings
 from outreach.errors import InvalidInput, OutreachError
 from outreach.roles import ROLE_HELP, cli_actor
@@ -339,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
 
     contacts_import.add_cli_parsers(sub)
+    templates.add_cli_parsers(sub)
+    guard.add_cli_parsers(sub)
+    pitching.add_cli_parsers(sub)
 
     p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
     p.add_argument("--once", action="store_true", help="run one pass and exit")

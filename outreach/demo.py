@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,8 +17,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach import audit, templates
 from outreach.errors import OutreachError
+from outreach.org_settings import OrgSettings, get_org
 from outreach.roles import Actor
 from outreach.store.tables import (
     campaign_events,
@@ -26,11 +28,13 @@ from outreach.store.tables import (
     follower_snapshots,
     interactions,
     journalists,
+    org_settings,
     outlets,
     posts,
     press_hits,
     press_list_members,
     press_lists,
+    release_versions,
     releases,
     social_accounts,
     spokespeople,
@@ -74,11 +78,35 @@ EVENTS = (
 )
 
 # days from today, kind, status, title
+# days from today, template, status, fields that replace the template's samples
 RELEASES = (
-    (-14, "release", "sent", "Acme Logistics workers vote 94% to authorize strike"),
-    (-6, "advisory", "in_review", "Media advisory: picket line at shift change"),
-    (-1, "statement", "draft", "Statement on Acme's latest contract offer"),
+    (-14, "press_release.en", "sent", {
+        "headline": "Acme Logistics workers vote 94% to authorize strike",
+        "subheadline": "1,200 warehouse workers demand safe staffing and heat protection",
+        "city": "RIVERSIDE",
+        "lede": "Warehouse workers at Acme Logistics' Riverside distribution center voted "
+                "94 percent on Thursday to authorize a strike if the company does not "
+                "agree to a fair first contract.",
+        "body": "Workers have bargained since October over staffing levels, heat inside "
+                "the warehouse and pay that has not kept up with rent.\n\nThe union "
+                "will return to the table next week.",
+        "quote": "Nobody wants to strike. We want Acme to take our safety seriously.",
+    }),
+    (-6, "media_advisory.en", "in_review", {
+        "headline": "Media advisory: picket line at shift change", "city": "RIVERSIDE",
+    }),
+    (-1, "statement.en", "draft", {
+        "headline": "Statement on Acme's latest contract offer", "city": "RIVERSIDE",
+    }),
 )
+ORG = {
+    "union_name": "Warehouse Workers United, Local 101",
+    "boilerplate": "Warehouse Workers United, Local 101 represents 1,200 warehouse workers "
+                   "in the Riverside region. (Fictional demo data.)",
+    "media_contact_name": "Local 101 Media Desk",
+    "media_contact_phone": "555-0199",
+    "media_contact_email": "media@local101.test",
+}
 
 POST_TEXTS = (
     "Bargaining starts today. We are 1,200 warehouse workers asking for safe "
@@ -139,10 +167,15 @@ def load_demo(
         )
     tz = ZoneInfo(DEMO_TZ)
     today = now.astimezone(tz).date()
+    org = replace(get_org(db), **ORG)
     sample = _read_sample(SAMPLE_CSV)
     counts: dict[str, int] = {}
     with db.begin() as conn:
         conn.execute(campaigns.delete().where(campaigns.c.name == DEMO_CAMPAIGN))
+        for key, value in ORG.items():
+            conn.execute(org_settings.delete().where(org_settings.c.key == key))
+            conn.execute(org_settings.insert().values(key=key, value=value, updated_at=now,
+                                                      updated_by=actor.name))
         outlet_ids = _load_outlets(conn, now)
         journalist_ids = _load_journalists(conn, sample, outlet_ids, now)
         counts["outlets"] = len(outlet_ids)
@@ -173,16 +206,12 @@ def load_demo(
             ],
         )
         counts["events"] = len(EVENTS)
-        conn.execute(
-            releases.insert(),
-            [
-                {"campaign_id": campaign_id, "title": title, "kind": kind,
-                 "status": status, "body": f"{title}.\n\nRIVERSIDE — ...\n\n###",
-                 "created_at": _at(today + timedelta(days=d), 9, 0, tz),
-                 "updated_at": _at(today + timedelta(days=d), 11, 30, tz)}
-                for d, kind, status, title in RELEASES
-            ],
-        )
+        for row in _release_rows(db, campaign_id, today, tz, org):
+            version = {k: row[k] for k in ("title", "fields", "body", "created_at")}
+            release_id = conn.execute(releases.insert().values(**row)).inserted_primary_key[0]
+            conn.execute(release_versions.insert().values(
+                release_id=release_id, number=1, embargo_at=None, created_by=actor.name,
+                **version))
         counts["releases"] = len(RELEASES)
         counts.update(_load_social(conn, campaign_id, today, tz, now))
         counts.update(_load_coverage(conn, campaign_id, today, tz, outlet_ids, sample,
@@ -234,6 +263,24 @@ def _load_history(
                                   if h["journalist_id"] == jid)))
     conn.execute(interactions.insert(), history)
     return {"spokespeople": len(SPOKESPEOPLE), "interactions": len(history)}
+
+
+def _release_rows(db: Engine, campaign_id: int, today: date, tz: ZoneInfo,
+                  org: OrgSettings) -> list[dict]:
+    rows = []
+    for day, name, status, fields in RELEASES:
+        template = templates.get_template(db, name)
+        when = today + timedelta(days=day)
+        values = templates.check_values(template, {
+            **templates.sample_values(template), "date": when.isoformat(), **fields})
+        rows.append({
+            "campaign_id": campaign_id, "title": fields["headline"], "kind": template.kind,
+            "status": status, "template": name, "fields": values, "version": 1,
+            "body": templates.render(template, values, org=org, fmt="md"),
+            "created_at": _at(when, 9, 0, tz), "updated_at": _at(when, 11, 30, tz),
+            "approved_at": _at(when, 10, 0, tz) if status == "sent" else None,
+        })
+    return rows
 
 
 def _load_outlets(conn: sa.Connection, now: datetime) -> dict[str, int]:

@@ -141,6 +141,8 @@ def chromium_page() -> Iterator[Page]:
 
 def settle(page: Page, title: str) -> None:
     """Wait until the page titled `title` has run its script to the end."""
-    expect(page.get_by_role("heading", level=1)).to_have_text(title, timeout=RENDER_TIMEOUT_MS)
+    # The first h1 is the page's title; a release preview may add its own headline.
+    expect(page.get_by_role("heading", level=1).first).to_have_text(
+        title, timeout=RENDER_TIMEOUT_MS)
     expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)

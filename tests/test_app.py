@@ -3,13 +3,16 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from outreach import campaigns, contacts, demo, spokespeople, users
+from outreach import campaigns, contacts, demo, guard, releases, spokespeople, templates, users
+from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
 from outreach.ui.auth import SEEN_KEY, USER_KEY
+from outreach.ui.common import edited_rows
 from outreach.worker import utcnow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -185,7 +188,7 @@ def test_social_filters_posts_by_state(demo_store):
 
 
 def test_pages_say_what_is_not_built_yet(demo_store):
-    for page in ("releases", "social", "coverage", "analytics"):
+    for page in ("social", "coverage", "analytics"):
         assert open_page(page).info[0].value.startswith("Not built yet")
 
 
@@ -299,8 +302,10 @@ def test_a_disabled_account_is_signed_out_at_once(store, now):
         ("viewer", ["Campaigns"], []),
         ("editor", ["Campaigns"], ["Add event"]),
         ("approver", ["Campaigns"], ["Add event"]),
-        ("admin", ["Campaigns", "Users", "Credentials", "Audit log", "Configuration"],
-         ["Add campaign", "Add event", "Add user", "Apply", "Save credential"]),
+        ("admin", ["Campaigns", "Committee", "Users", "Credentials", "Audit log",
+                   "Configuration"],
+         ["Add campaign", "Add event", "Save committee settings", "Add user", "Apply",
+          "Save credential"]),
     ],
 )
 def test_settings_shows_only_what_the_role_may_do(demo_store, role, tabs, forms):
@@ -374,3 +379,78 @@ def test_several_identity_providers_each_get_a_button(store):
     at.user = {"is_logged_in": False}
     at.run()
     assert [b.label for b in at.button] == ["Sign in with google", "Sign in with okta"]
+
+
+def test_edited_rows_reports_only_changed_cells():
+    before = pd.DataFrame([{"id": 1, "name": "Ana", "tags": ""},
+                           {"id": 2, "name": "Bo", "tags": "tv"}])
+    after = before.copy()
+    after.loc[1, "tags"] = "tv; ally"
+    assert edited_rows(before, after, ["name", "tags"]) == {2: {"tags": "tv; ally"}}
+    assert edited_rows(before, before.copy(), ["name", "tags"]) == {}
+
+
+def checkbox(at: AppTest, label: str):
+    return next(c for c in at.checkbox if c.label == label)
+
+
+def test_draft_a_release_from_a_template(demo_store):
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
+    select(at, "Template").select("press_release.en").run()
+    checkbox(at, "Start from the sample values").check().run()
+    assert "Preview once this is fixed" not in [i.value[:27] for i in at.info]
+    button(at, "Save draft").click().run()
+    assert "Saved as a draft (version 1)." in [m.value for m in at.success]
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    drafts = releases.list_releases(demo_store, campaign.id, status="draft")
+    assert any(r["title"].startswith("Northgate") for r in drafts)
+
+
+def test_submit_vote_and_export(demo_store, now):
+    set_org(demo_store, ROOT, {"release_rule": {"kind": "at_least", "n": 1}}, now=now)
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    draft = releases.list_releases(demo_store, campaign.id, status="draft")[0]
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
+    select(at, "Release").select(draft["id"]).run()
+    assert "Not approved yet: every export carries a DRAFT watermark." in [
+        c.value for c in at.caption]
+    button(at, "Submit for review").click().run()
+    assert releases.get_release(demo_store, draft["id"]).status == "in_review"
+    at = open_page("releases", as_user=user_id(demo_store, "approver"))
+    select(at, "Release").select(draft["id"]).run()
+    at.radio[0].set_value("approve")
+    button(at, "Cast vote").click().run()
+    assert releases.get_release(demo_store, draft["id"]).status == "approved"
+
+
+def test_viewers_cannot_draft_or_vote(demo_store):
+    at = open_page("releases", as_user=user_id(demo_store, "viewer"))
+    labels = [b.label for b in at.button]
+    assert "Save draft" not in labels and "Submit for review" not in labels
+    assert "Drafting needs the editor role." in [c.value for c in at.caption]
+
+
+def test_a_protected_name_is_highlighted(demo_store, now):
+    guard.add_protected(demo_store, ROOT, "Rosa Delgado", now=now)
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    template = templates.get_template(demo_store, "press_release.en")
+    rid = releases.create_release(demo_store, ROOT, campaign.id, template.name,
+                                  templates.sample_values(template), now=now)
+    at = open_page("releases")
+    select(at, "Release").select(rid).run()
+    assert "names a protected member" in at.error[0].value
+    assert any("<mark>" in m.value for m in at.markdown)
+    button(at, "Submit for review").click().run()
+    assert releases.get_release(demo_store, rid).status == "draft"
+
+
+def test_protected_names_tab(demo_store):
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
+    fields = {t.label: t for t in at.text_input}
+    fields["Full name"].input("Fictional Person")
+    fields["Nicknames and other spellings"].input("Fi, F. Person")
+    button(at, "Protect this name").click().run()
+    assert "Added to the protected list." in [m.value for m in at.success]
+    at = open_page("releases", as_user=user_id(demo_store, "viewer"))
+    assert "Seeing and changing this list needs the editor role." in [
+        c.value for c in at.caption]

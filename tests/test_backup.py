@@ -28,9 +28,14 @@ from outreach.store.tables import (
     journalist_outlets,
     journalists,
     metadata,
+    pitch_batches,
+    pitch_messages,
+    protected_names,
+    release_templates,
     saved_views,
     secrets,
     users,
+    votes,
     worker_heartbeats,
 )
 
@@ -100,6 +105,26 @@ def _fill_every_table(db: Engine, now) -> None:
             name="bluesky", ciphertext="gAAAA…", updated_at=odd, updated_by="ana",
         ))
         conn.execute(journalist_outlets.insert().values(journalist_id=1, outlet_id=2))
+        conn.execute(votes.insert().values(
+            subject="release", subject_id=1, version=1, voter="ana", decision="reject",
+            comment="¿Quién habló?", cast_at=odd, voided_at=odd,
+        ))
+        conn.execute(release_templates.insert().values(
+            name="custom.en", source="+++\nname = 'custom.en'\n+++\nHi", created_by="ana",
+            created_at=now, updated_at=odd,
+        ))
+        conn.execute(protected_names.insert().values(
+            name="Fictional Person", aliases=["Fi", "F. Person"], created_by="ana",
+            created_at=odd,
+        ))
+        batch = conn.execute(pitch_batches.insert().values(
+            release_id=1, subject="Strike vote", created_by="ana", created_at=now,
+        )).inserted_primary_key[0]
+        conn.execute(pitch_messages.insert().values(
+            batch_id=batch, journalist_id=1, name="Ana", email="ana@news.test",
+            message_id="<pitch-1-1@example.org>", status="sent", attempted_at=odd,
+            sent_at=odd,
+        ))
         conn.execute(saved_views.insert().values(
             name="labor, stale", filters={"beat": "labor", "not_contacted_in_days": 30},
             created_by="ana", created_at=odd,

@@ -201,6 +201,11 @@ releases = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False, server_default="release"),
     sa.Column("status", sa.String(24), nullable=False, server_default="draft"),
     sa.Column("body", sa.Text, nullable=False, server_default=""),
+    sa.Column("template", sa.String(120), nullable=False, server_default=""),
+    sa.Column("fields", sa.JSON),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("embargo_at", UTCDateTime),
+    sa.Column("approved_at", UTCDateTime),
     _created(),
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -398,4 +403,119 @@ saved_views = sa.Table(
     sa.Column("filters", sa.JSON, nullable=False),
     sa.Column("created_by", sa.String(120), nullable=False),
     _created(),
+)
+
+# --- releases, approval, protected names, pitching, organisation settings -------------------
+
+VOTE_DECISIONS = ("approve", "reject")
+PITCH_STATES = ("pending", "sent", "failed", "skipped")
+
+org_settings = sa.Table(
+    "org_settings",
+    metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(120), nullable=False),
+)
+
+release_templates = sa.Table(
+    "release_templates",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(120), nullable=False, unique=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    _created(),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+release_versions = sa.Table(
+    "release_versions",
+    metadata,
+    _id(),
+    sa.Column(
+        "release_id",
+        sa.Integer,
+        sa.ForeignKey("releases.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("fields", sa.JSON, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("embargo_at", UTCDateTime),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    _created(),
+    sa.UniqueConstraint("release_id", "number", name="uq_release_versions_release_number"),
+)
+
+votes = sa.Table(
+    "votes",
+    metadata,
+    _id(),
+    sa.Column("subject", sa.String(20), nullable=False),
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("voter", sa.String(120), nullable=False),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, server_default=""),
+    sa.Column("cast_at", UTCDateTime, nullable=False),
+    sa.Column("voided_at", UTCDateTime),
+    sa.Index("ix_votes_subject", "subject", "subject_id"),
+)
+
+protected_names = sa.Table(
+    "protected_names",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("aliases", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    _created(),
+)
+
+pitch_batches = sa.Table(
+    "pitch_batches",
+    metadata,
+    _id(),
+    sa.Column(
+        "release_id",
+        sa.Integer,
+        sa.ForeignKey("releases.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    _created(),
+    sa.Column("finished_at", UTCDateTime),
+)
+
+pitch_messages = sa.Table(
+    "pitch_messages",
+    metadata,
+    _id(),
+    sa.Column(
+        "batch_id",
+        sa.Integer,
+        sa.ForeignKey("pitch_batches.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column(
+        "journalist_id",
+        sa.Integer,
+        sa.ForeignKey("journalists.id", ondelete="SET NULL"),
+    ),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=False, server_default=""),
+    sa.Column("message_id", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("attempted_at", UTCDateTime),
+    sa.Column("sent_at", UTCDateTime),
+    sa.UniqueConstraint("batch_id", "journalist_id", name="uq_pitch_messages_batch_journalist"),
 )

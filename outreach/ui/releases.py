@@ -1,18 +1,236 @@
-"""Releases: press releases, advisories and statements and where each stands."""
+"""Releases: draft from a template, review and vote, export, and pitch to journalists."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import releases
-from outreach.ui import common
+from outreach import contacts, guard, pitching, releases, spokespeople, templates
+from outreach.errors import OutreachError
+from outreach.org_settings import get_org
+from outreach.roles import can
+from outreach.ui import auth, common
+from outreach.ui.template_form import field_inputs
+from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
+actor = auth.actor()
 st.title("Releases")
+
+
+def attempt(action, done: str):
+    """Run a write; show its error, or `done`, and return the result (None on error)."""
+    try:
+        result = action()
+    except OutreachError as exc:
+        st.error(str(exc))
+        return None
+    st.success(done)
+    return result
+
+
+def embargo_inputs(key: str, current: datetime | None, tz: str):
+    """An optional embargo date and time in the campaign's zone; returns aware UTC or None."""
+    zone = ZoneInfo(tz)
+    local = current.astimezone(zone) if current else None
+    on = st.checkbox("Embargoed", value=current is not None, key=f"{key}-emb")
+    if not on:
+        return None
+    cols = st.columns(2)
+    day = cols[0].date_input("Embargo date", value=local.date() if local else None,
+                             key=f"{key}-emb-d")
+    at = cols[1].time_input("Embargo time", value=local.time() if local else None,
+                            key=f"{key}-emb-t", help=f"In {tz}.")
+    return datetime.combine(day, at, zone) if day and at else None
+
+
 if campaign is not None:
-    common.not_built_yet("drafting from templates, committee approval and pitching by email")
+    tz = campaign.timezone
+    roster = spokespeople.roster(db)
     counts = releases.count_by_status(db, campaign.id)
     cols = st.columns(len(counts))
     for col, (state, n) in zip(cols, counts.items(), strict=True):
         col.metric(state.replace("_", " ").capitalize(), n)
-    common.show_table(releases.list_releases(db, campaign.id), campaign.timezone,
-                      "No releases yet.", column_order=["title", "kind", "status", "updated_at"])
+    listed = releases.list_releases(db, campaign.id)
+    common.show_table(listed, tz, "No releases yet: start one under New release.",
+                      column_order=["id", "title", "kind", "status", "version", "updated_at"])
+
+    tab_open, tab_new, tab_templates, tab_guard = st.tabs(
+        ["Open a release", "New release", "Templates", "Protected names"])
+
+    with tab_new:
+        if not can(actor, "editor"):
+            st.caption("Drafting needs the editor role.")
+        else:
+            shipped = [t for t in templates.list_templates(db) if t.kind != "email"]
+            names = {t.name: f"{t.label} ({t.language})" for t in shipped}
+            chosen = st.selectbox("Template", list(names), format_func=names.__getitem__)
+            template = templates.get_template(db, chosen)
+            use_sample = st.checkbox("Start from the sample values", value=False,
+                                     help="Fills every field with the template's example.")
+            start = templates.sample_values(template) if use_sample else {}
+            values = field_inputs(template, start, roster,
+                                  key=f"new-{chosen}-{'sample' if use_sample else 'blank'}")
+            embargo = embargo_inputs("new", None, tz)
+            with st.expander("Preview", expanded=True):
+                try:
+                    clean = templates.check_values(template, values)
+                    st.markdown(templates.render(template, clean, org=get_org(db),
+                                                 fmt="md"))
+                except OutreachError as exc:
+                    st.info(f"Preview once this is fixed: {exc}")
+            if st.button("Save draft", type="primary"):
+                new_id = attempt(lambda: releases.create_release(
+                    db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
+                    "Saved as a draft (version 1).")
+                if new_id:
+                    st.session_state["release_id"] = new_id
+
+    with tab_open:
+        ids = [r["id"] for r in listed]
+        if not ids:
+            st.caption("No releases yet.")
+        else:
+            titles = {r["id"]: f"#{r['id']} {r['title']} ({r['status'].replace('_', ' ')})"
+                      for r in listed}
+            remembered = st.session_state.get("release_id")
+            release_id = st.selectbox("Release", ids, format_func=titles.__getitem__,
+                                      index=ids.index(remembered) if remembered in ids else 0)
+            release = releases.get_release(db, release_id)
+            status = release.status.replace("_", " ")
+            tally = releases.current_tally(db, release) if release.template else None
+            st.markdown(f"**Status:** {status} · version {release.version}" +
+                        (f" · {tally.describe()} ({releases.rule_for(db, release).describe()})"
+                         if tally else ""))
+            matches = guard.check_text(db, release.body)
+            if matches:
+                st.error("This release names a protected member: "
+                         + "; ".join(guard.describe_matches(release.body, matches))
+                         + ". Remove the name before submitting.")
+                st.markdown(guard.highlight_markdown(release.body, matches),
+                            unsafe_allow_html=True)
+            else:
+                with st.container(border=True):
+                    st.markdown(release.body)
+
+            submittable = release.status in ("draft", "changes_requested")
+            if can(actor, "editor") and submittable and st.button("Submit for review"):
+                attempt(lambda: releases.submit(db, actor, release.id, now=utcnow()),
+                        "Submitted: the approvers can vote now.")
+            if can(actor, "approver") and release.status == "in_review":
+                with st.form("vote", clear_on_submit=True):
+                    decision = st.radio("Your vote", ["approve", "reject"], horizontal=True)
+                    comment = st.text_area("Comment", help="Required when you reject: say "
+                                           "what should change.")
+                    if st.form_submit_button("Cast vote"):
+                        result = attempt(lambda: releases.vote(
+                            db, actor, release.id, decision, comment, now=utcnow()),
+                            "Vote recorded.")
+                        if result is not None:
+                            st.info(f"{result.describe()}: {result.state.replace('_', ' ')}.")
+
+            if release.template and can(actor, "editor") and release.status != "sent":
+                with st.expander("Edit (saves a new version; votes on the old one are void)"):
+                    template = templates.get_template(db, release.template)
+                    values = field_inputs(template, release.fields, roster,
+                                          key=f"edit-{release.id}-{release.version}")
+                    embargo = embargo_inputs(f"edit-{release.id}", release.embargo_at, tz)
+                    if st.button("Save new version"):
+                        attempt(lambda: releases.save_release(
+                            db, actor, release.id, values, now=utcnow(), embargo_at=embargo),
+                            "Saved.")
+
+            st.markdown("#### Export")
+            if release.status not in ("approved", "sent"):
+                st.caption("Not approved yet: every export carries a DRAFT watermark.")
+            cols = st.columns(5)
+            for col, fmt in zip(cols, releases.EXPORT_FORMATS, strict=False):
+                col.download_button(
+                    fmt.upper(), lambda fmt=fmt: releases.export(db, release.id, fmt),
+                    file_name=f"release-{release.id}.{fmt}", key=f"export-{fmt}")
+            cols[4].download_button("Vote minutes", lambda: releases.release_minutes(
+                db, release.id), file_name=f"release-{release.id}-minutes.md")
+
+            history = releases.versions(db, release.id)
+            if len(history) > 1:
+                st.markdown("#### Versions")
+                numbers = [v["number"] for v in history]
+                cols = st.columns(2)
+                older = cols[0].selectbox("Compare version", numbers, index=1)
+                newer = cols[1].selectbox("with version", numbers, index=0)
+                st.code(releases.diff(db, release.id, older, newer), language="diff")
+
+            if release.status in ("approved", "sent") and can(actor, "editor"):
+                st.markdown("#### Pitch it to journalists")
+                lists = [x["name"] for x in contacts.list_press_lists(db)]
+                target = st.selectbox("Press list", lists)
+                note = st.text_area("A note for everyone (optional)")
+                try:
+                    plan = pitching.plan_pitch(db, release.id, list_name=target, note=note)
+                except OutreachError as exc:
+                    st.error(str(exc))
+                    plan = None
+                if plan is not None:
+                    st.caption(f"{len(plan.recipients)} will receive it; "
+                               f"{len(plan.skipped)} skipped.")
+                    if plan.skipped:
+                        common.show_table([{"name": s.name, "reason": s.reason}
+                                           for s in plan.skipped], tz, "")
+                    if plan.recipients:
+                        first = plan.recipients[0]
+                        with st.expander(f"Preview: the e-mail to {first.name}"):
+                            message = pitching.preview(db, plan, first.journalist_id)
+                            st.text(f"To: {message['To']}\nSubject: {message['Subject']}")
+                            st.text(message.get_content())
+                        st.download_button("Download as .eml files (zip)",
+                                           lambda: pitching.eml_zip(db, plan),
+                                           file_name=f"pitch-{release.id}.zip")
+                        sure = st.checkbox(f"Yes, e-mail {len(plan.recipients)} journalists now")
+                        if st.button("Send", type="primary", disabled=not sure):
+                            with st.spinner("Sending..."):
+                                batch = attempt(lambda: pitching.send_now(
+                                    db, actor, plan, common.settings(), now=utcnow()),
+                                    "Done.")
+                            if batch is not None:
+                                common.show_table(pitching.batch_status(db, batch), tz, "")
+
+    with tab_templates:
+        every = templates.list_templates(db)
+        common.show_table([{"name": t.name, "label": t.label, "language": t.language,
+                            "kind": t.kind, "shipped": t.shipped,
+                            "fields": ", ".join(f.name for f in t.fields)} for t in every],
+                          tz, "No templates.")
+        if can(actor, "editor"):
+            custom = [t.name for t in every if not t.shipped]
+            base = st.selectbox("Start from", [t.name for t in every])
+            source = st.text_area("Template source (TOML front matter between +++ lines, "
+                                  "then Jinja2 Markdown)",
+                                  value=templates.get_template(db, base).source, height=300)
+            if st.button("Save as a committee template"):
+                attempt(lambda: templates.save_template(db, actor, source, now=utcnow()),
+                        "Saved. It is now offered under New release.")
+            if custom:
+                gone = st.selectbox("Delete a committee template", custom)
+                if st.checkbox(f"Yes, delete {gone}") and st.button("Delete"):
+                    attempt(lambda: templates.delete_template(db, actor, gone, now=utcnow()),
+                            f"Deleted {gone}.")
+
+    with tab_guard:
+        st.caption("Members who must not be named publicly (fired organizers, people at "
+                   "risk). A release or post that names one cannot be submitted or approved. "
+                   "Spokespeople on the roster are exempt.")
+        if not can(actor, "editor"):
+            st.caption("Seeing and changing this list needs the editor role.")
+        else:
+            common.show_table([{"name": p.name, "aliases": ", ".join(p.aliases)}
+                               for p in guard.list_protected(db, actor)], tz,
+                              "Nobody on the list yet.")
+            with st.form("protect", clear_on_submit=True):
+                name = st.text_input("Full name")
+                aliases = st.text_input("Nicknames and other spellings",
+                                        help="Comma-separated, e.g. Mari, La Flaca")
+                if st.form_submit_button("Protect this name"):
+                    attempt(lambda: guard.add_protected(
+                        db, actor, name, [a.strip() for a in aliases.split(",") if a.strip()],
+                        now=utcnow()), "Added to the protected list.")

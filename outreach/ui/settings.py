@@ -7,6 +7,7 @@ import streamlit as st
 
 from outreach import audit, campaigns, scheduling, users, vault
 from outreach.errors import OutreachError
+from outreach.org_settings import SMTP_SECURITY, get_org, set_org
 from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
@@ -33,7 +34,8 @@ def attempt(action, done: str) -> bool:
 
 existing = campaigns.list_campaigns(db)
 sections = ["Campaigns"] + (
-    ["Users", "Credentials", "Audit log", "Configuration"] if can(actor, "admin") else []
+    ["Committee", "Users", "Credentials", "Audit log", "Configuration"]
+    if can(actor, "admin") else []
 )
 tabs = dict(zip(sections, st.tabs(sections), strict=True))
 
@@ -83,6 +85,59 @@ with tabs["Campaigns"]:
                 attempt(lambda: campaigns.add_event(
                     db, actor, campaign_id, event_date=event_date, title=title, kind=kind,
                     notes=notes, now=utcnow()), f"Added {event_date}: {title}.")
+
+if "Committee" in tabs:
+    with tabs["Committee"]:
+        org = get_org(db)
+        with st.form("org"):
+            st.markdown("**For every release**")
+            union_name = st.text_input("Union name", value=org.union_name)
+            boilerplate = st.text_area("Boilerplate (About the union)", value=org.boilerplate)
+            cols = st.columns(3)
+            contact_name = cols[0].text_input("Media contact", value=org.media_contact_name)
+            contact_phone = cols[1].text_input("Phone", value=org.media_contact_phone)
+            contact_email = cols[2].text_input("E-mail", value=org.media_contact_email)
+            st.markdown("**Approval rules**")
+            rules = {}
+            for name, label in (("release_rule", "Releases"),
+                                ("rapid_response_rule", "Rapid-response releases"),
+                                ("post_rule", "Posts")):
+                current = getattr(org, name)
+                cols = st.columns(2)
+                kind = cols[0].selectbox(label, ["majority", "at_least"],
+                                         index=0 if current.kind == "majority" else 1,
+                                         format_func=lambda k: "a majority of approvers"
+                                         if k == "majority" else "at least N approvers",
+                                         key=f"rule-{name}")
+                n = cols[1].number_input("N", min_value=1, max_value=50, value=current.n,
+                                         key=f"rule-n-{name}")
+                rules[name] = {"kind": kind, "n": int(n)}
+            posts_need = st.checkbox("Posts need approval before they are scheduled",
+                                     value=org.posts_need_approval)
+            st.markdown("**Pitch e-mail (SMTP)** — the password is under Credentials.")
+            cols = st.columns(3)
+            host = cols[0].text_input("SMTP host", value=org.smtp_host)
+            port = cols[1].number_input("Port", min_value=1, max_value=65535,
+                                        value=org.smtp_port)
+            security = cols[2].selectbox("Security", SMTP_SECURITY,
+                                         index=SMTP_SECURITY.index(org.smtp_security))
+            cols = st.columns(3)
+            smtp_user = cols[0].text_input("User", value=org.smtp_user)
+            sender = cols[1].text_input("From", value=org.smtp_from,
+                                        help="e.g. Local 101 Media <media@example.org>")
+            reply_to = cols[2].text_input("Reply-To", value=org.smtp_reply_to)
+            rate = st.number_input("At most this many e-mails a minute", min_value=1,
+                                   max_value=600, value=org.pitch_rate_per_minute)
+            if st.form_submit_button("Save committee settings"):
+                attempt(lambda: set_org(db, actor, {
+                    "union_name": union_name, "boilerplate": boilerplate,
+                    "media_contact_name": contact_name, "media_contact_phone": contact_phone,
+                    "media_contact_email": contact_email, **rules,
+                    "posts_need_approval": posts_need, "smtp_host": host.strip(),
+                    "smtp_port": int(port), "smtp_security": security,
+                    "smtp_user": smtp_user.strip(), "smtp_from": sender.strip(),
+                    "smtp_reply_to": reply_to.strip(), "pitch_rate_per_minute": int(rate),
+                }, now=utcnow()), "Saved.")
 
 if "Users" in tabs:
     with tabs["Users"]:

@@ -1,0 +1,560 @@
+"""Pitching against a real SMTP server (aiosmtpd on 127.0.0.1): who gets what, and nobody twice."""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import io
+import ipaddress
+import socket
+import ssl
+import time
+import zipfile
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+from cryptography import x509
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from outreach import audit, campaigns, contacts, pitching, templates, vault
+from outreach.config import Settings
+from outreach.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
+from outreach.mailer import ConnectionFailed, SmtpSender
+from outreach.org_settings import set_org
+from outreach.roles import Actor
+from outreach.store.tables import interactions, journalists, pitch_messages, press_hits, releases
+
+ADMIN = Actor("ada", "admin")
+EDITOR = Actor("ed", "editor")
+VIEWER = Actor("vi", "viewer")
+EMBARGO = "Thursday, December 3, 2026, 6:00 AM CST"
+REFUSAL = "550 5.1.1 mailbox unavailable"
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps every accepted message and refuses chosen recipients."""
+
+    def __init__(self):
+        self.received: list[tuple[str, list[str], bytes]] = []
+        self.refuse: set[str] = set()
+        self.hang_up_after: set[str] = set()  # take the message, then drop the line
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return REFUSAL
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        if self.hang_up_after & set(envelope.rcpt_tos):
+            server.transport.close()
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(content, policy=email.policy.default)
+                for _, _, content in self.received]
+
+    def copies(self) -> Counter:
+        return Counter(rcpt for _, rcpts, _ in self.received for rcpt in rcpts)
+
+
+class Server:
+    """A running aiosmtpd Controller with its port and recorder."""
+
+    def __init__(self, **kwargs):
+        self.recorder = Recorder()
+        self.port = free_port()
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
+                                     server_hostname="smtp.test", **kwargs)
+        self.controller.start()
+
+    def factory(self, security="none", **kwargs):
+        return lambda: SmtpSender("127.0.0.1", self.port, security, timeout=5, **kwargs)
+
+
+@pytest.fixture
+def smtp():
+    server = Server()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1: (server context, client context that trusts it)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    start = datetime.now(UTC) - timedelta(days=1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(start + timedelta(days=3))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert_file, key_file)
+    return server_ctx, ssl.create_default_context(cafile=str(cert_file))
+
+
+# --- a press list and an approved, embargoed release ------------------------------------------
+
+
+class FakeTime:
+    """A clock that only moves when the code under test sleeps."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def desk(db, now):
+    """Journalists on the 'Labor desk' list, an approved embargoed release, SMTP settings."""
+    campaign = campaigns.create_campaign(db, ADMIN, "Mercy Nurses", now=now,
+                                         timezone="America/Chicago")
+    other = campaigns.create_campaign(db, ADMIN, "Transit Drivers", now=now, timezone="UTC")
+    people = {
+        "ana": contacts.add_journalist(db, EDITOR, {"name": "Ana Quillfeather",
+                                                    "email": "ana@example.org"},
+                                       now=now, outlet_name="Valley Tribune"),
+        "ben": contacts.add_journalist(db, EDITOR, {"name": "Ben Ortiz",
+                                                    "email": "ben@example.org"},
+                                       now=now, outlet_name="Channel 7"),
+        "cleo": contacts.add_journalist(db, EDITOR, {
+            "name": "Cleo Marsh", "email": "cleo@example.org", "do_not_contact": True,
+            "do_not_contact_reason": "asked us to stop pitching her"}, now=now),
+        "dev": contacts.add_journalist(db, EDITOR, {"name": "Dev Patel"}, now=now),
+        "eve": contacts.add_journalist(db, EDITOR, {"name": "Eve Lindqvist",
+                                                    "email": "eve@example.org"}, now=now),
+        "finn": contacts.add_journalist(db, EDITOR, {"name": "Finn O'Brien",
+                                                     "email": "finn@example.org"}, now=now),
+    }
+    contacts.bulk_add_to_list(db, EDITOR, list(people.values()), "Labor desk", now=now)
+    with db.begin() as conn:
+        for title, day, campaign_id in (("Nurses rally downtown", 1, campaign.id),
+                                        ("Mercy nurses set a strike date", 10, campaign.id),
+                                        ("Bus drivers picket", 15, other.id)):
+            conn.execute(press_hits.insert().values(
+                campaign_id=campaign_id, journalist_id=people["ana"], title=title,
+                url=f"https://valley.example/{day}", found_at=now,
+                published_at=datetime(2026, 11, day, tzinfo=UTC)))
+        release_id = conn.execute(releases.insert().values(
+            campaign_id=campaign.id, title="Mercy nurses vote to strike", status="approved",
+            body="Nurses at Mercy General voted 94% to authorise a strike.", template="",
+            embargo_at=datetime(2026, 12, 3, 12, 0, tzinfo=UTC), created_at=now,
+            updated_at=now)).inserted_primary_key[0]
+    set_org(db, ADMIN, {"smtp_from": "Local 101 Media <media@local101.example>",
+                        "smtp_reply_to": "press@local101.example",
+                        "media_contact_name": "Rosa Diaz"}, now=now)
+    return {"db": db, "release": release_id, "campaign": campaign.id, **people}
+
+
+def plan_and_batch(desk, now, **kwargs):
+    plan = pitching.plan_pitch(desk["db"], desk["release"], list_name="Labor desk",
+                               note="Rosa can talk on Monday.", **kwargs)
+    return plan, pitching.create_batch(desk["db"], EDITOR, plan, now=now)
+
+
+def send(desk, batch_id, factory, now, rate=600):
+    fake = FakeTime(now)
+    return pitching.send_batch(desk["db"], batch_id, factory, clock=fake.clock,
+                               sleep=fake.sleep, rate_per_minute=rate)
+
+
+def statuses(db, batch_id) -> dict[str, tuple[str, str]]:
+    return {r["email"] or r["name"]: (r["status"], r["detail"])
+            for r in pitching.batch_status(db, batch_id)}
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def test_plan_lists_recipients_and_skips_with_reasons(desk):
+    plan = pitching.plan_pitch(desk["db"], desk["release"], list_name="Labor desk")
+    assert [r.name for r in plan.recipients] == [
+        "Ana Quillfeather", "Ben Ortiz", "Eve Lindqvist", "Finn O'Brien"]
+    assert {s.name: s.reason for s in plan.skipped} == {
+        "Cleo Marsh": "do not contact: asked us to stop pitching her",
+        "Dev Patel": "no e-mail address on file",
+    }
+    ana = plan.recipients[0]
+    assert (ana.outlet, ana.latest_story) == ("Valley Tribune", "Mercy nurses set a strike date")
+    assert plan.embargo == EMBARGO
+    assert plan.subject == f"EMBARGOED until {EMBARGO}: Mercy nurses vote to strike"
+
+
+def test_plan_by_ids_dedupes_emails_and_refuses_unknown_ids(desk, now):
+    db = desk["db"]
+    with db.begin() as conn:  # an address shared by two entries, e.g. a desk's inbox
+        conn.execute(journalists.update().where(journalists.c.id == desk["finn"])
+                     .values(email="ben@example.org"))
+        conn.execute(journalists.update().where(journalists.c.id == desk["eve"])
+                     .values(email="eve@"))  # a typo imported long ago
+    plan = pitching.plan_pitch(db, desk["release"], journalist_ids=[
+        desk["finn"], desk["ben"], desk["ben"], desk["eve"]])
+    assert [r.name for r in plan.recipients] == ["Ben Ortiz"]
+    assert [(s.name, s.reason) for s in plan.skipped] == [
+        ("Eve Lindqvist", "the e-mail address 'eve@' is not valid"),
+        ("Finn O'Brien", "same e-mail as Ben Ortiz, who gets it")]
+    with pytest.raises(NotFound, match="9999"):
+        pitching.plan_pitch(db, desk["release"], journalist_ids=[desk["ben"], 9999])
+    with pytest.raises(InvalidInput, match="press list or journalists"):
+        pitching.plan_pitch(db, desk["release"])
+
+
+@pytest.mark.parametrize("status", ["draft", "in_review", "changes_requested"])
+def test_release_not_approved_is_refused(desk, now, status):
+    db = desk["db"]
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+    with db.begin() as conn:
+        conn.execute(releases.update().values(status=status))
+    message = (f"Release {desk['release']} is not approved yet; nothing is sent before the "
+               "committee approves it.")
+    with pytest.raises(InvalidInput) as refused:
+        pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+    assert str(refused.value) == message
+    with pytest.raises(InvalidInput, match="not approved"):
+        pitching.create_batch(db, EDITOR, plan, now=now)
+
+
+def test_only_editors_create_batches_and_a_sender_is_needed(desk, now):
+    db = desk["db"]
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+    with pytest.raises(PermissionDenied):
+        pitching.create_batch(db, VIEWER, plan, now=now)
+    set_org(db, ADMIN, {"smtp_from": ""}, now=now)
+    with pytest.raises(ConfigError, match="From address"):
+        pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+
+
+# --- sending ----------------------------------------------------------------------------------
+
+
+def test_each_journalist_gets_a_personal_email_with_the_embargo(desk, now, smtp):
+    db = desk["db"]
+    plan, batch_id = plan_and_batch(desk, now)
+    result = send(desk, batch_id, smtp.factory(), now)
+
+    assert (result.sent, result.failed, result.interrupted) == (4, 0, 0)
+    assert result.describe() == f"Batch {batch_id}: 4 sent, 2 skipped."
+    assert smtp.recorder.copies() == Counter(
+        ["ana@example.org", "ben@example.org", "eve@example.org", "finn@example.org"])
+    assert {sender for sender, _, _ in smtp.recorder.received} == {"media@local101.example"}
+    ana = next(m for m in smtp.recorder.messages() if "ana@" in m["To"])
+    assert ana["From"] == "Local 101 Media <media@local101.example>"
+    assert ana["To"] == "Ana Quillfeather <ana@example.org>"
+    assert ana["Reply-To"] == "press@local101.example"
+    assert ana["Subject"] == f"EMBARGOED until {EMBARGO}: Mercy nurses vote to strike"
+    assert ana["Message-ID"] == f"<pitch-{batch_id}-{desk['ana']}@local101.example>"
+    assert email.utils.parsedate_to_datetime(ana["Date"]) == now
+    body = ana.get_content()
+    for expected in ("Ana", "Rosa can talk on Monday.", "Mercy nurses set a strike date",
+                     "voted 94% to authorise a strike", EMBARGO):
+        assert expected in body
+    assert "Bus drivers picket" not in body  # another campaign's story
+    ben = next(m for m in smtp.recorder.messages() if "ben@" in m["To"])
+    assert "Ben" in ben.get_content() and "Ana" not in ben.get_content()
+    previewed = pitching.preview(db, plan, desk["ana"])
+    assert previewed["Subject"] == ana["Subject"] and previewed["To"] == ana["To"]
+    assert body.replace("\r\n", "\n") == previewed.get_content()
+
+    rows = statuses(db, batch_id)
+    assert rows["ana@example.org"] == ("sent", "")
+    assert rows["cleo@example.org"] == ("skipped", "do not contact: asked us to stop pitching her")
+    assert rows["Dev Patel"] == ("skipped", "no e-mail address on file")
+    history = contacts.list_interactions(db, desk["ana"])
+    assert [(h["kind"], h["release"], h["by_user"]) for h in history] == [
+        ("pitched", "Mercy nurses vote to strike", "ed")]
+    assert contacts.get_journalist(db, desk["ana"])["last_contacted_at"] == now
+    assert contacts.list_interactions(db, desk["cleo"]) == []
+    with db.connect() as conn:
+        assert conn.execute(sa.select(releases.c.status)).scalar() == "sent"
+    assert pitching.get_batch(db, batch_id)["finished_at"] >= now
+    actions = {(e["entity"], e["action"]) for e in audit.list_entries(db, ADMIN)}
+    assert {("pitch_batch", "create"), ("pitch_batch", "send")} <= actions
+
+
+def test_a_release_written_from_a_template_is_sent_as_its_plain_text(desk, now, smtp):
+    db = desk["db"]
+    template = templates.get_template(db, "press_release.en")
+    with db.begin() as conn:
+        conn.execute(releases.update().values(template=template.name,
+                                              fields=templates.sample_values(template)))
+    _, batch_id = plan_and_batch(desk, now)
+    assert send(desk, batch_id, smtp.factory(), now).sent == 4
+    body = smtp.recorder.messages()[0].get_content()
+    assert "Northgate Warehouse Workers Vote to Join the Union" in body  # the sample headline
+    assert "voted 94%" not in body  # the old body column is not used
+    assert f"EMBARGOED UNTIL {EMBARGO}" in body
+
+
+def test_a_refused_recipient_fails_with_the_servers_words_and_the_rest_go(desk, now, smtp):
+    smtp.recorder.refuse.add("eve@example.org")
+    _, batch_id = plan_and_batch(desk, now)
+    result = send(desk, batch_id, smtp.factory(), now)
+    assert (result.sent, result.failed) == (3, 1)
+    assert statuses(desk["db"], batch_id)["eve@example.org"] == ("failed", REFUSAL)
+    assert statuses(desk["db"], batch_id)["finn@example.org"][0] == "sent"
+    assert "eve@example.org" not in smtp.recorder.copies()
+    assert contacts.list_interactions(desk["db"], desk["eve"]) == []
+
+
+def crashing_after_delivery(port: int, crash_on: int):
+    """A sender factory whose `crash_on`-th message reaches the server, then the process
+    'dies' before the program can record it: the window where a resend would duplicate it."""
+    delivered = 0
+
+    class Crashing(SmtpSender):
+        def send(self, message):
+            nonlocal delivered
+            super().send(message)
+            delivered += 1
+            if delivered == crash_on:
+                raise RuntimeError("power cut")
+
+    return lambda: Crashing("127.0.0.1", port, "none", timeout=5)
+
+
+def test_do_not_contact_since_the_batch_was_written_is_respected(desk, now, smtp):
+    _, batch_id = plan_and_batch(desk, now)
+    contacts.bulk_do_not_contact(desk["db"], EDITOR, [desk["ben"]], "on leave", now=now)
+    assert send(desk, batch_id, smtp.factory(), now).sent == 3
+    assert statuses(desk["db"], batch_id)["ben@example.org"] == ("skipped",
+                                                                "do not contact: on leave")
+    assert "ben@example.org" not in smtp.recorder.copies()
+
+
+def test_a_crash_mid_batch_then_resume_sends_nobody_twice(desk, now, smtp):
+    db = desk["db"]
+    _, batch_id = plan_and_batch(desk, now)
+    with pytest.raises(RuntimeError, match="power cut"):
+        send(desk, batch_id, crashing_after_delivery(smtp.port, crash_on=3), now)
+    assert sum(smtp.recorder.copies().values()) == 3
+    assert statuses(db, batch_id)["eve@example.org"] == ("pending", "")  # sent, unrecorded
+    assert pitching.get_batch(db, batch_id)["finished_at"] is None
+
+    result = send(desk, batch_id, smtp.factory(), now)
+
+    assert (result.sent, result.failed, result.interrupted) == (1, 0, 1)
+    assert smtp.recorder.copies() == Counter(
+        ["ana@example.org", "ben@example.org", "eve@example.org", "finn@example.org"])
+    assert statuses(db, batch_id)["eve@example.org"] == ("failed", pitching.INTERRUPTED)
+    assert [statuses(db, batch_id)[a][0] for a in ("ana@example.org", "ben@example.org",
+                                                   "finn@example.org")] == ["sent"] * 3
+    with db.connect() as conn:
+        pitched = Counter(conn.execute(sa.select(interactions.c.journalist_id)).scalars())
+    assert pitched == Counter([desk["ana"], desk["ben"], desk["finn"]])
+    assert pitching.get_batch(db, batch_id)["finished_at"] is not None
+
+    again = send(desk, batch_id, smtp.factory(), now)  # a finished batch sends nothing
+    assert (again.sent, again.failed, again.interrupted) == (0, 0, 0)
+    assert sum(smtp.recorder.copies().values()) == 4
+
+
+def test_no_connection_leaves_the_batch_for_a_resume(desk, now, smtp):
+    db = desk["db"]
+    _, batch_id = plan_and_batch(desk, now)
+    closed = lambda: SmtpSender("127.0.0.1", free_port(), "none", timeout=5)  # noqa: E731
+    with pytest.raises(ConnectionFailed, match="Could not connect to the mail server"):
+        send(desk, batch_id, closed, now)
+    with db.connect() as conn:
+        rows = conn.execute(sa.select(pitch_messages.c.status, pitch_messages.c.attempted_at)
+                            .where(pitch_messages.c.status != "skipped")).all()
+    assert rows == [("pending", None)] * 4
+    assert send(desk, batch_id, smtp.factory(), now).sent == 4
+
+
+def test_a_line_dropped_before_the_servers_answer_is_not_retried(desk, now, smtp):
+    smtp.recorder.hang_up_after.add("ben@example.org")
+    _, batch_id = plan_and_batch(desk, now)
+    result = send(desk, batch_id, smtp.factory(), now)
+    assert (result.sent, result.failed) == (3, 1)
+    status, detail = statuses(desk["db"], batch_id)["ben@example.org"]
+    assert status == "failed" and "while the message was being handed over" in detail
+    assert "check your sent mail" in detail
+    assert smtp.recorder.copies() == Counter(  # the next ones went on a new connection
+        ["ana@example.org", "ben@example.org", "eve@example.org", "finn@example.org"])
+    assert send(desk, batch_id, smtp.factory(), now).sent == 0
+    assert smtp.recorder.copies()["ben@example.org"] == 1
+
+
+def test_a_connection_the_server_closed_while_idle_is_reopened(desk, now, caplog):
+    caplog.set_level("INFO", logger="outreach.mailer")
+    server = Server(timeout=0.2)  # the server hangs up after 0.2 s without a command
+    fake = FakeTime(now)
+
+    def slow_sleep(seconds):
+        time.sleep(0.4)
+        fake.sleep(seconds)
+
+    try:
+        _, batch_id = plan_and_batch(desk, now)
+        result = pitching.send_batch(desk["db"], batch_id, server.factory(), clock=fake.clock,
+                                     sleep=slow_sleep, rate_per_minute=600)
+    finally:
+        server.controller.stop()
+    assert result.sent == 4 and sum(server.recorder.copies().values()) == 4
+    assert caplog.text.count("closed the connection; opening a new one") == 3
+
+
+def test_rate_limit_spaces_the_sends(desk, now, smtp):
+    db = desk["db"]
+    _, batch_id = plan_and_batch(desk, now)
+    fake = FakeTime(now)
+    pitching.send_batch(db, batch_id, smtp.factory(), clock=fake.clock, sleep=fake.sleep,
+                        rate_per_minute=30)
+    assert fake.sleeps == [2.0, 2.0, 2.0]
+    sent = sorted(r["sent_at"] for r in pitching.batch_status(db, batch_id) if r["sent_at"])
+    assert [(b - a).total_seconds() for a, b in zip(sent, sent[1:], strict=False)] == [2.0] * 3
+    with pytest.raises(InvalidInput):
+        pitching.send_batch(db, batch_id, smtp.factory(), clock=fake.clock, sleep=fake.sleep,
+                            rate_per_minute=0)
+
+
+# --- TLS and sign-in --------------------------------------------------------------------------
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    return AuthResult(success=(auth_data.login, auth_data.password)
+                      == (b"media@local101.example", b"s3cret-app-password"), handled=False)
+
+
+@pytest.fixture
+def tls_smtp(certificate):
+    server_ctx, _ = certificate
+    server = Server(tls_context=server_ctx, require_starttls=True, authenticator=authenticator,
+                    auth_required=True)
+    yield server
+    server.controller.stop()
+
+
+def test_starttls_and_sign_in_with_the_password_from_the_vault(desk, now, tls_smtp,
+                                                               certificate, tmp_path):
+    db = desk["db"]
+    settings = Settings(data_dir=tmp_path, database_url="", timezone="UTC",
+                        worker_interval=30, log_level="INFO",
+                        secret_keys=(Fernet.generate_key().decode(),))
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": tls_smtp.port,
+                        "smtp_security": "starttls", "smtp_user": "media@local101.example"},
+            now=now)
+    with pytest.raises(ConfigError, match="no SMTP password"):
+        pitching.make_sender_factory(db, settings)
+    vault.set_secret(db, vault.Vault.open(settings), ADMIN, vault.SMTP_CREDENTIAL,
+                     "s3cret-app-password", now=now)
+    real = pitching.make_sender_factory(db, settings)
+    assert "s3cret" not in repr(real())
+    _, trusting = certificate
+
+    with pytest.raises(ConnectionFailed, match="certificate verify failed"):
+        real(timeout=5).__enter__()  # the system's trust store does not know our certificate
+    wrong = SmtpSender("127.0.0.1", tls_smtp.port, "starttls", "media@local101.example",
+                       "guess", timeout=5, ssl_context=trusting)
+    with pytest.raises(ConnectionFailed, match="refused the sign-in") as refused:
+        wrong.__enter__()
+    assert "535" in str(refused.value) and "guess" not in str(refused.value)
+
+    _, batch_id = plan_and_batch(desk, now)
+    result = send(desk, batch_id, lambda: real(timeout=5, ssl_context=trusting), now)
+    assert result.sent == 4 and len(tls_smtp.recorder.received) == 4
+
+
+def test_implicit_tls(desk, now, certificate):
+    server_ctx, trusting = certificate
+    server = Server(ssl_context=server_ctx)
+    try:
+        _, batch_id = plan_and_batch(desk, now)
+        result = send(desk, batch_id, server.factory(security="tls", ssl_context=trusting), now)
+    finally:
+        server.controller.stop()
+    assert result.sent == 4 and len(server.recorder.received) == 4
+
+
+# --- .eml files and the command line -----------------------------------------------------------
+
+
+def test_eml_files_for_ones_own_mail_client(desk, now):
+    db = desk["db"]
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk", note="Call Rosa.")
+    files = pitching.eml_files(db, plan)
+    assert sorted(files) == ["001-ana-quillfeather.eml", "002-ben-ortiz.eml",
+                             "003-eve-lindqvist.eml", "004-finn-o-brien.eml"]
+    ana = email.message_from_bytes(files["001-ana-quillfeather.eml"],
+                                   policy=email.policy.default)
+    assert ana["To"] == "Ana Quillfeather <ana@example.org>"
+    assert ana["X-Unsent"] == "1" and ana["Message-ID"] is None
+    assert "Call Rosa." in ana.get_content()
+    with zipfile.ZipFile(io.BytesIO(pitching.eml_zip(db, plan))) as archive:
+        assert sorted(archive.namelist()) == sorted(files)
+    assert contacts.list_interactions(db, desk["ana"]) == []
+
+
+def run_cli(db, tmp_path, *argv) -> int:
+    parser = argparse.ArgumentParser()
+    pitching.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    settings = Settings(data_dir=tmp_path, database_url=db.url.render_as_string(
+        hide_password=False), timezone="UTC", worker_interval=30, log_level="INFO")
+    return args.func(args, settings)
+
+
+def test_cli_dry_run_send_and_status(desk, now, smtp, tmp_path, capsys):
+    db = desk["db"]
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                        "smtp_security": "none", "pitch_rate_per_minute": 600}, now=now)
+    release = str(desk["release"])
+    assert run_cli(db, tmp_path, "pitch", "send", "--release", release, "--list",
+                   "Labor desk", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "To send (4):\n  Ana Quillfeather <ana@example.org>, Valley Tribune" in out
+    assert "Cleo Marsh <cleo@example.org>: do not contact" in out
+    assert f"Subject: EMBARGOED until {EMBARGO}" in out
+    assert "Dry run: nothing was sent." in out and smtp.recorder.received == []
+
+    smtp.recorder.refuse.add("eve@example.org")
+    assert run_cli(db, tmp_path, "pitch", "send", "--release", release, "--journalist",
+                   str(desk["ana"]), str(desk["eve"]), "--note", "Call Rosa.") == 1
+    out = capsys.readouterr().out
+    assert "1 sent, 1 failed." in out and REFUSAL in out
+    assert smtp.recorder.copies() == Counter(["ana@example.org"])
+
+    with db.connect() as conn:
+        batch_id = conn.execute(sa.select(sa.func.max(pitch_messages.c.batch_id))).scalar()
+    assert run_cli(db, tmp_path, "pitch", "status", "--batch", str(batch_id)) == 0
+    out = capsys.readouterr().out
+    assert "sent     Ana Quillfeather <ana@example.org>" in out
+    assert f"failed   Eve Lindqvist <eve@example.org>  {REFUSAL}" in out
+    assert run_cli(db, tmp_path, "pitch", "resume", "--batch", str(batch_id)) == 1
+    assert "Nothing was left to send." in capsys.readouterr().out
+    assert sum(smtp.recorder.copies().values()) == 1
