@@ -227,6 +227,20 @@ def cmd_restore(args, settings: Settings) -> int:
     return 0
 
 
+def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, worker.Job]]:
+    """The work each pass does, with what it needs from this process."""
+    wid = worker.worker_id()
+
+    def pause(seconds: float) -> None:
+        if stop.wait(seconds):
+            raise InterruptedError("the worker is stopping")
+
+    return [
+        ("pitches", lambda db, now: pitching.send_queued(db, settings, wid, now=now,
+                                                         sleep=pause)),
+    ]
+
+
 def cmd_worker(args, settings: Settings) -> int:
     engine = open_store(settings)
     stop = threading.Event()
@@ -234,7 +248,7 @@ def cmd_worker(args, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     passes = worker.run(
         engine, interval=args.interval or settings.worker_interval, stop=stop,
-        once=args.once,
+        once=args.once, jobs=worker_jobs(settings, stop),
     )
     if args.once:
         print(f"One pass done: {worker.worker_status(engine, worker.utcnow()).last_summary}")

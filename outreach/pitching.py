@@ -23,7 +23,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -35,7 +35,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import audit, templates, vault
 from outreach.config import Settings
-from outreach.errors import ConfigError, InvalidInput, NotFound
+from outreach.errors import ConfigError, InvalidInput, NotFound, OutreachError
 from outreach.mailer import ConnectionFailed, DeliveryUnknown, SendFailed, SmtpSender, eml_bytes
 from outreach.org_settings import OrgSettings, get_org
 from outreach.releases import format_embargo
@@ -347,9 +347,12 @@ def message_id(batch_id: int, journalist_id: int, domain: str) -> str:
     return f"<pitch-{batch_id}-{journalist_id}@{domain}>"
 
 
-def create_batch(db: Engine, actor: Actor, plan: PitchPlan, *, now: datetime) -> int:
+def create_batch(db: Engine, actor: Actor, plan: PitchPlan, *, now: datetime,
+                 queue: bool = False) -> int:
     """Write the plan down as a batch (editors and above): one pending row per recipient
-    and one skipped row, with the reason, per skipped journalist. Returns the batch id."""
+    and one skipped row, with the reason, per skipped journalist. Returns the batch id.
+
+    With `queue`, the worker sends it (see send_queued); otherwise the caller does."""
     require(actor, "editor", "pitching journalists")
     if not plan.recipients:
         raise InvalidInput("Nobody to pitch: every journalist chosen was skipped.")
@@ -357,7 +360,7 @@ def create_batch(db: Engine, actor: Actor, plan: PitchPlan, *, now: datetime) ->
     with db.begin() as conn:
         batch_id = conn.execute(pitch_batches.insert().values(
             release_id=plan.release_id, subject=plan.subject, note=plan.note,
-            created_by=actor.name, created_at=now,
+            created_by=actor.name, created_at=now, queued=queue,
         )).inserted_primary_key[0]
         conn.execute(pitch_messages.insert(), [
             {"batch_id": batch_id, "journalist_id": r.journalist_id, "name": r.name,
@@ -559,8 +562,8 @@ def _resume_hint(batch_id: int, exc: ConnectionFailed) -> ConnectionFailed:
 
 def send_now(db: Engine, actor: Actor, plan: PitchPlan, settings: Settings, *,
              now: datetime) -> int:
-    """Create a batch from the plan and send it with the committee's SMTP settings, at
-    its rate; return the batch id (see batch_status)."""
+    """Create a batch and send it in this process (the CLI does), at the committee's rate;
+    return the batch id (see batch_status)."""
     factory = make_sender_factory(db, settings)
     batch_id = create_batch(db, actor, plan, now=now)
     try:
@@ -571,6 +574,69 @@ def send_now(db: Engine, actor: Actor, plan: PitchPlan, settings: Settings, *,
     return batch_id
 
 
+# A claim older than this is taken to be a worker that died mid-batch.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+def claim_queued_batch(db: Engine, worker_id: str, *, now: datetime) -> int | None:
+    """Atomically claim the oldest unfinished queued batch for this worker, or None.
+
+    A claim is one UPDATE guarded by the old claim, so two workers never send the
+    same batch; a claim left by a worker that died expires after CLAIM_TIMEOUT.
+    """
+    with db.connect() as conn:
+        candidates = list(conn.execute(
+            sa.select(pitch_batches.c.id, pitch_batches.c.claimed_at)
+            .where(pitch_batches.c.queued.is_(True), pitch_batches.c.finished_at.is_(None))
+            .order_by(pitch_batches.c.created_at, pitch_batches.c.id)
+        ))
+    for batch_id, claimed_at in candidates:
+        if claimed_at is not None and now - claimed_at < CLAIM_TIMEOUT:
+            continue
+        guard_old = (pitch_batches.c.claimed_at.is_(None) if claimed_at is None
+                     else pitch_batches.c.claimed_at == claimed_at)
+        with db.begin() as conn:
+            won = conn.execute(
+                pitch_batches.update()
+                .where(pitch_batches.c.id == batch_id, guard_old)
+                .values(claimed_by=worker_id, claimed_at=now)
+            ).rowcount
+        if won:
+            return batch_id
+    return None
+
+
+def send_queued(db: Engine, settings: Settings, worker_id: str, *, now: datetime,
+                sleep: Callable[[float], None] = time.sleep) -> str:
+    """Worker job: send every queued batch this worker can claim; a one-line summary.
+
+    `sleep` paces the sending; it raises InterruptedError when the worker is stopping,
+    and the batch is left for the next pass.
+    """
+    done: list[str] = []
+    seen: set[int] = set()
+    while (batch_id := claim_queued_batch(db, worker_id, now=now)) not in (None, *seen):
+        seen.add(batch_id)
+        try:
+            result = send_batch(db, batch_id, make_sender_factory(db, settings),
+                                clock=_utcnow, sleep=sleep,
+                                rate_per_minute=get_org(db).pitch_rate_per_minute)
+        except (OutreachError, InterruptedError) as exc:
+            # Release the claim: the next pass (or another worker) carries on from here.
+            stopped = isinstance(exc, InterruptedError)
+            with db.begin() as conn:
+                conn.execute(pitch_batches.update().where(pitch_batches.c.id == batch_id)
+                             .values(last_error="" if stopped else str(exc),
+                                     claimed_at=None, claimed_by=""))
+            done.append(f"batch {batch_id}: {'paused, the worker is stopping' if stopped else exc}")
+            break
+        with db.begin() as conn:
+            conn.execute(pitch_batches.update().where(pitch_batches.c.id == batch_id)
+                         .values(last_error=""))
+        done.append(result.describe())
+    return "; ".join(done) or "nothing to send"
+
+
 def get_batch(db: Engine, batch_id: int) -> dict:
     """A batch with its release's title and how many of its e-mails are in each state."""
     with db.connect() as conn:
@@ -578,6 +644,16 @@ def get_batch(db: Engine, batch_id: int) -> dict:
         title = conn.execute(sa.select(releases.c.title)
                              .where(releases.c.id == batch.release_id)).scalar()
         return {**batch._mapping, "release_title": title, "totals": _totals(conn, batch_id)}
+
+
+def release_batches(db: Engine, release_id: int) -> list[dict]:
+    """A release's pitch batches, newest first, with their counts and any sending error."""
+    with db.connect() as conn:
+        ids = list(conn.execute(
+            sa.select(pitch_batches.c.id).where(pitch_batches.c.release_id == release_id)
+            .order_by(pitch_batches.c.created_at.desc(), pitch_batches.c.id.desc())
+        ).scalars())
+    return [get_batch(db, batch_id) for batch_id in ids]
 
 
 def batch_status(db: Engine, batch_id: int) -> list[dict]:

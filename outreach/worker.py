@@ -1,8 +1,9 @@
 """The worker: a separate process that runs due work in passes and leaves a heartbeat.
 
-Each pass runs every job in `JOBS` with the current time; a job that fails is
-logged and reported in the pass summary without stopping the others. Publishing,
-feed polling and follower snapshots register here as they are built.
+Each pass runs every job it is given with the current time; a job that fails is
+logged and reported in the pass summary without stopping the others. The CLI
+builds the job list (sending queued pitches; later publishing, feed polling and
+follower snapshots).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 
 # A job takes the store and "now" and returns a one-line summary of what it did.
 Job = Callable[[Engine, datetime], str]
-JOBS: tuple[tuple[str, Job], ...] = ()
 
 # A heartbeat older than this many intervals means the worker is not running.
 STALE_AFTER_INTERVALS = 3
@@ -40,7 +40,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_pass(db: Engine, now: datetime, jobs: Sequence[tuple[str, Job]] = JOBS) -> str:
+def run_pass(db: Engine, now: datetime, jobs: Sequence[tuple[str, Job]] = ()) -> str:
     """Run every job once; return a summary line, naming any job that failed."""
     parts = []
     for name, job in jobs:
@@ -91,7 +91,7 @@ def run(
     interval: float,
     stop: threading.Event,
     once: bool = False,
-    jobs: Sequence[tuple[str, Job]] = JOBS,
+    jobs: Sequence[tuple[str, Job]] = (),
     clock: Callable[[], datetime] = utcnow,
 ) -> int:
     """Run passes every `interval` seconds until `stop` is set (or once); return passes run."""

@@ -5,9 +5,22 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from aiosmtpd.controller import Controller
+from running_app import free_port
 from streamlit.testing.v1 import AppTest
 
-from outreach import campaigns, contacts, demo, guard, releases, spokespeople, templates, users
+from outreach import (
+    campaigns,
+    contacts,
+    demo,
+    guard,
+    pitching,
+    releases,
+    spokespeople,
+    templates,
+    users,
+)
+from outreach.config import Settings
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
@@ -454,3 +467,46 @@ def test_protected_names_tab(demo_store):
     at = open_page("releases", as_user=user_id(demo_store, "viewer"))
     assert "Seeing and changing this list needs the editor role." in [
         c.value for c in at.caption]
+
+
+class _Inbox:
+    """An aiosmtpd handler that keeps every envelope it accepts."""
+
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def test_pitch_an_approved_release_from_the_page(demo_store, now):
+    inbox = _Inbox()
+    server = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    try:
+        set_org(demo_store, ROOT, {"smtp_host": "127.0.0.1", "smtp_port": server.port,
+                                   "smtp_security": "none",
+                                   "smtp_from": "Local 101 <media@local101.test>"}, now=now)
+        campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+        sent = releases.list_releases(demo_store, campaign.id, status="sent")[0]
+        at = open_page("releases", as_user=user_id(demo_store, "editor"))
+        select(at, "Release").select(sent["id"]).run()
+        select(at, "Press list").select("Spanish-language").run()
+        expected = contacts.count(demo_store, contacts.JournalistFilter(
+            list_name="Spanish-language"))
+        assert caption_with(at, "will receive it").startswith(f"{expected} will receive it")
+        checkbox(at, f"Yes, e-mail {expected} journalists now").check().run()
+        button(at, "Send").click().run()
+        assert not at.error, at.error
+        assert any(m.value.startswith("Queued") for m in at.success)
+        assert inbox.envelopes == [], "the page only queues; the worker sends"
+        summary = pitching.send_queued(demo_store, Settings.from_env(), "w1", now=now,
+                                       sleep=lambda s: None)
+        assert summary.endswith(f"{expected} sent.") or f"{expected} sent" in summary
+        assert len(inbox.envelopes) == expected
+        button(at, "Refresh").click().run()
+        status = next(d.value for d in at.dataframe if "email" in d.value.columns)
+        assert set(status["status"]) == {"sent"}
+    finally:
+        server.stop()

@@ -558,3 +558,69 @@ def test_cli_dry_run_send_and_status(desk, now, smtp, tmp_path, capsys):
     assert run_cli(db, tmp_path, "pitch", "resume", "--batch", str(batch_id)) == 1
     assert "Nothing was left to send." in capsys.readouterr().out
     assert sum(smtp.recorder.copies().values()) == 1
+
+
+def queued_batch(desk, now) -> int:
+    plan = pitching.plan_pitch(desk["db"], desk["release"], list_name="Labor desk")
+    return pitching.create_batch(desk["db"], EDITOR, plan, now=now, queue=True)
+
+
+def settings_for(db, tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path, database_url=db.url.render_as_string(
+        hide_password=False), timezone="UTC", worker_interval=30, log_level="INFO")
+
+
+def test_a_queued_batch_is_claimed_by_one_worker_only(desk, now):
+    db = desk["db"]
+    assert pitching.claim_queued_batch(db, "w1", now=now) is None
+    _, unqueued = plan_and_batch(desk, now)
+    batch_id = queued_batch(desk, now)
+    assert pitching.claim_queued_batch(db, "w1", now=now) == batch_id
+    assert pitching.claim_queued_batch(db, "w2", now=now) is None
+    later = now + pitching.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert pitching.claim_queued_batch(db, "w2", now=later) == batch_id
+    assert unqueued != batch_id
+
+
+def test_the_worker_sends_queued_batches(desk, now, smtp, tmp_path):
+    db = desk["db"]
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                        "smtp_security": "none"}, now=now)
+    batch_id = queued_batch(desk, now)
+    summary = pitching.send_queued(db, settings_for(db, tmp_path), "w1", now=now,
+                                   sleep=lambda s: None)
+    assert summary == f"Batch {batch_id}: 4 sent, 2 skipped."
+    assert pitching.get_batch(db, batch_id)["finished_at"] is not None
+    assert pitching.send_queued(db, settings_for(db, tmp_path), "w1", now=now,
+                                sleep=lambda s: None) == "nothing to send"
+
+
+def test_a_stopping_worker_pauses_the_batch_for_the_next_pass(desk, now, smtp, tmp_path):
+    db = desk["db"]
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                        "smtp_security": "none", "pitch_rate_per_minute": 1}, now=now)
+    batch_id = queued_batch(desk, now)
+
+    def stopping(seconds):
+        raise InterruptedError("the worker is stopping")
+
+    summary = pitching.send_queued(db, settings_for(db, tmp_path), "w1", now=now,
+                                   sleep=stopping)
+    assert "paused" in summary
+    assert len(smtp.recorder.received) == 1
+    summary = pitching.send_queued(db, settings_for(db, tmp_path), "w2", now=now,
+                                   sleep=lambda s: None)
+    assert len(smtp.recorder.received) == 4
+    assert pitching.get_batch(db, batch_id)["totals"]["sent"] == 4
+
+
+def test_an_unreachable_server_is_shown_on_the_batch(desk, now, tmp_path):
+    db = desk["db"]
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": free_port(),
+                        "smtp_security": "none"}, now=now)
+    batch_id = queued_batch(desk, now)
+    summary = pitching.send_queued(db, settings_for(db, tmp_path), "w1", now=now,
+                                   sleep=lambda s: None)
+    assert "Could not connect" in summary
+    batch = pitching.get_batch(db, batch_id)
+    assert "Could not connect" in batch["last_error"] and batch["finished_at"] is None

@@ -492,6 +492,11 @@ pitch_batches = sa.Table(
     sa.Column("created_by", sa.String(120), nullable=False),
     _created(),
     sa.Column("finished_at", UTCDateTime),
+    # Batches queued from the dashboard are sent by a worker, which claims them first.
+    sa.Column("queued", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("claimed_by", sa.String(120), nullable=False, server_default=""),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
 )
 
 pitch_messages = sa.Table(

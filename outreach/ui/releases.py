@@ -188,12 +188,24 @@ if campaign is not None:
                                            file_name=f"pitch-{release.id}.zip")
                         sure = st.checkbox(f"Yes, e-mail {len(plan.recipients)} journalists now")
                         if st.button("Send", type="primary", disabled=not sure):
-                            with st.spinner("Sending..."):
-                                batch = attempt(lambda: pitching.send_now(
-                                    db, actor, plan, common.settings(), now=utcnow()),
-                                    "Done.")
-                            if batch is not None:
-                                common.show_table(pitching.batch_status(db, batch), tz, "")
+                            attempt(lambda: pitching.create_batch(
+                                db, actor, plan, now=utcnow(), queue=True),
+                                "Queued: the worker sends them at most "
+                                f"{get_org(db).pitch_rate_per_minute} a minute. "
+                                "Progress shows below.")
+                batches = pitching.release_batches(db, release.id)
+                if batches:
+                    st.markdown("#### Pitches sent for this release")
+                    common.show_worker_status(db)
+                    for batch in batches:
+                        totals = ", ".join(f"{n} {k}" for k, n in batch["totals"].items() if n)
+                        label = f"Batch {batch['id']}: {totals}" + (
+                            "" if batch["finished_at"] else " (sending...)")
+                        with st.expander(label, expanded=batch["finished_at"] is None):
+                            if batch["last_error"]:
+                                st.error(batch["last_error"])
+                            common.show_table(pitching.batch_status(db, batch["id"]), tz, "")
+                    st.button("Refresh", icon=":material/refresh:")
 
     with tab_templates:
         every = templates.list_templates(db)
