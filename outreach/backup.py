@@ -30,6 +30,7 @@ program's revision, because its rows are read against today's tables.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
@@ -203,13 +204,15 @@ def _read_table(conn: sa.Connection, name: str, inspector: sa.Inspector) -> dict
 
 
 def _encode(value: object) -> str:
-    """JSON for what the json module cannot write itself: timestamps and dates."""
+    """JSON for what the json module cannot write itself: timestamps, dates, bytes."""
     if isinstance(value, datetime):
         # The store keeps naive UTC; a value that carries a zone is converted.
         moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
         return moment.isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
     raise TypeError(f"a {type(value).__name__} value cannot be exported")
 
 
@@ -310,6 +313,8 @@ def _decode(column: sa.Column, value: Any) -> Any:
         return moment
     if isinstance(column.type, sa.Date):
         return date.fromisoformat(value)
+    if isinstance(column.type, sa.LargeBinary):
+        return base64.b64decode(value)
     return value
 
 

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from outreach import (
     demo,
     guard,
     pitching,
+    publishing,
     store,
     templates,
     users,
@@ -32,7 +33,11 @@ from outreach import (
 )
 from outreach.config import Settings
 from outreach.errors import InvalidInput, OutreachError
+from outreach.org_settings import get_org
 from outreach.roles import ROLE_HELP, cli_actor
+from outreach.social import accounts
+from outreach.social import commands as social_commands
+from outreach.social import text as social_text
 from outreach.status import format_status, store_status
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.migrate import head_revision
@@ -235,7 +240,15 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
         if stop.wait(seconds):
             raise InterruptedError("the worker is stopping")
 
+    def posts(db: Engine, now) -> str:
+        org = get_org(db)
+        return publishing.publish_due(
+            db, wid, accounts.publisher_for(db, vault.Vault.open(settings), now=now),
+            clock=worker.utcnow, late_after=timedelta(minutes=org.late_after_minutes),
+            hold_late=org.hold_late_posts)
+
     return [
+        ("posts", posts),
         ("pitches", lambda db, now: pitching.send_queued(db, settings, wid, now=now,
                                                          sleep=pause)),
     ]
@@ -369,6 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     templates.add_cli_parsers(sub)
     guard.add_cli_parsers(sub)
     pitching.add_cli_parsers(sub)
+    social_text.add_cli_parsers(sub)
+    social_commands.add_cli_parsers(sub)
 
     p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
     p.add_argument("--once", action="store_true", help="run one pass and exit")

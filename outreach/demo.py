@@ -21,6 +21,7 @@ from outreach import audit, templates
 from outreach.errors import OutreachError
 from outreach.org_settings import OrgSettings, get_org
 from outreach.roles import Actor
+from outreach.social.publisher import new_key
 from outreach.store.tables import (
     campaign_events,
     campaigns,
@@ -30,6 +31,7 @@ from outreach.store.tables import (
     journalists,
     org_settings,
     outlets,
+    post_parts,
     posts,
     press_hits,
     press_list_members,
@@ -414,7 +416,12 @@ def _load_social(
         "status": "draft", "scheduled_at": None, "published_at": None,
         "remote_url": "", "created_at": now,
     })
-    conn.execute(posts.insert(), rows)
+    for row in rows:
+        post_id = conn.execute(posts.insert().values(**row, version=1)).inserted_primary_key[0]
+        conn.execute(post_parts.insert().values(
+            post_id=post_id, position=0, text=row["text"], key=new_key(),
+            remote_id=row["remote_url"], remote_url=row["remote_url"],
+            published_at=row["published_at"]))
     return {"accounts": len(accounts), "posts": len(rows), "snapshots": 2 * 61}
 
 

@@ -9,7 +9,11 @@
     ├── SignInFailed         wrong name or password, disabled or locked account
     ├── UnsafeURL            an outbound fetch refused by the URL guard
     ├── VaultError           the vault key is missing or does not open a secret
-    └── BackupError          a backup could not be written or read, or a restore was refused
+    ├── BackupError          a backup could not be written or read, or a restore was refused
+    └── PublishError         a platform did not take a post
+        ├── RateLimited          try again at `retry_at`
+        ├── TransientPublishError   network trouble or a 5xx: retry with backoff
+        └── PermanentPublishError   refused for good (401, 400, content): the platform's words
 """
 
 
@@ -51,3 +55,23 @@ class VaultError(OutreachError):
 
 class BackupError(OutreachError):
     """A backup could not be written or read, or a restore was refused; the message says why."""
+
+
+class PublishError(OutreachError):
+    """A platform did not take a post; the message is the platform's own words."""
+
+
+class RateLimited(PublishError):
+    """The platform asked us to wait until `retry_at` (aware UTC)."""
+
+    def __init__(self, message: str, retry_at):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class TransientPublishError(PublishError):
+    """A network error or a 5xx: the same request may succeed later."""
+
+
+class PermanentPublishError(PublishError):
+    """The platform refused the post for good (bad credentials, too long, rejected)."""

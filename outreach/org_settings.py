@@ -65,6 +65,8 @@ class OrgSettings:
     rapid_response_rule: ApprovalRule = ApprovalRule("at_least", 2)
     post_rule: ApprovalRule = ApprovalRule("at_least", 1)
     posts_need_approval: bool = True
+    late_after_minutes: int = 30
+    hold_late_posts: bool = False
 
 
 _RULES = ("release_rule", "rapid_response_rule", "post_rule")
@@ -90,6 +92,8 @@ def _check(org: OrgSettings) -> None:
                            "465 for TLS).")
     if not (isinstance(org.pitch_rate_per_minute, int) and org.pitch_rate_per_minute >= 1):
         raise InvalidInput("pitch_rate_per_minute: at least 1.")
+    if not (isinstance(org.late_after_minutes, int) and org.late_after_minutes >= 1):
+        raise InvalidInput("late_after_minutes: at least 1.")
     for name in _RULES:
         ApprovalRule.parse(getattr(org, name))
 

@@ -33,4 +33,37 @@ if [ -z "${OUTREACH_TEST_POSTGRES_URL:-}" ] && [ -x "$PGBIN/initdb" ]; then
     echo "PostgreSQL for tests on 127.0.0.1:$PGPORT"
 fi
 
+# The Bluesky PDS that tests/test_bluesky.py runs: install tests/bluesky again only
+# when its lock file changed since the last install (the stamp lives in node_modules,
+# which `npm ci` replaces). better-sqlite3 builds from source against the headers
+# that ship with Node, since npm cannot download a prebuilt binary here. Runs of
+# this script side by side take turns (flock), as `npm ci` first deletes
+# node_modules. A failed install does not stop the suite: those tests then skip,
+# or fail under CI=true.
+NPMDIR=tests/bluesky
+install_test_pds() {
+    if [ -f "$NPMDIR/node_modules/.installed" ] &&
+            [ ! "$NPMDIR/package-lock.json" -nt "$NPMDIR/node_modules/.installed" ]; then
+        return 0
+    fi
+    NODE_PREFIX="$(dirname "$(dirname "$(command -v node)")")"
+    echo "Installing the test Bluesky PDS in $NPMDIR (npm ci, about a minute)"
+    if (cd "$NPMDIR" && npm_config_nodedir="$NODE_PREFIX" npm_config_build_from_source=true \
+            npm ci --no-audit --no-fund --loglevel=error); then
+        touch "$NPMDIR/node_modules/.installed"
+    else
+        echo "npm ci in $NPMDIR failed: the Bluesky tests will not run" >&2
+    fi
+}
+if command -v npm >/dev/null 2>&1; then
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$BIN/../.bluesky-npm.lock"
+        flock 9
+        install_test_pds
+        exec 9>&-
+    else
+        install_test_pds
+    fi
+fi
+
 "$BIN/python" -m pytest "$@"

@@ -125,3 +125,7 @@ def app_env(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTREACH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("OUTREACH_DATABASE_URL", raising=False)
     return tmp_path / "data"
+
+
+# The local Bluesky PDS (tests/pds.py), one per test session for every module that asks.
+from pds import pds_fixture  # noqa: E402,F401

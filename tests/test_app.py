@@ -16,6 +16,7 @@ from outreach import (
     guard,
     pitching,
     releases,
+    scheduling,
     spokespeople,
     templates,
     users,
@@ -24,6 +25,7 @@ from outreach.config import Settings
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
+from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SEEN_KEY, USER_KEY
 from outreach.ui.common import edited_rows
 from outreach.worker import utcnow
@@ -194,14 +196,57 @@ def test_spokesperson_roster_form(demo_store):
     assert "Rosa Testa" in [r["name"] for r in spokespeople.roster(demo_store)]
 
 
-def test_social_filters_posts_by_state(demo_store):
+def test_social_queue_filters_posts_by_state(demo_store):
     at = open_page("social")
-    at.radio[0].set_value("scheduled").run()
-    assert set(at.dataframe[1].value["status"]) == {"scheduled"}
+    select(at, "Show").select("scheduled").run()
+    queue = next(d.value for d in at.dataframe if "last_error" in d.value.columns)
+    assert set(queue["status"]) == {"scheduled"}
+
+
+def test_compose_counts_splits_and_saves_for_approval(demo_store, now):
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    text = " ".join(["Acme workers stand together for safe staffing."] * 10)
+    next(t for t in at.text_area if t.label == "Text").input(text).run()
+    counts = [m.value for m in at.markdown if " / 300 graphemes" in m.value]
+    assert len(counts) >= 2 and all("too long" not in c for c in counts)
+    button(at, "Save for the committee's approval").click().run()
+    assert any(m.value.startswith("Saved: submit it") for m in at.success)
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    drafts = scheduling.list_posts(demo_store, campaign.id, status="draft")
+    assert any(r["text"].startswith("Acme workers stand together") for r in drafts)
+
+
+def test_queue_submit_vote_and_cancel(demo_store, now):
+    set_org(demo_store, ROOT, {"post_rule": {"kind": "at_least", "n": 1}}, now=now)
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    account = scheduling.list_accounts(demo_store, campaign.id)[0]["id"]
+    post_id = scheduling.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
+                                     at=now + timedelta(days=1))
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    select(at, "Post").select(post_id).run()
+    button(at, "Submit").click().run()
+    assert scheduling.get_post(demo_store, post_id)["status"] == "in_review"
+    at = open_page("social", as_user=user_id(demo_store, "approver"))
+    select(at, "Post").select(post_id).run()
+    button(at, "Cast vote").click().run()
+    assert scheduling.get_post(demo_store, post_id)["status"] == "scheduled"
+    checkbox(at, "Sure?").check().run()
+    button(at, "Cancel post").click().run()
+    assert scheduling.get_post(demo_store, post_id)["status"] == "cancelled"
+
+
+def test_a_failed_post_shows_the_platforms_message(demo_store, now):
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    with demo_store.begin() as conn:
+        conn.execute(posts_table.update().where(posts_table.c.status == "scheduled")
+                     .values(status="failed", last_error="Unauthorized"))
+    at = open_page("social")
+    assert "post(s) failed" in at.error[0].value
+    assert scheduling.count_by_status(demo_store, campaign.id)["failed"] > 0
 
 
 def test_pages_say_what_is_not_built_yet(demo_store):
-    for page in ("social", "coverage", "analytics"):
+    for page in ("coverage", "analytics"):
         assert open_page(page).info[0].value.startswith("Not built yet")
 
 

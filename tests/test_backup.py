@@ -30,6 +30,7 @@ from outreach.store.tables import (
     metadata,
     pitch_batches,
     pitch_messages,
+    post_images,
     protected_names,
     release_templates,
     saved_views,
@@ -105,6 +106,10 @@ def _fill_every_table(db: Engine, now) -> None:
             name="bluesky", ciphertext="gAAAA…", updated_at=odd, updated_by="ana",
         ))
         conn.execute(journalist_outlets.insert().values(journalist_id=1, outlet_id=2))
+        conn.execute(post_images.insert().values(
+            part_id=1, position=0, data=b"\x89PNG\r\n\x1a\n\x00\xff", mime="image/png",
+            alt="Pickets at Gate 3",
+        ))
         conn.execute(votes.insert().values(
             subject="release", subject_id=1, version=1, voter="ana", decision="reject",
             comment="¿Quién habló?", cast_at=odd, voided_at=odd,

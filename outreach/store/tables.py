@@ -72,7 +72,10 @@ CAMPAIGN_EVENT_KINDS = (
     "other",
 )
 RELEASE_STATES = ("draft", "in_review", "changes_requested", "approved", "sent")
-POST_STATES = ("draft", "scheduled", "publishing", "published", "failed", "cancelled")
+POST_STATES = (
+    "draft", "in_review", "changes_requested", "scheduled", "publishing", "held",
+    "published", "failed", "cancelled",
+)
 PLATFORMS = ("bluesky", "x")
 
 campaigns = sa.Table(
@@ -217,6 +220,11 @@ social_accounts = sa.Table(
     _campaign_id(),
     sa.Column("platform", sa.String(16), nullable=False),
     sa.Column("handle", sa.String(253), nullable=False),
+    sa.Column("service_url", sa.String(500), nullable=False, server_default=""),
+    sa.Column("remote_id", sa.String(200), nullable=False, server_default=""),
+    sa.Column("verified_at", UTCDateTime),
+    # Weekly posting slots: [{"weekday": 0-6, "time": "HH:MM"}], in the campaign's zone.
+    sa.Column("slot_plan", sa.JSON),
     _created(),
     sa.UniqueConstraint("platform", "handle", name="uq_social_accounts_platform_handle"),
 )
@@ -238,8 +246,58 @@ posts = sa.Table(
     sa.Column("scheduled_at", UTCDateTime),
     sa.Column("published_at", UTCDateTime),
     sa.Column("remote_url", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("kind", sa.String(10), nullable=False, server_default="post"),
+    sa.Column("target_url", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime),
+    sa.Column("last_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("claimed_by", sa.String(120), nullable=False, server_default=""),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_by", sa.String(120), nullable=False, server_default=""),
     _created(),
     sa.Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
+)
+
+# The posts of a thread, in order; a single post has one part. `key` is chosen when
+# the post is scheduled (Bluesky's record key), so a retry collides instead of repeating.
+post_parts = sa.Table(
+    "post_parts",
+    metadata,
+    _id(),
+    sa.Column(
+        "post_id",
+        sa.Integer,
+        sa.ForeignKey("posts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("remote_id", sa.String(500), nullable=False, server_default=""),
+    sa.Column("remote_url", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("cid", sa.String(200), nullable=False, server_default=""),
+    sa.Column("published_at", UTCDateTime),
+    sa.UniqueConstraint("post_id", "position", name="uq_post_parts_post_position"),
+)
+
+post_images = sa.Table(
+    "post_images",
+    metadata,
+    _id(),
+    sa.Column(
+        "part_id",
+        sa.Integer,
+        sa.ForeignKey("post_parts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("mime", sa.String(40), nullable=False),
+    sa.Column("alt", sa.Text, nullable=False),
 )
 
 feeds = sa.Table(

@@ -1,0 +1,1 @@
+"""Social platforms: text rules shared by the composer, and one adapter per platform."""
