@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.errors import PublishError, RateLimited, TransientPublishError
-from outreach.social.publisher import OutgoingPost, Published, Publisher
-from outreach.store.tables import post_parts, posts, social_accounts
+from outreach.social.publisher import Image, OutgoingPost, Published, Publisher
+from outreach.store.tables import post_images, post_parts, posts, social_accounts
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
                 done = _published(part)
                 if done is None:
                     outgoing = OutgoingPost(text=part.text, key=part.key, reply_to=previous,
-                                            thread_root=root if previous else None)
+                                            thread_root=root if previous else None,
+                                            images=_images(db, part.id))
                     done = (publisher.find_published(outgoing) if post.attempts else None) \
                         or publisher.publish(outgoing)
                     _record_part(db, part.id, done, clock())
@@ -128,6 +129,13 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
             remote_url=first.remote_url, last_error="", claimed_by="", claimed_at=None,
         ))
     return "published"
+
+
+def _images(db: Engine, part_id: int) -> tuple[Image, ...]:
+    with db.connect() as conn:
+        return tuple(Image(bytes(r.data), r.mime, r.alt) for r in conn.execute(
+            sa.select(post_images).where(post_images.c.part_id == part_id)
+            .order_by(post_images.c.position)))
 
 
 def _record_part(db: Engine, part_id: int, done: Published, now: datetime) -> None:

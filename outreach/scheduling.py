@@ -16,9 +16,17 @@ from outreach.errors import InvalidInput, NotFound
 from outreach.org_settings import get_org
 from outreach.roles import Actor, require
 from outreach.social import text as social_text
-from outreach.social.publisher import new_key
+from outreach.social.images import MAX_IMAGES
+from outreach.social.publisher import Image, new_key
 from outreach.store import queries
-from outreach.store.tables import POST_STATES, campaigns, post_parts, posts, social_accounts
+from outreach.store.tables import (
+    POST_STATES,
+    campaigns,
+    post_images,
+    post_parts,
+    posts,
+    social_accounts,
+)
 
 POST_KINDS = ("post", "repost")
 
@@ -114,12 +122,13 @@ def check_parts(parts: list[str], platform: str) -> list[str]:
 def create_post(
     db: Engine, actor: Actor, account_id: int, parts: list[str], *, now: datetime,
     at: datetime | None = None, kind: str = "post", target_url: str = "",
+    images: list[Image] | None = None,
 ) -> int:
     """Compose a post or thread for one account (editors).
 
     It waits for the committee when posts need approval; otherwise, with a time, it
     is scheduled at once. Each part gets its record key now, so publishing it twice
-    can only collide.
+    can only collide. `images` (prepared by social.images) go with the first part.
     """
     require(actor, "editor", "composing posts")
     if kind not in POST_KINDS:
@@ -133,6 +142,9 @@ def create_post(
     else:
         parts = check_parts(parts, account.platform)
         guard.require_clean(db, "\n\n".join(parts), "post")
+    images = list(images or [])
+    if len(images) > MAX_IMAGES:
+        raise InvalidInput(f"A post takes at most {MAX_IMAGES} images.")
     needs_vote = get_org(db).posts_need_approval and kind == "post"
     status = "draft" if needs_vote or at is None else "scheduled"
     with db.begin() as conn:
@@ -145,6 +157,13 @@ def create_post(
             {"post_id": post_id, "position": i, "text": part, "key": new_key()}
             for i, part in enumerate(parts)
         ])
+        if images:
+            first = conn.execute(sa.select(post_parts.c.id).where(
+                post_parts.c.post_id == post_id, post_parts.c.position == 0)).scalar_one()
+            conn.execute(post_images.insert(), [
+                {"part_id": first, "position": i, "data": image.data, "mime": image.mime,
+                 "alt": image.alt} for i, image in enumerate(images)
+            ])
         audit.record(conn, actor, entity="post", entity_id=post_id, action="create",
                      summary=f"{account.platform} {account.handle}, {len(parts)} part(s), "
                      f"{status}", now=now)

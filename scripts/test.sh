@@ -6,7 +6,7 @@ set -eu
 BIN=.venv/bin
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 
-"$BIN/ruff" check .
+"$BIN/ruff" check --no-cache .
 
 PGDIR=""
 cleanup() {

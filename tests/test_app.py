@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from running_app import free_port
 from streamlit.testing.v1 import AppTest
+from test_social_images import photo
 
 from outreach import (
     campaigns,
@@ -25,6 +27,7 @@ from outreach.config import Settings
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
+from outreach.store.tables import post_images
 from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SEEN_KEY, USER_KEY
 from outreach.ui.common import edited_rows
@@ -555,3 +558,18 @@ def test_pitch_an_approved_release_from_the_page(demo_store, now):
         assert set(status["status"]) == {"sent"}
     finally:
         server.stop()
+
+
+def test_compose_with_an_image_strips_its_location(demo_store, now):
+    set_org(demo_store, ROOT, {"posts_need_approval": False}, now=now)
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    next(t for t in at.text_area if t.label == "Text").input("Day 1 at Gate 3.")
+    at.get("file_uploader")[0].upload("gate3.jpg", photo(), "image/jpeg").run()
+    assert "Describe the image" in at.warning[0].value
+    next(t for t in at.text_input if t.label == "Alt text for gate3.jpg").input(
+        "Pickets at Gate 3").run()
+    button(at, "Schedule").click().run()
+    assert any(m.value.startswith("Scheduled") for m in at.success), at.error
+    with demo_store.connect() as conn:
+        [(data, alt)] = conn.execute(sa.select(post_images.c.data, post_images.c.alt)).all()
+    assert alt == "Pickets at Gate 3" and b"PhoneMaker" not in data

@@ -7,14 +7,17 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from test_social_images import photo
 from x_server import XServer
 
 from outreach import campaigns, publishing, scheduling, vault
 from outreach.cli import main
 from outreach.config import Settings
+from outreach.errors import InvalidInput
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.social import accounts
+from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
 from outreach.social.x import XPublisher
 from outreach.store.tables import post_parts, posts, secrets
@@ -232,3 +235,18 @@ def test_the_worker_publishes_a_bluesky_thread_once_to_a_real_pds(db, now, pds, 
     session = vault.reveal(db, the_vault, vault.account_secret_name("bluesky", account_id,
                                                                     "session"))
     assert session, "the Bluesky session is kept in the vault for the next run"
+
+
+def test_images_go_out_with_their_alt_text(desk, server, now):
+    image = prepare_image(photo(), "Workers at Gate 3", "x")
+    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"], ["Day 1."],
+                                     now=now, at=now, images=[image])
+    assert run(desk, server, now) == "1 published"
+    [posted] = server.own_posts()
+    [media_id] = posted.media_ids
+    assert server.media[media_id].alt_text == "Workers at Gate 3"
+    assert server.media[media_id].data == image.data
+    assert scheduling.get_post(desk["db"], post_id)["status"] == "published"
+    with pytest.raises(InvalidInput, match="at most 4 images"):
+        scheduling.create_post(desk["db"], EDITOR, desk["account"], ["Too many"], now=now,
+                               images=[image] * 5)

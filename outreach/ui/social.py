@@ -12,6 +12,7 @@ from outreach.org_settings import get_org
 from outreach.roles import can
 from outreach.social import accounts
 from outreach.social import text as social_text
+from outreach.social.images import MAX_IMAGES, prepare_image
 from outreach.social.x import estimate_cost
 from outreach.ui import auth, common
 from outreach.worker import utcnow
@@ -87,6 +88,7 @@ if campaign is not None:
                             format_func=lambda k: "A post or thread" if k == "post"
                             else "Repost someone's post (solidarity)")
             parts: list[str] = []
+            images: list = []
             target = ""
             if kind == "post":
                 text = st.text_area("Text", height=160)
@@ -107,6 +109,19 @@ if campaign is not None:
                         st.text(shown)
                     if platform == "x" and parts:
                         st.caption(f"Estimated X cost: ${sum(estimate_cost(p) for p in parts):.3f}")
+                uploads = st.file_uploader(
+                    f"Images (up to {MAX_IMAGES}, JPEG or PNG)", type=["jpg", "jpeg", "png"],
+                    accept_multiple_files=True,
+                    help="Location and camera data are removed before anything is stored.")
+                for i, upload in enumerate(uploads[:MAX_IMAGES]):
+                    alt = st.text_input(f"Alt text for {upload.name}", key=f"alt-{i}",
+                                        help="What a screen reader should say. Required.")
+                    try:
+                        images.append(prepare_image(upload.getvalue(), alt, platform))
+                    except OutreachError as exc:
+                        st.warning(str(exc))
+                if len(uploads) > MAX_IMAGES:
+                    st.warning(f"Only the first {MAX_IMAGES} images are used.")
             else:
                 target = st.text_input("Address of the post to repost",
                                        placeholder="https://bsky.app/profile/.../post/...")
@@ -130,7 +145,7 @@ if campaign is not None:
                          type="primary", disabled=at is None):
                 post_id = attempt(lambda: scheduling.create_post(
                     db, actor, account_id, parts, now=utcnow(), at=at, kind=kind,
-                    target_url=target),
+                    target_url=target, images=images),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
                     else "Scheduled: the worker publishes it on time.")
                 if post_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import streamlit as st
+
 from outreach.templates import Template
 
 

@@ -1,0 +1,62 @@
+"""Images are made safe to post: upright, no EXIF or GPS, small enough for each platform."""
+
+import io
+
+import pytest
+from PIL import Image as PILImage
+
+from outreach.errors import InvalidInput
+from outreach.social.images import MAX_BYTES, prepare_image
+
+GPS_IFD = 0x8825
+
+
+def photo(size=(1200, 800), mode="RGB", fmt="JPEG", orientation=None, noise=False) -> bytes:
+    picture = PILImage.effect_noise(size, 90).convert(mode) if noise \
+        else PILImage.new(mode, size, (200, 40, 40, 128)[:len(mode)])
+    exif = PILImage.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    exif[GPS_IFD] = {1: "N", 2: (41.0, 52.0, 30.0), 3: "W", 4: (87.0, 37.0, 40.0)}
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    picture.save(out, fmt, exif=exif.tobytes()) if fmt == "JPEG" else picture.save(out, fmt)
+    return out.getvalue()
+
+
+def opened(data: bytes) -> PILImage.Image:
+    return PILImage.open(io.BytesIO(data))
+
+
+def test_exif_and_gps_are_gone():
+    original = photo()
+    assert opened(original).getexif().get_ifd(GPS_IFD)
+    image = prepare_image(original, "Pickets at Gate 3", "bluesky")
+    assert image.mime == "image/jpeg" and image.alt == "Pickets at Gate 3"
+    cleaned = opened(image.data)
+    assert not cleaned.getexif() and "exif" not in cleaned.info
+    assert b"PhoneMaker" not in image.data
+
+
+def test_a_sideways_phone_photo_is_turned_upright():
+    image = prepare_image(photo(size=(1200, 800), orientation=6), "Rally", "x")
+    assert opened(image.data).size == (800, 1200)
+
+
+@pytest.mark.parametrize("platform", ["bluesky", "x"])
+def test_big_photos_shrink_below_the_platform_limit(platform):
+    image = prepare_image(photo(size=(5000, 4000), noise=True), "Crowd", platform)
+    assert len(image.data) <= MAX_BYTES[platform]
+    assert max(opened(image.data).size) <= 2000
+
+
+def test_transparent_png_stays_png_when_small():
+    image = prepare_image(photo(size=(300, 300), mode="RGBA", fmt="PNG"), "Logo", "bluesky")
+    assert image.mime == "image/png"
+
+
+def test_alt_text_is_required_and_junk_is_refused():
+    with pytest.raises(InvalidInput, match="alt text"):
+        prepare_image(photo(), "  ", "bluesky")
+    with pytest.raises(InvalidInput, match="not an image"):
+        prepare_image(b"%PDF-1.7 not a picture", "x", "bluesky")
