@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from test_social_images import photo
 from x_server import XServer
 
@@ -20,7 +21,7 @@ from outreach.social import accounts
 from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
 from outreach.social.x import XPublisher
-from outreach.store.tables import post_parts, posts, secrets
+from outreach.store.tables import post_images, post_parts, posts, secrets
 
 ADMIN = Actor("ada", "admin")
 EDITOR = Actor("ed", "editor")
@@ -193,6 +194,15 @@ def test_post_commands(desk, now, tmp_path, capsys, monkeypatch):
     assert main(["post", "schedule", "--account", handle, "--at", "tomorrow",
                  "--text", "x"]) == 1
     assert "is not a time" in capsys.readouterr().err
+    (tmp_path / "gate3.jpg").write_bytes(photo())
+    assert main(["post", "schedule", "--account", handle, "--at", "now", "--text", "Gate 3",
+                 "--image", str(tmp_path / "gate3.jpg")]) == 1
+    assert "one --alt TEXT for each --image" in capsys.readouterr().err
+    assert main(["post", "schedule", "--account", handle, "--at", "now", "--text", "Gate 3",
+                 "--image", str(tmp_path / "gate3.jpg"), "--alt", "Pickets at dawn"]) == 0
+    with desk["db"].connect() as conn:
+        assert conn.execute(sa.select(post_images.c.alt)).scalars().all() == [
+            "Pickets at dawn"]
 
 
 def listed_posts(pds, did: str) -> list[dict]:

@@ -14,6 +14,7 @@ from outreach.errors import InvalidInput, NotFound
 from outreach.roles import cli_actor
 from outreach.social import accounts
 from outreach.social import text as social_text
+from outreach.social.images import prepare_image
 from outreach.store import open_store
 from outreach.store.tables import campaigns, social_accounts
 from outreach.worker import utcnow
@@ -119,8 +120,12 @@ def cmd_schedule(args, settings) -> int:
         raise InvalidInput("Give the post with --text or --file.")
     parts = social_text.split_thread(text, platform, number=args.number) \
         if args.thread else [text]
+    if len(args.alt) != len(args.image):
+        raise InvalidInput("Give one --alt TEXT for each --image PATH, in the same order.")
+    images = [prepare_image(Path(path).read_bytes(), alt, platform)
+              for path, alt in zip(args.image, args.alt, strict=True)]
     post_id = scheduling.create_post(db, cli_actor(), account_id, parts, now=utcnow(),
-                                     at=_when(args.at))
+                                     at=_when(args.at), images=images)
     status = scheduling.get_post(db, post_id)["status"]
     print(f"Post {post_id}: {len(parts)} part(s), {status.replace('_', ' ')}"
           + (" (needs the committee's approval first)" if status == "draft" else "") + ".")
@@ -185,6 +190,10 @@ def add_cli_parsers(subparsers) -> None:
     a.add_argument("--at", required=True, help="ISO 8601 time with offset, or now")
     a.add_argument("--text", default="", help="the post's text")
     a.add_argument("--file", default="", help="read the text from this file")
+    a.add_argument("--image", action="append", default=[], metavar="PATH",
+                   help="attach an image (up to 4; location data is removed)")
+    a.add_argument("--alt", action="append", default=[], metavar="TEXT",
+                   help="alt text for each --image, in the same order (required)")
     a.add_argument("--thread", action="store_true", help="split long text into a thread")
     a.add_argument("--number", action="store_true", help="number a thread's parts 1/n")
     a.set_defaults(func=cmd_schedule)
