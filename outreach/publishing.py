@@ -109,8 +109,11 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
                     outgoing = OutgoingPost(text=part.text, key=part.key, reply_to=previous,
                                             thread_root=root if previous else None,
                                             images=_images(db, part.id))
-                    done = (publisher.find_published(outgoing) if post.attempts else None) \
-                        or publisher.publish(outgoing)
+                    done = (publisher.find_published(outgoing) if post.attempts else None)
+                    if done is None:
+                        done = publisher.quote(post.target_url, outgoing) \
+                            if post.kind == "quote" and previous is None \
+                            else publisher.publish(outgoing)
                     _record_part(db, part.id, done, clock())
                 root = root or done
                 previous = done

@@ -28,7 +28,7 @@ from outreach.store.tables import (
     social_accounts,
 )
 
-POST_KINDS = ("post", "repost")
+POST_KINDS = ("post", "repost", "quote")
 
 
 def _post_query(campaign_id: int) -> sa.Select:
@@ -135,9 +135,9 @@ def create_post(
         raise InvalidInput(f"Unknown kind {kind!r}; use one of {', '.join(POST_KINDS)}.")
     with db.connect() as conn:
         account = _account(conn, account_id)
+    if kind != "post" and not target_url.strip():
+        raise InvalidInput(f"Paste the address of the post to {kind}.")
     if kind == "repost":
-        if not target_url.strip():
-            raise InvalidInput("Paste the address of the post to repost.")
         parts = [target_url.strip()]
     else:
         parts = check_parts(parts, account.platform)
@@ -145,7 +145,7 @@ def create_post(
     images = list(images or [])
     if len(images) > MAX_IMAGES:
         raise InvalidInput(f"A post takes at most {MAX_IMAGES} images.")
-    needs_vote = get_org(db).posts_need_approval and kind == "post"
+    needs_vote = get_org(db).posts_need_approval and kind != "repost"
     status = "draft" if needs_vote or at is None else "scheduled"
     with db.begin() as conn:
         post_id = conn.execute(posts.insert().values(

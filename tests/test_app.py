@@ -573,3 +573,17 @@ def test_compose_with_an_image_strips_its_location(demo_store, now):
     with demo_store.connect() as conn:
         [(data, alt)] = conn.execute(sa.select(post_images.c.data, post_images.c.alt)).all()
     assert alt == "Pickets at Gate 3" and b"PhoneMaker" not in data
+
+
+def test_compose_a_quote_post(demo_store, now):
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    at.radio[0].set_value("quote").run()
+    next(t for t in at.text_input if t.label == "Address of the post to quote").input(
+        "https://bsky.app/profile/nurses.bsky.test/post/3kabc2kabc22a")
+    next(t for t in at.text_area if t.label == "Text").input("We stand with the nurses.")
+    button(at, "Save for the committee's approval").click().run()
+    assert any(m.value.startswith("Saved") for m in at.success), at.error
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    [draft] = [r for r in scheduling.list_posts(demo_store, campaign.id, status="draft")
+               if r["text"] == "We stand with the nurses."]
+    assert scheduling.get_post(demo_store, draft["id"])["kind"] == "quote"

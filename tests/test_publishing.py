@@ -260,3 +260,18 @@ def test_images_go_out_with_their_alt_text(desk, server, now):
     with pytest.raises(InvalidInput, match="at most 4 images"):
         scheduling.create_post(desk["db"], EDITOR, desk["account"], ["Too many"], now=now,
                                images=[image] * 5)
+
+
+def test_a_quote_post_goes_out_quoting_its_target(desk, server, now):
+    other = server.add_post("Nurses at Mercy General are on strike.", username="nursesunion")
+    url = f"https://x.com/nursesunion/status/{other}"
+    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"],
+                                     ["We stand with the nurses."], now=now, at=now,
+                                     kind="quote", target_url=url)
+    assert run(desk, server, now) == "1 published"
+    [quote] = [p for p in server.own_posts() if p.quote_of]
+    assert quote.quote_of == other and quote.text == "We stand with the nurses."
+    assert scheduling.get_post(desk["db"], post_id)["status"] == "published"
+    with pytest.raises(InvalidInput, match="address of the post to quote"):
+        scheduling.create_post(desk["db"], EDITOR, desk["account"], ["x"], now=now,
+                               kind="quote")

@@ -125,7 +125,9 @@ def cmd_schedule(args, settings) -> int:
     images = [prepare_image(Path(path).read_bytes(), alt, platform)
               for path, alt in zip(args.image, args.alt, strict=True)]
     post_id = scheduling.create_post(db, cli_actor(), account_id, parts, now=utcnow(),
-                                     at=_when(args.at), images=images)
+                                     at=_when(args.at), images=images,
+                                     kind="quote" if args.quote else "post",
+                                     target_url=args.quote)
     status = scheduling.get_post(db, post_id)["status"]
     print(f"Post {post_id}: {len(parts)} part(s), {status.replace('_', ' ')}"
           + (" (needs the committee's approval first)" if status == "draft" else "") + ".")
@@ -194,6 +196,8 @@ def add_cli_parsers(subparsers) -> None:
                    help="attach an image (up to 4; location data is removed)")
     a.add_argument("--alt", action="append", default=[], metavar="TEXT",
                    help="alt text for each --image, in the same order (required)")
+    a.add_argument("--quote", default="", metavar="URL",
+                   help="quote another account's post (Bluesky or X address)")
     a.add_argument("--thread", action="store_true", help="split long text into a thread")
     a.add_argument("--number", action="store_true", help="number a thread's parts 1/n")
     a.set_defaults(func=cmd_schedule)

@@ -53,6 +53,9 @@ class Publisher(Protocol):
     def repost(self, url: str, key: str) -> Published:
         """Repost another account's post, given its public URL."""
 
+    def quote(self, url: str, post: OutgoingPost) -> Published:
+        """Publish `post` quoting another account's post, given its public URL."""
+
     def verify(self) -> str:
         """Sign in and say who we are (a DID or @username); the platform's error if not."""
 

@@ -84,13 +84,17 @@ if campaign is not None:
             labels = {a["id"]: f"{a['platform']}: {a['handle']}" for a in connected}
             account_id = st.selectbox("Account", list(labels), format_func=labels.__getitem__)
             platform = next(a["platform"] for a in connected if a["id"] == account_id)
-            kind = st.radio("What", ["post", "repost"], horizontal=True,
-                            format_func=lambda k: "A post or thread" if k == "post"
-                            else "Repost someone's post (solidarity)")
+            kinds = {"post": "A post or thread",
+                     "quote": "Quote someone's post (solidarity, with your words)",
+                     "repost": "Repost someone's post (solidarity)"}
+            kind = st.radio("What", list(kinds), horizontal=True, format_func=kinds.__getitem__)
             parts: list[str] = []
             images: list = []
             target = ""
-            if kind == "post":
+            if kind == "quote":
+                target = st.text_input("Address of the post to quote",
+                                       placeholder="https://bsky.app/profile/.../post/...")
+            if kind != "repost":
                 text = st.text_area("Text", height=160)
                 thread = st.checkbox("Split into a thread if it is too long", value=True)
                 number = st.checkbox("Number the parts 1/n", value=True)
@@ -140,7 +144,7 @@ if campaign is not None:
                     st.caption(f"Next free slot: {at.astimezone(zone):%a %d %b %H:%M} ({tz}).")
                 except OutreachError as exc:
                     st.warning(str(exc))
-            needs_vote = get_org(db).posts_need_approval and kind == "post"
+            needs_vote = get_org(db).posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
                          type="primary", disabled=at is None):
                 post_id = attempt(lambda: scheduling.create_post(
