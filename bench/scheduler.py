@@ -24,15 +24,9 @@ import argparse
 import json
 import math
 import os
-import queue
-import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -42,14 +36,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import conftest  # noqa: E402,F401  (first: tests/pds.py and conftest import each other)
 import sqlalchemy as sa  # noqa: E402
-from pds import (  # noqa: E402
-    START_SCRIPT,
-    LocalPds,
-    _read_lines,
-    _wait_healthy,
-    _wait_until_ready,
-    free_port,
-)
+from pds import LocalPds, running_pds  # noqa: E402
 
 from outreach import campaigns, publishing, scheduling, vault  # noqa: E402
 from outreach.config import Settings  # noqa: E402
@@ -71,34 +58,6 @@ POSTS_PER_ACCOUNT = 1500
 MAX_POSTS = 2800
 # Seconds per post allowed for scheduling, so every post exists before it is due.
 SCHEDULE_LEAD_PER_POST = 0.01
-
-
-@contextmanager
-def running_pds(work: Path) -> Iterator[LocalPds]:
-    """A fresh PDS with its PLC directory on 127.0.0.1, stopped on exit."""
-    node = shutil.which("node")
-    if node is None:
-        raise SystemExit("node is not installed; run `sh scripts/test.sh` first")
-    data = Path(tempfile.mkdtemp(dir=work, prefix="pds"))
-    process = subprocess.Popen(
-        [node, str(START_SCRIPT), "--pds-port", str(free_port()),
-         "--plc-port", str(free_port()), "--data", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "LOG_ENABLED": "false"},
-    )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    try:
-        ready = _wait_until_ready(process, lines, [])
-        _wait_healthy(ready["pds"])
-        yield LocalPds(url=ready["pds"], plc_url=ready["plc"])
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def handles(pds: LocalPds, count: int, prefix: str) -> list[str]:
@@ -180,9 +139,9 @@ def main() -> None:
     n_accounts = math.ceil(args.posts / POSTS_PER_ACCOUNT)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with running_pds(work) as pds:
+        with running_pds(Path(tempfile.mkdtemp(dir=work, prefix="pds"))) as pds:
             base_s = time_baseline(pds, args.posts, n_accounts)
-        with running_pds(work) as pds:
+        with running_pds(Path(tempfile.mkdtemp(dir=work, prefix="pds"))) as pds:
             ours_s, lateness = time_ours(pds, work, args.posts, n_accounts)
     base_rate, ours_rate = args.posts / base_s, args.posts / ours_s
     ratio = ours_rate / base_rate

@@ -256,13 +256,14 @@ def _load_history(
         history.append({"journalist_id": jid, "happened_at": pitched, "kind": "pitched",
                         "by_user": "demo loader", "release_id": release_id,
                         "notes": "Strike vote release", "created_at": now})
+        last = pitched
         if i % 3 == 0:
-            history.append({"journalist_id": jid, "happened_at": pitched + timedelta(hours=3),
+            last = pitched + timedelta(hours=3)
+            history.append({"journalist_id": jid, "happened_at": last,
                             "kind": "replied", "by_user": "demo loader", "release_id": None,
                             "notes": "Asked for a worker to interview", "created_at": now})
-        conn.execute(journalists.update().where(journalists.c.id == jid).values(
-            last_contacted_at=max(h["happened_at"] for h in history
-                                  if h["journalist_id"] == jid)))
+        conn.execute(journalists.update().where(journalists.c.id == jid)
+                     .values(last_contacted_at=last))
     conn.execute(interactions.insert(), history)
     return {"spokespeople": len(SPOKESPEOPLE), "interactions": len(history)}
 

@@ -31,8 +31,8 @@ from outreach.store.tables import (
 POST_KINDS = ("post", "repost", "quote")
 
 
-def _post_query(campaign_id: int) -> sa.Select:
-    return (
+def _post_query(campaign_id: int | None) -> sa.Select:
+    query = (
         sa.select(
             posts.c.id,
             social_accounts.c.platform,
@@ -46,8 +46,8 @@ def _post_query(campaign_id: int) -> sa.Select:
             posts.c.late,
         )
         .join(social_accounts, social_accounts.c.id == posts.c.account_id)
-        .where(posts.c.campaign_id == campaign_id)
     )
+    return query if campaign_id is None else query.where(posts.c.campaign_id == campaign_id)
 
 
 def upcoming_posts(db: Engine, campaign_id: int, now: datetime, limit: int = 10) -> list[dict]:
@@ -318,17 +318,9 @@ def get_post(db: Engine, post_id: int) -> dict:
 
 def queue(db: Engine, *, status: str | None = None, campaign_id: int | None = None) -> list[dict]:
     """Posts across campaigns (or one), soonest first, optionally in one state."""
-    query = (
-        sa.select(posts.c.id, social_accounts.c.platform,
-                  social_accounts.c.handle.label("account"), posts.c.text, posts.c.status,
-                  posts.c.scheduled_at, posts.c.published_at, posts.c.remote_url,
-                  posts.c.last_error, posts.c.late)
-        .join(social_accounts, social_accounts.c.id == posts.c.account_id)
-        .order_by(posts.c.scheduled_at.is_(None), posts.c.scheduled_at, posts.c.id)
-    )
+    query = _post_query(campaign_id).order_by(
+        posts.c.scheduled_at.is_(None), posts.c.scheduled_at, posts.c.id)
     if status:
         query = query.where(posts.c.status == status)
-    if campaign_id is not None:
-        query = query.where(posts.c.campaign_id == campaign_id)
     with db.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]

@@ -25,6 +25,13 @@ def missing_service(what: str) -> None:
     pytest.skip(f"{what} not available")
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _is_loopback(host) -> bool:
     if host in (None, "localhost", b"localhost"):
         return True

@@ -12,20 +12,21 @@ Without Node or the installed project the tests skip, and fail under CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
 import shutil
-import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import missing_service
+from conftest import free_port, missing_service
 
 NODE_PROJECT = Path(__file__).parent / "bluesky"
 START_SCRIPT = NODE_PROJECT / "pds.mjs"
@@ -33,11 +34,6 @@ START_TIMEOUT = 60.0
 INSTALL_HINT = "Bluesky PDS (run `sh scripts/test.sh` to install tests/bluesky)"
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -69,7 +65,8 @@ def _read_lines(stream, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def _wait_until_ready(process: subprocess.Popen, lines: queue.Queue, log: list[str]) -> dict:
+def _wait_until_ready(process: subprocess.Popen, lines: queue.Queue) -> dict:
+    log: list[str] = []
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         try:
@@ -99,13 +96,15 @@ def _wait_healthy(url: str) -> None:
         time.sleep(0.1)
 
 
-@pytest.fixture(scope="session", name="pds")
-def pds_fixture(tmp_path_factory):
-    """Start the PDS for the session; yield a LocalPds; stop it at the end."""
+@contextlib.contextmanager
+def running_pds(data: Path) -> Iterator[LocalPds]:
+    """A PDS with its PLC directory on free 127.0.0.1 ports, data in `data`, stopped on exit.
+
+    Raises RuntimeError when it does not come up.
+    """
     node = shutil.which("node")
     if node is None or not (NODE_PROJECT / "node_modules" / "@atproto" / "pds").is_dir():
-        missing_service(INSTALL_HINT)
-    data = tmp_path_factory.mktemp("pds")
+        raise RuntimeError("node or tests/bluesky/node_modules is missing")
     process = subprocess.Popen(
         [node, str(START_SCRIPT), "--pds-port", str(free_port()),
          "--plc-port", str(free_port()), "--data", str(data)],
@@ -114,16 +113,25 @@ def pds_fixture(tmp_path_factory):
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
-    log: list[str] = []
     try:
-        ready = _wait_until_ready(process, lines, log)
+        ready = _wait_until_ready(process, lines)
         _wait_healthy(ready["pds"])
-    except RuntimeError as exc:
-        missing_service(f"{INSTALL_HINT}: {exc}")
-    yield LocalPds(url=ready["pds"], plc_url=ready["plc"])
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        yield LocalPds(url=ready["pds"], plc_url=ready["plc"])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session", name="pds")
+def pds_fixture(tmp_path_factory):
+    """Start the PDS for the session; yield a LocalPds; stop it at the end."""
+    with contextlib.ExitStack() as stack:
+        try:
+            local = stack.enter_context(running_pds(tmp_path_factory.mktemp("pds")))
+        except RuntimeError as exc:
+            missing_service(f"{INSTALL_HINT}: {exc}")
+        yield local

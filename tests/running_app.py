@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,7 +19,7 @@ from urllib.error import URLError
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import missing_service
+from conftest import free_port, missing_service
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
@@ -65,11 +64,6 @@ class RunningApp:
         return True
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _healthy(url: str) -> bool:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from running_app import free_port
+from conftest import free_port
 from streamlit.testing.v1 import AppTest
 from test_social_images import photo
 
@@ -24,7 +24,7 @@ from outreach import (
     users,
 )
 from outreach.config import Settings
-from outreach.org_settings import set_org
+from outreach.org_settings import get_org, set_org
 from outreach.roles import Actor
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import post_images
@@ -587,3 +587,14 @@ def test_compose_a_quote_post(demo_store, now):
     [draft] = [r for r in scheduling.list_posts(demo_store, campaign.id, status="draft")
                if r["text"] == "We stand with the nurses."]
     assert scheduling.get_post(demo_store, draft["id"])["kind"] == "quote"
+
+
+def test_committee_sets_how_late_posts_are_handled(demo_store):
+    at = open_page("settings")
+    next(n for n in at.number_input
+         if n.label == "A post is late after this many minutes").set_value(90)
+    checkbox(at, "Hold late posts for review instead of publishing them flagged late").check()
+    button(at, "Save committee settings").click().run()
+    assert "Saved." in [m.value for m in at.success]
+    org = get_org(demo_store)
+    assert (org.late_after_minutes, org.hold_late_posts) == (90, True)

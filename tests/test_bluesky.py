@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from atproto import Client, Request
-from pds import free_port
+from conftest import free_port
 from PIL import Image as PILImage
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError

@@ -7,7 +7,6 @@ import email
 import email.policy
 import io
 import ipaddress
-import socket
 import ssl
 import time
 import zipfile
@@ -18,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from conftest import free_port
 from cryptography import x509
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,10 +42,6 @@ REFUSAL = "550 5.1.1 mailbox unavailable"
 # --- a real SMTP server on loopback ---------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Recorder:

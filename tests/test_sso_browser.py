@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from conftest import free_port
 from oidc_provider import OidcProvider
-from running_app import ROOT, RunningApp, chromium_page, free_port, settle, start_app
+from running_app import ROOT, RunningApp, chromium_page, settle, start_app
 
 from outreach.demo import DEMO_CAMPAIGN
 

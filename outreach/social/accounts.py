@@ -22,6 +22,8 @@ from outreach.store.tables import social_accounts
 
 DEFAULT_BLUESKY_SERVICE = "https://bsky.social"
 X_KEYS = tuple(field for field, _ in vault.ACCOUNT_FIELDS["x"])
+# Who the audit log names when the worker saves a refreshed Bluesky session.
+_WORKER = Actor("worker", "admin")
 
 
 def _secret(platform: str, account_id: int, field: str) -> str:
@@ -118,9 +120,6 @@ def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
         return XPublisher(*keys, **extra)
 
     return build
-
-
-_WORKER = Actor("worker", "admin")
 
 
 def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,

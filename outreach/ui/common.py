@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from outreach.campaigns import Campaign, get_campaign, list_campaigns
 from outreach.config import Settings
-from outreach.errors import NotFound
+from outreach.errors import NotFound, OutreachError
 from outreach.store import make_engine, upgrade_to_head
 from outreach.worker import utcnow, worker_status
 
@@ -110,6 +112,20 @@ def show_worker_status(db: Engine) -> None:
         st.success(text, icon=":material/check_circle:")
     else:
         st.warning(text, icon=":material/warning:")
+
+
+def attempt(action: Callable[[], Any], done: str | Callable[[Any], str]) -> Any:
+    """Run a domain write; show its error, or `done` (given the result), to the user.
+
+    Returns the write's result, or None when it was refused.
+    """
+    try:
+        result = action()
+    except OutreachError as exc:
+        st.error(str(exc))
+        return None
+    st.success(done(result) if callable(done) else done)
+    return result
 
 
 def not_built_yet(what: str) -> None:

@@ -29,17 +29,6 @@ tab_people, tab_one, tab_import, tab_outlets, tab_roster = st.tabs(
     ["Journalists", "One journalist", "Import & export", "Outlets & lists", "Spokespeople"])
 
 
-def report(action, done: str) -> bool:
-    """Run a write; show its error or `done`."""
-    try:
-        result = action()
-    except OutreachError as exc:
-        st.error(str(exc))
-        return False
-    st.success(done.format(result=result))
-    return True
-
-
 with tab_people:
     view = st.selectbox("Saved view", [""] + list(views),
                         format_func=lambda v: v or "(none: set filters below)",
@@ -113,33 +102,36 @@ with tab_people:
         if changes and st.button(f"Save edits to {len(changes)} journalist(s)",
                                  type="primary"):
             for jid, change in changes.items():
-                report(lambda jid=jid, change=change: contacts.update_journalist(
+                common.attempt(lambda jid=jid, change=change: contacts.update_journalist(
                     db, actor, jid, change, now=utcnow()), f"Saved journalist {jid}.")
         with st.expander(f"Bulk actions on {len(selected)} selected"):
             target = st.text_input("Press list", help="Created if it does not exist.")
             if st.button("Add selected to list", disabled=not selected):
-                report(lambda: contacts.bulk_add_to_list(db, actor, selected, target,
-                                                         now=utcnow()),
-                       "Added {result} to the list.")
+                common.attempt(
+                    lambda: contacts.bulk_add_to_list(db, actor, selected, target, now=utcnow()),
+                    lambda n: f"Added {n} to the list.")
             new_tag = st.text_input("Tag")
             if st.button("Tag selected", disabled=not selected):
-                report(lambda: contacts.bulk_tag(db, actor, selected, new_tag, now=utcnow()),
-                       "Tagged {result}.")
+                common.attempt(
+                    lambda: contacts.bulk_tag(db, actor, selected, new_tag, now=utcnow()),
+                    lambda n: f"Tagged {n}.")
             reason = st.text_input("Reason they must not be contacted")
             sure = st.checkbox("Yes, mark the selected journalists do-not-contact")
             if st.button("Mark do-not-contact", disabled=not (selected and sure)):
-                report(lambda: contacts.bulk_do_not_contact(db, actor, selected, reason,
-                                                            now=utcnow()),
-                       "Marked {result} do-not-contact.")
+                common.attempt(
+                    lambda: contacts.bulk_do_not_contact(db, actor, selected, reason,
+                                                         now=utcnow()),
+                    lambda n: f"Marked {n} do-not-contact.")
         with st.expander("Save these filters as a view"):
             view_name = st.text_input("View name", placeholder="labor reporters not "
                                       "contacted in 30 days")
             if st.button("Save view"):
-                report(lambda: contacts.save_view(db, actor, view_name, chosen, now=utcnow()),
-                       f"Saved the view {view_name.strip()!r}.")
+                common.attempt(
+                    lambda: contacts.save_view(db, actor, view_name, chosen, now=utcnow()),
+                    f"Saved the view {view_name.strip()!r}.")
             if view and st.button(f"Delete the view {view!r}"):
-                report(lambda: contacts.delete_view(db, actor, view, now=utcnow()),
-                       f"Deleted {view!r}.")
+                common.attempt(lambda: contacts.delete_view(db, actor, view, now=utcnow()),
+                               f"Deleted {view!r}.")
 
 with tab_one:
     names = {r["id"]: f"{r['name']} ({r['outlet'] or 'no outlet'})" for r in rows}
@@ -173,7 +165,7 @@ with tab_one:
                 notes = st.text_area("Notes")
                 if st.form_submit_button("Log it"):
                     happened = pd.Timestamp(when, tz=tz).to_pydatetime()
-                    report(lambda: contacts.add_interaction(
+                    common.attempt(lambda: contacts.add_interaction(
                         db, actor, jid, kind_done, happened_at=happened, notes=notes,
                         now=utcnow()), "Logged.")
 
@@ -217,9 +209,9 @@ with tab_import:
                 st.markdown("**Dry run: nothing is written until you confirm.**")
                 st.code(contacts_import.format_plan(plan), language=None)
                 if st.button("Import", type="primary"):
-                    report(lambda: contacts_import.apply_import(
+                    common.attempt(lambda: contacts_import.apply_import(
                         db, actor, plan, now=utcnow(), skip_invalid=skip),
-                        "Imported: {result}.")
+                        lambda report: f"Imported: {report}.")
 
 with tab_outlets:
     common.show_table(contacts.list_outlets(db), tz, "No outlets yet.")
@@ -244,7 +236,7 @@ with tab_roster:
             start = st.date_input("Available from", value=None)
             end = st.date_input("Available to", value=date.today() + timedelta(days=90))
             if st.form_submit_button("Add to roster"):
-                report(lambda: spokespeople.add_spokesperson(db, actor, {
+                common.attempt(lambda: spokespeople.add_spokesperson(db, actor, {
                     "name": name, "union_role": role_in_union, "phone": phone,
                     "languages": languages, "topics": topics, "media_trained": trained,
                     "available_from": start, "available_to": end}, now=utcnow()),

@@ -19,17 +19,6 @@ actor = auth.actor()
 st.title("Releases")
 
 
-def attempt(action, done: str):
-    """Run a write; show its error, or `done`, and return the result (None on error)."""
-    try:
-        result = action()
-    except OutreachError as exc:
-        st.error(str(exc))
-        return None
-    st.success(done)
-    return result
-
-
 def embargo_inputs(key: str, current: datetime | None, tz: str):
     """An optional embargo date and time in the campaign's zone; returns aware UTC or None."""
     zone = ZoneInfo(tz)
@@ -81,7 +70,7 @@ if campaign is not None:
                 except OutreachError as exc:
                     st.info(f"Preview once this is fixed: {exc}")
             if st.button("Save draft", type="primary"):
-                new_id = attempt(lambda: releases.create_release(
+                new_id = common.attempt(lambda: releases.create_release(
                     db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
                     "Saved as a draft (version 1).")
                 if new_id:
@@ -116,7 +105,7 @@ if campaign is not None:
 
             submittable = release.status in ("draft", "changes_requested")
             if can(actor, "editor") and submittable and st.button("Submit for review"):
-                attempt(lambda: releases.submit(db, actor, release.id, now=utcnow()),
+                common.attempt(lambda: releases.submit(db, actor, release.id, now=utcnow()),
                         "Submitted: the approvers can vote now.")
             if can(actor, "approver") and release.status == "in_review":
                 with st.form("vote", clear_on_submit=True):
@@ -124,7 +113,7 @@ if campaign is not None:
                     comment = st.text_area("Comment", help="Required when you reject: say "
                                            "what should change.")
                     if st.form_submit_button("Cast vote"):
-                        result = attempt(lambda: releases.vote(
+                        result = common.attempt(lambda: releases.vote(
                             db, actor, release.id, decision, comment, now=utcnow()),
                             "Vote recorded.")
                         if result is not None:
@@ -137,7 +126,7 @@ if campaign is not None:
                                           key=f"edit-{release.id}-{release.version}")
                     embargo = embargo_inputs(f"edit-{release.id}", release.embargo_at, tz)
                     if st.button("Save new version"):
-                        attempt(lambda: releases.save_release(
+                        common.attempt(lambda: releases.save_release(
                             db, actor, release.id, values, now=utcnow(), embargo_at=embargo),
                             "Saved.")
 
@@ -188,7 +177,7 @@ if campaign is not None:
                                            file_name=f"pitch-{release.id}.zip")
                         sure = st.checkbox(f"Yes, e-mail {len(plan.recipients)} journalists now")
                         if st.button("Send", type="primary", disabled=not sure):
-                            attempt(lambda: pitching.create_batch(
+                            common.attempt(lambda: pitching.create_batch(
                                 db, actor, plan, now=utcnow(), queue=True),
                                 "Queued: the worker sends them at most "
                                 f"{get_org(db).pitch_rate_per_minute} a minute. "
@@ -220,12 +209,12 @@ if campaign is not None:
                                   "then Jinja2 Markdown)",
                                   value=templates.get_template(db, base).source, height=300)
             if st.button("Save as a committee template"):
-                attempt(lambda: templates.save_template(db, actor, source, now=utcnow()),
+                common.attempt(lambda: templates.save_template(db, actor, source, now=utcnow()),
                         "Saved. It is now offered under New release.")
             if custom:
                 gone = st.selectbox("Delete a committee template", custom)
                 if st.checkbox(f"Yes, delete {gone}") and st.button("Delete"):
-                    attempt(lambda: templates.delete_template(db, actor, gone, now=utcnow()),
+                    common.attempt(lambda: templates.delete_template(db, actor, gone, now=utcnow()),
                             f"Deleted {gone}.")
 
     with tab_guard:
@@ -243,6 +232,6 @@ if campaign is not None:
                 aliases = st.text_input("Nicknames and other spellings",
                                         help="Comma-separated, e.g. Mari, La Flaca")
                 if st.form_submit_button("Protect this name"):
-                    attempt(lambda: guard.add_protected(
+                    common.attempt(lambda: guard.add_protected(
                         db, actor, name, [a.strip() for a in aliases.split(",") if a.strip()],
                         now=utcnow()), "Added to the protected list.")

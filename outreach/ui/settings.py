@@ -21,17 +21,6 @@ st.title("Settings")
 common.show_worker_status(db)
 
 
-def attempt(action, done: str) -> bool:
-    """Run a domain write; show its error, or `done`, to the user."""
-    try:
-        action()
-    except OutreachError as exc:
-        st.error(str(exc))
-        return False
-    st.success(done)
-    return True
-
-
 existing = campaigns.list_campaigns(db)
 sections = ["Campaigns"] + (
     ["Committee", "Users", "Credentials", "Audit log", "Configuration"]
@@ -82,7 +71,7 @@ with tabs["Campaigns"]:
                                 format_func=lambda k: k.replace("_", " "))
             notes = st.text_input("Notes")
             if st.form_submit_button("Add event"):
-                attempt(lambda: campaigns.add_event(
+                common.attempt(lambda: campaigns.add_event(
                     db, actor, campaign_id, event_date=event_date, title=title, kind=kind,
                     notes=notes, now=utcnow()), f"Added {event_date}: {title}.")
 
@@ -114,6 +103,14 @@ if "Committee" in tabs:
                 rules[name] = {"kind": kind, "n": int(n)}
             posts_need = st.checkbox("Posts need approval before they are scheduled",
                                      value=org.posts_need_approval)
+            cols = st.columns(2)
+            late_after = cols[0].number_input(
+                "A post is late after this many minutes", min_value=1, max_value=10_080,
+                value=org.late_after_minutes,
+                help="When the machine was off at a post's time, the worker finds it late.")
+            hold_late = cols[1].checkbox(
+                "Hold late posts for review instead of publishing them flagged late",
+                value=org.hold_late_posts)
             st.markdown("**Pitch e-mail (SMTP)** — the password is under Credentials.")
             cols = st.columns(3)
             host = cols[0].text_input("SMTP host", value=org.smtp_host)
@@ -129,11 +126,13 @@ if "Committee" in tabs:
             rate = st.number_input("At most this many e-mails a minute", min_value=1,
                                    max_value=600, value=org.pitch_rate_per_minute)
             if st.form_submit_button("Save committee settings"):
-                attempt(lambda: set_org(db, actor, {
+                common.attempt(lambda: set_org(db, actor, {
                     "union_name": union_name, "boilerplate": boilerplate,
                     "media_contact_name": contact_name, "media_contact_phone": contact_phone,
                     "media_contact_email": contact_email, **rules,
-                    "posts_need_approval": posts_need, "smtp_host": host.strip(),
+                    "posts_need_approval": posts_need,
+                    "late_after_minutes": int(late_after), "hold_late_posts": hold_late,
+                    "smtp_host": host.strip(),
                     "smtp_port": int(port), "smtp_security": security,
                     "smtp_user": smtp_user.strip(), "smtp_from": sender.strip(),
                     "smtp_reply_to": reply_to.strip(), "pitch_rate_per_minute": int(rate),
@@ -157,7 +156,7 @@ if "Users" in tabs:
                                          help=f"At least {users.MIN_PASSWORD_LENGTH} "
                                          "characters; tell it to them in person.")
             if st.form_submit_button("Add user"):
-                attempt(lambda: users.add_user(db, actor, new_name, new_role, new_password,
+                common.attempt(lambda: users.add_user(db, actor, new_name, new_role, new_password,
                                                email=new_email, now=utcnow()),
                         f"Added {new_name.strip()} as {new_role}.")
         with st.form("manage_user"):
@@ -175,16 +174,16 @@ if "Users" in tabs:
                 if not confirm:
                     st.warning("Tick “Yes, apply this change” to confirm.")
                 elif change == "Set role":
-                    attempt(lambda: users.set_role(db, actor, who, role, now=now),
+                    common.attempt(lambda: users.set_role(db, actor, who, role, now=now),
                             f"{who} is now {role}.")
                 elif change == "Reset password":
-                    attempt(lambda: users.reset_password(db, actor, who, password, now=now),
+                    common.attempt(lambda: users.reset_password(db, actor, who, password, now=now),
                             f"New password set for {who}.")
                 elif change == "Set e-mail":
-                    attempt(lambda: users.set_email(db, actor, who, email, now=now),
+                    common.attempt(lambda: users.set_email(db, actor, who, email, now=now),
                             f"{who} now signs on with {email.strip() or 'no e-mail'}.")
                 else:
-                    attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
+                    common.attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
                                                        now=now),
                             f"{who} is {'disabled' if change == 'Disable' else 'enabled'}.")
 
@@ -202,7 +201,7 @@ if "Users" in tabs:
             slot = st.selectbox("Credential", list(slots), format_func=slots.__getitem__)
             value = st.text_input("Value", type="password")
             if st.form_submit_button("Save credential"):
-                attempt(lambda: vault.set_secret(db, the_vault, actor, slot, value,
+                common.attempt(lambda: vault.set_secret(db, the_vault, actor, slot, value,
                                                  now=utcnow()), f"Saved {slots[slot]}.")
         statuses = [vault.secret_status(db, the_vault, name) for name in slots]
         common.show_table(

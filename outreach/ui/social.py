@@ -23,17 +23,6 @@ actor = auth.actor()
 st.title("Social")
 
 
-def attempt(action, done: str):
-    """Run a write; show its error or `done`; return the result (None on error)."""
-    try:
-        result = action()
-    except OutreachError as exc:
-        st.error(str(exc))
-        return None
-    st.success(done)
-    return result
-
-
 if campaign is not None:
     tz = campaign.timezone
     zone = ZoneInfo(tz)
@@ -59,7 +48,7 @@ if campaign is not None:
                 service = st.text_input("Server", value=accounts.DEFAULT_BLUESKY_SERVICE,
                                         help="Change only for a self-hosted PDS.")
                 if st.form_submit_button("Connect Bluesky"):
-                    attempt(lambda: accounts.connect_bluesky(
+                    common.attempt(lambda: accounts.connect_bluesky(
                         db, the_vault, actor, campaign.id, handle, password,
                         service_url=service, now=utcnow()),
                         f"Connected {handle.strip()}: signed in successfully.")
@@ -69,7 +58,7 @@ if campaign is not None:
                 keys = {k: st.text_input(label, type="password")
                         for k, label in vault.ACCOUNT_FIELDS["x"]}
                 if st.form_submit_button("Connect X"):
-                    attempt(lambda: accounts.connect_x(db, the_vault, actor, campaign.id,
+                    common.attempt(lambda: accounts.connect_x(db, the_vault, actor, campaign.id,
                                                        keys, now=utcnow()),
                             "Connected: X confirmed the keys.")
         else:
@@ -147,7 +136,7 @@ if campaign is not None:
             needs_vote = get_org(db).posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
                          type="primary", disabled=at is None):
-                post_id = attempt(lambda: scheduling.create_post(
+                post_id = common.attempt(lambda: scheduling.create_post(
                     db, actor, account_id, parts, now=utcnow(), at=at, kind=kind,
                     target_url=target, images=images),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
@@ -174,25 +163,25 @@ if campaign is not None:
                 st.error(f"The platform said: {post['last_error']}")
             cols = st.columns(5)
             if status in ("draft", "changes_requested") and cols[0].button("Submit"):
-                attempt(lambda: scheduling.submit_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: scheduling.submit_post(db, actor, post_id, now=utcnow()),
                         "Submitted for approval.")
             if status in ("failed", "held") and cols[1].button("Retry now"):
-                attempt(lambda: scheduling.retry_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: scheduling.retry_post(db, actor, post_id, now=utcnow()),
                         "Back in the queue.")
             if cols[2].button("Duplicate"):
-                attempt(lambda: scheduling.duplicate_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: scheduling.duplicate_post(db, actor, post_id, now=utcnow()),
                         "Duplicated as a draft.")
             if status not in ("publishing", "published", "cancelled"):
                 sure = cols[3].checkbox("Sure?", key=f"cancel-{post_id}")
                 if cols[4].button("Cancel post", disabled=not sure):
-                    attempt(lambda: scheduling.cancel_post(db, actor, post_id, now=utcnow()),
+                    common.attempt(lambda: scheduling.cancel_post(db, actor, post_id, now=utcnow()),
                             "Cancelled.")
             if status == "in_review" and can(actor, "approver"):
                 with st.form("post_vote", clear_on_submit=True):
                     decision = st.radio("Your vote", ["approve", "reject"], horizontal=True)
                     comment = st.text_input("Comment (required to reject)")
                     if st.form_submit_button("Cast vote"):
-                        attempt(lambda: scheduling.vote_post(db, actor, post_id, decision,
+                        common.attempt(lambda: scheduling.vote_post(db, actor, post_id, decision,
                                                              comment, now=utcnow()),
                                 "Vote recorded.")
             if status not in ("publishing", "published", "cancelled"):
@@ -202,7 +191,7 @@ if campaign is not None:
                     day = cols[0].date_input("New date", value=current.date())
                     time_ = cols[1].time_input("New time", value=current.time())
                     if st.form_submit_button("Reschedule"):
-                        attempt(lambda: scheduling.reschedule(
+                        common.attempt(lambda: scheduling.reschedule(
                             db, actor, post_id, datetime.combine(day, time_, zone),
                             now=utcnow()), "Rescheduled.")
 
