@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import audit
 from outreach.config import check_timezone
+from outreach.coverage_query import compile_query
 from outreach.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
 from outreach.roles import Actor, require
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, campaign_events, campaigns
@@ -27,6 +28,9 @@ class Campaign:
     timezone: str
     start_date: date | None
     keywords: list[str]
+    query: str = ""  # the coverage query (coverage_query.py); "" when none is set
+    news_language: str = "en-US"  # the Google News edition searched for coverage
+    news_country: str = "US"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ def _campaign(row) -> Campaign:
         timezone=row.timezone,
         start_date=row.start_date,
         keywords=list(row.keywords or []),
+        query=row.query,
+        news_language=row.news_language,
+        news_country=row.news_country,
     )
 
 
@@ -128,6 +135,23 @@ def list_campaigns(db: Engine) -> list[Campaign]:
     with db.connect() as conn:
         rows = conn.execute(sa.select(campaigns).order_by(campaigns.c.name)).all()
     return [_campaign(r) for r in rows]
+
+
+def set_query(db: Engine, actor: Actor, campaign_id: int, query: str, *, now: datetime) -> None:
+    """Set a campaign's coverage query (editors); refuse a malformed one with its position."""
+    require(actor, "editor", "setting a campaign's coverage query")
+    text = query.strip()
+    if text:
+        # The query as typed, so that error positions point where the user looks.
+        compile_query(query)
+    with db.begin() as conn:
+        updated = conn.execute(
+            campaigns.update().where(campaigns.c.id == campaign_id).values(query=text)
+        )
+        if updated.rowcount == 0:
+            raise NotFound(f"No campaign with id {campaign_id}.")
+        audit.record(conn, actor, entity="campaign", entity_id=campaign_id, action="set_query",
+                     summary=text or "query cleared", now=now)
 
 
 def add_event(

@@ -14,15 +14,20 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from outreach import (
     audit,
     backup,
     campaigns,
+    clip_report,
     contacts_import,
     demo,
+    digest,
+    feeds,
     guard,
+    metrics,
     pitching,
     publishing,
     store,
@@ -35,7 +40,8 @@ from outreach.config import Settings
 from outreach.errors import InvalidInput, OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import ROLE_HELP, cli_actor
-from outreach.social import accounts
+from outreach.safety import URLGuard
+from outreach.social import accounts, linkcard
 from outreach.social import commands as social_commands
 from outreach.social import text as social_text
 from outreach.status import format_status, store_status
@@ -109,6 +115,15 @@ def cmd_campaigns_list(args, settings: Settings) -> int:
     for c in found:
         who = " / ".join(x for x in (c.employer, c.union_name) if x)
         print(f"{c.id:>4}  {c.name}" + (f"  ({who})" if who else "") + f"  [{c.timezone}]")
+    return 0
+
+
+def cmd_campaigns_set_query(args, settings: Settings) -> int:
+    engine = open_store(settings)
+    campaign = campaigns.find_campaign(engine, args.name)
+    campaigns.set_query(engine, cli_actor(), campaign.id, args.query, now=worker.utcnow())
+    print(f"Coverage query for {campaign.name!r}: {args.query.strip()}" if args.query.strip()
+          else f"Cleared the coverage query of {campaign.name!r}; its keywords are used.")
     return 0
 
 
@@ -240,17 +255,21 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
         if stop.wait(seconds):
             raise InterruptedError("the worker is stopping")
 
+    cards = linkcard.card_fetcher(httpx.Client(), URLGuard(settings.url_allowlist))
+
     def posts(db: Engine, now) -> str:
         org = get_org(db)
         return publishing.publish_due(
             db, wid, accounts.publisher_for(db, vault.Vault.open(settings), now=now),
             clock=worker.utcnow, late_after=timedelta(minutes=org.late_after_minutes),
-            hold_late=org.hold_late_posts)
+            hold_late=org.hold_late_posts, card_fetcher=cards)
 
     return [
         ("posts", posts),
         ("pitches", lambda db, now: pitching.send_queued(db, settings, wid, now=now,
                                                          sleep=pause)),
+        ("feeds", feeds.poll_job(settings)),
+        ("metrics", metrics.snapshot_job(settings)),
     ]
 
 
@@ -318,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="kind of event (default: other)")
     a.add_argument("--notes", default="", help="anything the committee should know")
     a.set_defaults(func=cmd_campaigns_event)
+    a = csub.add_parser("set-query", help="set the query that picks the campaign's press hits")
+    a.add_argument("name", metavar="NAME", help="the campaign's name")
+    a.add_argument("query", metavar="QUERY",
+                   help='phrases, AND, OR, NOT and parentheses, e.g. \'"Acme Logistics" AND '
+                   '(union OR strike) NOT "Acme Insurance"\'; "" clears it')
+    a.set_defaults(func=cmd_campaigns_set_query)
 
     p = sub.add_parser("users", help="manage the accounts that sign in to the dashboard")
     usub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -384,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
     pitching.add_cli_parsers(sub)
     social_text.add_cli_parsers(sub)
     social_commands.add_cli_parsers(sub)
+    clip_report.add_cli_parsers(sub)
+    feeds.add_cli_parsers(sub)
+    metrics.add_cli_parsers(sub)
+    digest.add_cli_parsers(sub)
 
     p = sub.add_parser("worker", help="run due work in a loop, with a heartbeat")
     p.add_argument("--once", action="store_true", help="run one pass and exit")

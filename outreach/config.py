@@ -6,6 +6,7 @@ Every setting is declared once in `SETTINGS` with its default and help text;
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,6 +80,44 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Minutes a locked account stays locked.",
     ),
     SettingSpec(
+        "OUTREACH_FEED_MIN_INTERVAL_MINUTES",
+        "15",
+        "Minutes the feed poller waits at least between two fetches of one feed; a feed's "
+        "Cache-Control max-age, RSS ttl or Retry-After can make the wait longer.",
+    ),
+    SettingSpec(
+        "OUTREACH_FEED_CONCURRENCY",
+        "8",
+        "Feeds the poller fetches at the same time, at most.",
+    ),
+    SettingSpec(
+        "OUTREACH_FEED_PER_HOST",
+        "2",
+        "Feeds the poller fetches at the same time from one host, at most.",
+    ),
+    SettingSpec(
+        "OUTREACH_FEED_CONNECT_TIMEOUT",
+        "10",
+        "Seconds the poller waits to connect to a feed's server before it gives up.",
+    ),
+    SettingSpec(
+        "OUTREACH_FEED_READ_TIMEOUT",
+        "20",
+        "Seconds the poller waits for a feed's server to send the next data before it "
+        "gives up.",
+    ),
+    SettingSpec(
+        "OUTREACH_FEED_MAX_MB",
+        "5",
+        "Largest feed the poller reads, in megabytes; a larger one fails with an error.",
+    ),
+    SettingSpec(
+        "OUTREACH_METRICS_INTERVAL_MINUTES",
+        "60",
+        "Minutes between two snapshots of an account's followers, following and posts. "
+        "On X each snapshot is a billed read ($0.005).",
+    ),
+    SettingSpec(
         "OUTREACH_LOG_LEVEL",
         "INFO",
         "Logging level for the worker and CLI: DEBUG, INFO, WARNING or ERROR.",
@@ -102,6 +141,13 @@ class Settings:
     session_timeout_minutes: int = 60
     lockout_attempts: int = 5
     lockout_minutes: int = 15
+    feed_min_interval_minutes: int = 15
+    feed_concurrency: int = 20
+    feed_per_host: int = 2
+    feed_connect_timeout: float = 10.0
+    feed_read_timeout: float = 20.0
+    feed_max_mb: float = 5.0
+    metrics_interval_minutes: int = 60
 
     @classmethod
     def from_env(
@@ -152,6 +198,27 @@ class Settings:
             lockout_minutes=_positive(
                 get("OUTREACH_LOCKOUT_MINUTES"), "OUTREACH_LOCKOUT_MINUTES",
                 "a positive whole number of minutes", int),
+            feed_min_interval_minutes=_positive(
+                get("OUTREACH_FEED_MIN_INTERVAL_MINUTES"), "OUTREACH_FEED_MIN_INTERVAL_MINUTES",
+                "a positive whole number of minutes", int),
+            feed_concurrency=_positive(
+                get("OUTREACH_FEED_CONCURRENCY"), "OUTREACH_FEED_CONCURRENCY",
+                "a positive whole number", int),
+            feed_per_host=_positive(
+                get("OUTREACH_FEED_PER_HOST"), "OUTREACH_FEED_PER_HOST",
+                "a positive whole number", int),
+            feed_connect_timeout=_positive(
+                get("OUTREACH_FEED_CONNECT_TIMEOUT"), "OUTREACH_FEED_CONNECT_TIMEOUT",
+                "a positive number of seconds", float),
+            feed_read_timeout=_positive(
+                get("OUTREACH_FEED_READ_TIMEOUT"), "OUTREACH_FEED_READ_TIMEOUT",
+                "a positive number of seconds", float),
+            feed_max_mb=_positive(
+                get("OUTREACH_FEED_MAX_MB"), "OUTREACH_FEED_MAX_MB",
+                "a positive number of megabytes", float),
+            metrics_interval_minutes=_positive(
+                get("OUTREACH_METRICS_INTERVAL_MINUTES"), "OUTREACH_METRICS_INTERVAL_MINUTES",
+                "a positive whole number of minutes", int),
         )
 
     def describe(self) -> list[dict[str, str]]:
@@ -169,6 +236,13 @@ class Settings:
             "OUTREACH_SESSION_TIMEOUT_MINUTES": str(self.session_timeout_minutes),
             "OUTREACH_LOCKOUT_ATTEMPTS": str(self.lockout_attempts),
             "OUTREACH_LOCKOUT_MINUTES": str(self.lockout_minutes),
+            "OUTREACH_FEED_MIN_INTERVAL_MINUTES": str(self.feed_min_interval_minutes),
+            "OUTREACH_FEED_CONCURRENCY": str(self.feed_concurrency),
+            "OUTREACH_FEED_PER_HOST": str(self.feed_per_host),
+            "OUTREACH_FEED_CONNECT_TIMEOUT": f"{self.feed_connect_timeout:g}",
+            "OUTREACH_FEED_READ_TIMEOUT": f"{self.feed_read_timeout:g}",
+            "OUTREACH_FEED_MAX_MB": f"{self.feed_max_mb:g}",
+            "OUTREACH_METRICS_INTERVAL_MINUTES": str(self.metrics_interval_minutes),
         }
         return [
             {"setting": s.env, "value": values[s.env], "what it does": s.help}
@@ -185,7 +259,7 @@ def _positive(text: str, name: str, expected: str, kind: type):
         value = kind(text)
     except ValueError:
         value = 0
-    if value <= 0:
+    if not 0 < value < math.inf:  # float() also reads "nan" and "inf"
         raise ConfigError(f"{name} must be {expected}, got {text!r}.")
     return value
 

@@ -186,7 +186,8 @@ def get_journalist(db: Engine, journalist_id: int) -> dict:
         ).scalars())
         stories = [dict(r._mapping) for r in conn.execute(
             sa.select(press_hits.c.published_at, press_hits.c.title, press_hits.c.url)
-            .where(press_hits.c.journalist_id == journalist_id)
+            .where(press_hits.c.journalist_id == journalist_id,
+                   press_hits.c.journalist_match != "suggested", press_hits.c.hidden.is_(False))
             .order_by(press_hits.c.published_at.desc())
         )]
     journalist = dict(row._mapping)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import audit, templates
+from outreach.coverage_query import compile_query
 from outreach.errors import OutreachError
 from outreach.org_settings import OrgSettings, get_org
 from outreach.roles import Actor
@@ -31,6 +32,7 @@ from outreach.store.tables import (
     journalists,
     org_settings,
     outlets,
+    post_metrics,
     post_parts,
     posts,
     press_hits,
@@ -41,6 +43,7 @@ from outreach.store.tables import (
     social_accounts,
     spokespeople,
 )
+from outreach.story_keys import title_key
 
 SAMPLE_CSV = Path(__file__).resolve().parents[1] / "press_lists" / "sample.csv"
 DEMO_CAMPAIGN = "Acme Logistics Contract Fight"
@@ -135,6 +138,11 @@ HITS = (
     (-4, 3, "Pickets ring Acme warehouse on all three shifts", 3),
 )
 
+# Which stories count as coverage; see coverage_query.py.
+DEMO_QUERY = ('(Acme OR "Warehouse Workers United" OR "Local 101") AND (union OR strike OR '
+              'workers OR pickets OR trabajadores OR bargaining OR contract)')
+TONES = ("neutral", "positive", "", "neutral", "positive", "positive", "", "negative")
+
 
 def is_empty(db: Engine) -> bool:
     """True when the store holds no campaigns and no journalists."""
@@ -196,6 +204,7 @@ def load_demo(
                 timezone=DEMO_TZ,
                 start_date=today + timedelta(days=-60),
                 keywords=["Acme Logistics", "Warehouse Workers United", "Local 101"],
+                query=DEMO_QUERY,
                 created_at=now,
             )
         ).inserted_primary_key[0]
@@ -216,6 +225,7 @@ def load_demo(
                 **version))
         counts["releases"] = len(RELEASES)
         counts.update(_load_social(conn, campaign_id, today, tz, now))
+        counts.update(_load_post_metrics(conn, campaign_id, now))
         counts.update(_load_coverage(conn, campaign_id, today, tz, outlet_ids, sample,
                                      journalist_ids, now))
         counts.update(_load_history(conn, campaign_id, sample, journalist_ids, today, tz, now))
@@ -426,30 +436,80 @@ def _load_social(
     return {"accounts": len(accounts), "posts": len(rows), "snapshots": 2 * 61}
 
 
+# How much each published post (in POST_TEXTS order) drew, relative to the others, and each
+# platform's engagement for a post of weight 1; X also reports impressions.
+POST_WEIGHTS = (0.6, 0.9, 1.1, 2.6, 1.3, 0.7)
+PLATFORM_ENGAGEMENT = {"bluesky": 46, "x": 24}
+IMPRESSIONS_PER_ENGAGEMENT = {"x": 31}
+# Engagement is read at widening intervals for 14 days after publishing (hours).
+READ_HOURS = (1, 3, 6, 12, 24, 48, 96, 168, 336)
+
+
+def _load_post_metrics(conn: sa.Connection, campaign_id: int, now: datetime) -> dict[str, int]:
+    """Engagement reads of the demo's published posts: cumulative counts that rise fast in
+    the first hours and level off, as real posts do."""
+    published = conn.execute(
+        sa.select(post_parts.c.id, posts.c.id.label("post_id"), posts.c.published_at,
+                  posts.c.text, social_accounts.c.platform)
+        .join(posts, posts.c.id == post_parts.c.post_id)
+        .join(social_accounts, social_accounts.c.id == posts.c.account_id)
+        .where(posts.c.campaign_id == campaign_id, posts.c.status == "published",
+               post_parts.c.position == 0)
+    ).all()
+    rows = []
+    for part in published:
+        total = PLATFORM_ENGAGEMENT[part.platform] * POST_WEIGHTS[POST_TEXTS.index(part.text)]
+        reads = [hours for hours in READ_HOURS
+                 if part.published_at + timedelta(hours=hours, minutes=7) <= now]
+        for hours in reads:
+            reached = total * (1 - math.exp(-hours / 10))
+            rows.append({
+                "part_id": part.id, "taken_at": part.published_at + timedelta(hours=hours,
+                                                                              minutes=7),
+                "likes": round(reached * 0.6), "reposts": round(reached * 0.22),
+                "replies": round(reached * 0.1), "quotes": round(reached * 0.08),
+                "impressions": (round(reached * IMPRESSIONS_PER_ENGAGEMENT[part.platform])
+                                if part.platform in IMPRESSIONS_PER_ENGAGEMENT else None),
+            })
+        # Counted as read already, so the worker does not ask fictional posts for more.
+        conn.execute(posts.update().where(posts.c.id == part.post_id)
+                     .values(metrics_reads=len(reads)))
+    if rows:
+        conn.execute(post_metrics.insert(), rows)
+    # The accounts are fictional too: the worker leaves them alone for a day, as the feeds.
+    conn.execute(social_accounts.update().where(social_accounts.c.campaign_id == campaign_id)
+                 .values(metrics_next_at=now + timedelta(days=1)))
+    return {"post metrics": len(rows)}
+
+
 def _load_coverage(
     conn: sa.Connection, campaign_id: int, today: date, tz: ZoneInfo,
     outlet_ids: dict[str, int], sample: list[dict[str, str]],
     journalist_ids: dict[str, int], now: datetime,
 ) -> dict[str, int]:
     feed_rows = [
-        (OUTLETS[0][0] + " news", f"https://{OUTLETS[0][1]}/rss.xml", "outlet"),
-        (OUTLETS[6][0], f"https://{OUTLETS[6][1]}/rss.xml", "outlet"),
+        (OUTLETS[0][0] + " news", f"https://{OUTLETS[0][1]}/rss.xml", "rss",
+         outlet_ids[OUTLETS[0][0]]),
+        (OUTLETS[6][0], f"https://{OUTLETS[6][1]}/rss.xml", "rss", outlet_ids[OUTLETS[6][0]]),
         ("Google News: Acme Logistics",
-         "https://news.google.com/rss/search?q=%22Acme+Logistics%22&hl=en-US&gl=US",
-         "google_news"),
+         "https://news.google.com/rss/search?q=%22Acme+Logistics%22&hl=en-US&gl=US&ceid=US:en",
+         "google_news", None),
     ]
     feed_ids = [
         conn.execute(
             feeds.insert().values(
-                campaign_id=campaign_id, title=title, url=url, kind=kind,
+                campaign_id=campaign_id, title=title, url=url, kind=kind, outlet_id=outlet_id,
                 last_success_at=now - timedelta(minutes=20), last_error="",
-                created_at=now,
+                last_polled_at=now - timedelta(minutes=20), item_count=len(HITS),
+                # The outlets are fictional: the worker leaves these feeds alone for a day.
+                next_poll_at=now + timedelta(days=1), created_at=now,
             )
         ).inserted_primary_key[0]
-        for title, url, kind in feed_rows
+        for title, url, kind, outlet_id in feed_rows
     ]
     hits = []
-    for day, outlet_index, title, author_index in HITS:
+    query = compile_query(DEMO_QUERY)
+    for number, (day, outlet_index, title, author_index) in enumerate(HITS):
         outlet_name, domain = OUTLETS[outlet_index][0], OUTLETS[outlet_index][1]
         author = sample[author_index]
         published = _at(today + timedelta(days=day), 15, 40, tz)
@@ -465,6 +525,14 @@ def _load_coverage(
             "published_at": published,
             "snippet": f"{title}. Workers at Acme Logistics' Riverside warehouse...",
             "found_at": published + timedelta(minutes=35),
+            "canonical_url": f"https://{domain.removeprefix('www.')}/news/{slug}",
+            "guid": f"https://{domain}/news/{slug}",
+            "title_key": title_key(outlet_name, title),
+            "matched_terms": list(query.match_item(title, "Workers at Acme Logistics") or ()),
+            "tone": TONES[number],
+            "spokesperson_quoted": number % 3 != 2,
+            "key_message": number % 2 == 0,
+            "journalist_match": "confirmed",
         })
     conn.execute(press_hits.insert(), hits)
     return {"feeds": len(feed_ids), "hits": len(hits)}

@@ -75,3 +75,8 @@ class TransientPublishError(PublishError):
 
 class PermanentPublishError(PublishError):
     """The platform refused the post for good (bad credentials, too long, rejected)."""
+
+
+class ReadRefused(PublishError):
+    """The platform will not give this read to this account (its access tier or cost):
+    shown as such, never as a zero."""

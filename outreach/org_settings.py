@@ -67,6 +67,16 @@ class OrgSettings:
     posts_need_approval: bool = True
     late_after_minutes: int = 30
     hold_late_posts: bool = False
+    # A story published this many days after a pitch counts as that release's coverage.
+    coverage_window_days: int = 7
+    # What X bills per request, in dollars (PLATFORMS.md); shown before posts are scheduled.
+    x_price_post: float = 0.015
+    x_price_post_with_url: float = 0.20
+
+    @property
+    def x_prices(self) -> dict[str, float]:
+        """The X price table in the shape social.x.estimate_cost takes."""
+        return {"post": self.x_price_post, "post_with_url": self.x_price_post_with_url}
 
 
 _RULES = ("release_rule", "rapid_response_rule", "post_rule")
@@ -94,6 +104,12 @@ def _check(org: OrgSettings) -> None:
         raise InvalidInput("pitch_rate_per_minute: at least 1.")
     if not (isinstance(org.late_after_minutes, int) and org.late_after_minutes >= 1):
         raise InvalidInput("late_after_minutes: at least 1.")
+    if not (isinstance(org.coverage_window_days, int) and org.coverage_window_days >= 1):
+        raise InvalidInput("coverage_window_days: a whole number of days, at least 1.")
+    for name in ("x_price_post", "x_price_post_with_url"):
+        value = getattr(org, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise InvalidInput(f"{name}: a price in dollars, 0 or more (e.g. 0.015).")
     for name in _RULES:
         ApprovalRule.parse(getattr(org, name))
 

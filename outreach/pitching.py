@@ -228,7 +228,8 @@ def _details(conn: sa.Connection, campaign_id: int, ids: list[int]) -> dict[int,
     for jid, title, published, found in conn.execute(
         sa.select(press_hits.c.journalist_id, press_hits.c.title, press_hits.c.published_at,
                   press_hits.c.found_at)
-        .where(press_hits.c.campaign_id == campaign_id, press_hits.c.journalist_id.in_(ids))
+        .where(press_hits.c.campaign_id == campaign_id, press_hits.c.journalist_id.in_(ids),
+               press_hits.c.journalist_match != "suggested", press_hits.c.hidden.is_(False))
     ):
         when = published or found
         if jid not in latest or when > latest[jid][0]:

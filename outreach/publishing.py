@@ -6,6 +6,10 @@ as the platform confirms it, so a retry carries on from the next part. Before
 re-sending a part, the adapter is asked whether an earlier attempt already
 landed (Bluesky: the record key chosen at scheduling collides; X: the account's
 recent posts are searched).
+
+A Bluesky post's first part with a link and no images gets a link card when the
+caller passes a `card_fetcher`; if the card cannot be made, the post goes out
+without it, never later and never failed for it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach.errors import PublishError, RateLimited, TransientPublishError
+from outreach.errors import OutreachError, PublishError, RateLimited, TransientPublishError
+from outreach.social.linkcard import LinkCard, first_link
 from outreach.social.publisher import Image, OutgoingPost, Published, Publisher
 from outreach.store.tables import post_images, post_parts, posts, social_accounts
 
@@ -31,6 +36,8 @@ MAX_BACKOFF = timedelta(hours=1)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 
 PublisherFor = Callable[[dict], Publisher]
+# Makes the link card for a URL (e.g. `linkcard.card_fetcher(client, guard)`); raises if it cannot.
+CardFetcher = Callable[[str], LinkCard]
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -85,12 +92,14 @@ def _published(part) -> Published | None:
 
 
 def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
-                 clock: Callable[[], datetime]) -> str:
+                 clock: Callable[[], datetime], card_fetcher: CardFetcher | None = None) -> str:
     """Publish a claimed post's remaining parts in order; return its new status.
 
     Each confirmed part is written down at once. A transient failure or a rate
     limit puts the post back in the queue for later; a permanent one marks it
-    failed with the platform's words.
+    failed with the platform's words. With `card_fetcher`, and a publisher that
+    shows link cards (Bluesky's `publish_with_card`), a post's first part gets the
+    card of its first link, unless it has images.
     """
     with db.connect() as conn:
         post = conn.execute(sa.select(posts).where(posts.c.id == post_id)).one()
@@ -113,7 +122,8 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
                     if done is None:
                         done = publisher.quote(post.target_url, outgoing) \
                             if post.kind == "quote" and previous is None \
-                            else publisher.publish(outgoing)
+                            else _publish(publisher, outgoing, post,
+                                          card_fetcher if previous is None else None)
                     _record_part(db, part.id, done, clock())
                 root = root or done
                 previous = done
@@ -132,6 +142,30 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
             remote_url=first.remote_url, last_error="", claimed_by="", claimed_at=None,
         ))
     return "published"
+
+
+def _publish(publisher: Publisher, outgoing: OutgoingPost, post,
+             card_fetcher: CardFetcher | None) -> Published:
+    """Publish one part, with a link card when one is asked for and can be made."""
+    with_card = getattr(publisher, "publish_with_card", None)
+    if card_fetcher is None or with_card is None or post.kind != "post" or outgoing.images:
+        return publisher.publish(outgoing)
+    card = _link_card(post.id, outgoing.text, card_fetcher)
+    return publisher.publish(outgoing) if card is None else with_card(outgoing, card)
+
+
+def _link_card(post_id: int, text: str, card_fetcher: CardFetcher) -> LinkCard | None:
+    """The card for the first link in `text`, or None: no link, or the card failed."""
+    url = first_link(text)
+    if url is None:
+        return None
+    try:
+        return card_fetcher(url)
+    except OutreachError as exc:
+        log.info("post %s goes out without a link card for %s: %s", post_id, url, exc)
+    except Exception:  # a card is never worth failing or holding up the post
+        log.warning("post %s goes out without a link card for %s", post_id, url, exc_info=True)
+    return None
 
 
 def _images(db: Engine, part_id: int) -> tuple[Image, ...]:
@@ -167,11 +201,13 @@ def _fail(db: Engine, post_id: int, error: str, now: datetime) -> str:
 
 def publish_due(db: Engine, worker_id: str, publisher_for: PublisherFor, *,
                 clock: Callable[[], datetime], late_after: timedelta | None = None,
-                hold_late: bool = False, limit: int = 100) -> str:
+                hold_late: bool = False, limit: int = 100,
+                card_fetcher: CardFetcher | None = None) -> str:
     """Worker job: publish every due post this worker can claim; a one-line summary.
 
     A post found more than `late_after` past its time (the machine was off) is
-    published flagged late, or held for review when `hold_late`.
+    published flagged late, or held for review when `hold_late`. `card_fetcher`
+    makes Bluesky link cards (see publish_post); None posts without them.
     """
     outcomes: dict[str, int] = {}
     publishers: dict[int, Publisher] = {}
@@ -198,6 +234,6 @@ def publish_due(db: Engine, worker_id: str, publisher_for: PublisherFor, *,
             status = _fail(db, post_id, str(exc), clock())
         else:
             publishers[account.id] = publisher
-            status = publish_post(db, post_id, publisher, clock=clock)
+            status = publish_post(db, post_id, publisher, clock=clock, card_fetcher=card_fetcher)
         outcomes[status] = outcomes.get(status, 0) + 1
     return ", ".join(f"{n} {s}" for s, n in outcomes.items()) or "nothing due"

@@ -16,6 +16,7 @@ import ipaddress
 import numbers
 import re
 import socket
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, NoReturn
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from outreach.errors import ConfigError, UnsafeURL
+from outreach.errors import ConfigError, OutreachError, UnsafeURL
 
 Resolver = Callable[[str, int], Iterable[tuple[Any, ...]]]
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -186,6 +187,7 @@ def guarded_get(
     max_redirects: int = 5,
     headers: Mapping[str, str] | None = None,
     timeout: Any = httpx.USE_CLIENT_DEFAULT,
+    stream: bool = False,
 ) -> httpx.Response:
     """GET `url` with `client`, following redirects by hand so that `guard` vets every hop
     before anything connects to it.
@@ -196,14 +198,19 @@ def guarded_get(
     Cookie go only to the first URL's origin. Plain http is sent to the address the guard
     checked, so a second DNS answer cannot move it inside; the response's `url` is still the
     URL asked for, and its `history` holds the redirects.
+
+    With `stream=True` the final response's body is not read: read it with `read_capped`
+    (or iterate it) and close the response; redirect hops are closed unread.
     """
     first = target = _vet_for_fetch(guard, url)
     history: list[httpx.Response] = []
     while True:
-        response = _send(client, target, headers, timeout, same_origin=_same_origin(first, target))
+        response = _send(client, target, headers, timeout,
+                         same_origin=_same_origin(first, target), stream=stream)
         if not response.has_redirect_location:
             response.history = history
             return response
+        response.close()
         if len(history) == max_redirects:
             raise UnsafeURL(
                 f"Refused {_shown(url)}: it redirects more than {max_redirects} times "
@@ -215,6 +222,59 @@ def guarded_get(
             target = _vet_for_fetch(guard, str(target.url.join(response.headers["Location"])))
         except UnsafeURL as exc:
             raise UnsafeURL(f"{exc} (redirected from {source})") from None
+
+
+class ResponseTooLarge(OutreachError):
+    """A fetched body went past the size limit; reading stopped there."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+def read_capped(
+    response: httpx.Response, max_bytes: int, *, deadline: float | None = None
+) -> bytes:
+    """The body of a streamed response, refusing one larger than `max_bytes` (decoded).
+
+    A declared Content-Length over the limit is refused before reading; otherwise reading
+    stops at the first chunk past the limit, so a huge or endless body costs at most that
+    much. Raises ResponseTooLarge naming the URL and the limit, or httpx.ReadTimeout once
+    time.monotonic() passes `deadline` (a server trickling bytes would otherwise never
+    trip the per-read timeout). The response is closed either way.
+    """
+    try:
+        declared = response.headers.get("Content-Length", "")
+        too_large = ResponseTooLarge(
+            f"{_shown(str(response.url))} sent more than {_size(max_bytes)}; "
+            "the limit stops a wrong or hostile address from filling memory.",
+            max_bytes,
+        )
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise too_large
+        chunks: list[bytes] = []
+        received = 0
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > max_bytes:
+                raise too_large
+            if deadline is not None and time.monotonic() > deadline:
+                raise httpx.ReadTimeout(
+                    f"{_shown(str(response.url))} sent its body too slowly",
+                    request=response.request,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        response.close()
+
+
+def _size(count: int) -> str:
+    if count >= 1 << 20:
+        return f"{count / (1 << 20):g} MB"
+    if count >= 1 << 10:
+        return f"{count / (1 << 10):g} KB"
+    return f"{count} bytes"
 
 
 def _vet_for_fetch(guard: URLGuard, url: str) -> _Target:
@@ -231,6 +291,7 @@ def _send(
     timeout: Any,
     *,
     same_origin: bool,
+    stream: bool,
 ) -> httpx.Response:
     def send_to(address: str | None) -> httpx.Response:
         url = target.url if address is None else target.url.copy_with(host=address)
@@ -240,7 +301,8 @@ def _send(
             request.headers.pop("Authorization", None)
             request.headers.pop("Cookie", None)
         response = client.send(
-            request, follow_redirects=False, auth=httpx.USE_CLIENT_DEFAULT if same_origin else None
+            request, follow_redirects=False,
+            auth=httpx.USE_CLIENT_DEFAULT if same_origin else None, stream=stream,
         )
         request.url = target.url  # callers see the URL they asked for, not the pinned address
         return response

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
-from outreach import contacts, coverage, releases, scheduling
+from outreach import contacts, coverage, feeds, releases, scheduling
 from outreach.campaigns import list_campaigns
 from outreach.worker import worker_status
 
@@ -21,7 +21,7 @@ def store_status(db: Engine, now: datetime) -> dict:
                 "name": c.name,
                 "releases": releases.count_by_status(db, c.id),
                 "posts": scheduling.count_by_status(db, c.id),
-                "feeds": len(coverage.list_feeds(db, c.id)),
+                "feeds": len(feeds.list_feeds(db, c.id)),
                 "hits": coverage.count_hits(db, c.id),
             }
             for c in list_campaigns(db)

@@ -134,5 +134,7 @@ def app_env(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-# The local Bluesky PDS (tests/pds.py), one per test session for every module that asks.
+# The local Bluesky PDS (tests/pds.py) and the whole network with an app view
+# (tests/bsky_network.py), each started once per test session for every module that asks.
+from bsky_network import bsky_network_fixture  # noqa: E402,F401
 from pds import pds_fixture  # noqa: E402,F401

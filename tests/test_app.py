@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from conftest import free_port
 from streamlit.testing.v1 import AppTest
+from test_linkcard import site  # noqa: F401 (a fixture)
 from test_social_images import photo
 
 from outreach import (
@@ -246,11 +247,6 @@ def test_a_failed_post_shows_the_platforms_message(demo_store, now):
     at = open_page("social")
     assert "post(s) failed" in at.error[0].value
     assert scheduling.count_by_status(demo_store, campaign.id)["failed"] > 0
-
-
-def test_pages_say_what_is_not_built_yet(demo_store):
-    for page in ("coverage", "analytics"):
-        assert open_page(page).info[0].value.startswith("Not built yet")
 
 
 def test_empty_store_explains_what_to_do(store):
@@ -598,3 +594,118 @@ def test_committee_sets_how_late_posts_are_handled(demo_store):
     assert "Saved." in [m.value for m in at.success]
     org = get_org(demo_store)
     assert (org.late_after_minutes, org.hold_late_posts) == (90, True)
+
+
+def test_compose_once_for_bluesky_and_x_with_different_words(demo_store, now):
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    accounts = {a["platform"]: a["id"] for a in scheduling.list_accounts(demo_store,
+                                                                         campaign.id)}
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    at.multiselect[0].set_value([accounts["bluesky"], accounts["x"]]).run()
+    next(t for t in at.text_area if t.label == "Text").input("Rally at Gate 3 at noon.").run()
+    assert any("Estimated X cost: $0.015 for this post" in c.value for c in at.caption)
+    at.checkbox(key=f"own-{accounts['x']}").check().run()
+    at.text_area(key=f"text-{accounts['x']}").input("Rally at Gate 3, noon! #Acme").run()
+    button(at, "Save for the committee's approval").click().run()
+    assert any(m.value.startswith("Saved") for m in at.success), at.error
+    drafts = {r["platform"]: r for r in scheduling.list_posts(demo_store, campaign.id,
+                                                              status="draft")
+              if r["text"].startswith("Rally at Gate 3")}
+    assert drafts["bluesky"]["text"] == "Rally at Gate 3 at noon."
+    assert drafts["x"]["text"] == "Rally at Gate 3, noon! #Acme"
+    groups = {scheduling.get_post(demo_store, d["id"])["group_id"] for d in drafts.values()}
+    assert len(groups) == 1
+
+
+def test_queue_edits_a_posts_words(demo_store, now):
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    account = scheduling.list_accounts(demo_store, campaign.id)[0]["id"]
+    post_id = scheduling.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
+                                     at=now + timedelta(days=1))
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    select(at, "Post").select(post_id).run()
+    next(t for t in at.text_area if t.label == "Part 1").input("Rally moved to 1 pm.")
+    button(at, "Save the words").click().run()
+    assert "Saved; the post is draft." in [m.value for m in at.success], at.error
+    assert scheduling.get_post(demo_store, post_id)["text"] == "Rally moved to 1 pm."
+
+
+def test_accounts_tab_sets_weekly_slots(demo_store):
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    first = scheduling.list_accounts(demo_store, campaign.id)[0]
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    field = next(t for t in at.text_input
+                 if t.label == f"{first['platform']}: {first['handle']}")
+    field.input("Mon 09:00, Thu 18:30")
+    button(at, "Save slots").click().run()
+    assert f"Slots saved for {first['handle']}." in [m.value for m in at.success], at.error
+    stored = next(a for a in scheduling.list_accounts(demo_store, campaign.id)
+                  if a["id"] == first["id"])
+    assert scheduling.describe_slots(stored["slot_plan"]) == "Mon 09:00, Thu 18:30"
+    field = next(t for t in at.text_input
+                 if t.label == f"{first['platform']}: {first['handle']}")
+    field.input("Someday 9")
+    button(at, "Save slots").click().run()
+    assert any("is not a slot" in e.value for e in at.error), [*at.error, *at.success]
+
+
+def test_committee_sets_x_prices(demo_store):
+    at = open_page("settings")
+    next(n for n in at.number_input if n.label == "Dollars per X post").set_value(0.02)
+    button(at, "Save committee settings").click().run()
+    assert "Saved." in [m.value for m in at.success]
+    assert get_org(demo_store).x_prices["post"] == pytest.approx(0.02)
+
+
+def test_compose_previews_the_bluesky_link_card(demo_store, request, monkeypatch):
+    web = request.getfixturevalue("site")
+    monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "127.0.0.1")
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    bluesky = next(a["id"] for a in scheduling.list_accounts(demo_store, campaign.id)
+                   if a["platform"] == "bluesky")
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    at.multiselect[0].set_value([bluesky]).run()
+    next(t for t in at.text_area if t.label == "Text").input(
+        f"Why we strike: {web.url('/article')}").run()
+    at.toggle(key=f"card-{bluesky}").set_value(True).run()
+    assert "**Why we strike: pay & safety at Acme\u2019s plant**" in [m.value for m in
+                                                                    at.markdown], at.warning
+    next(t for t in at.text_area if t.label == "Text").input(
+        f"Gone: {web.url('/missing')}").run()
+    assert any("The post goes out without one." in w.value for w in at.warning)
+
+
+def test_coverage_page_lists_marks_and_charts_hits(demo_store):
+    at = open_page("coverage", as_user=user_id(demo_store, "editor"))
+    hits = next(d.value for d in at.dataframe if "matched_terms" in d.value.columns)
+    assert "Pickets ring Acme warehouse on all three shifts" in set(hits["title"])
+    select(at, "Mark a hit").select_index(0).run()
+    [*_, tone] = [s for s in at.selectbox if s.label == "Tone"]  # the form's, not the filter
+    tone.select("negative")
+    checkbox(at, "Hide (not about us)").check()
+    button(at, "Save marks").click().run()
+    assert "Marked." in [m.value for m in at.success], at.error
+    hits = next(d.value for d in at.dataframe if "matched_terms" in d.value.columns)
+    assert len(hits) == len(demo.HITS) - 1
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert any(m.label == "Quoting our spokespeople" for m in at.metric)
+
+
+def test_coverage_query_is_checked_and_saved(demo_store):
+    at = open_page("coverage", as_user=user_id(demo_store, "editor"))
+    next(t for t in at.text_area if t.label == "Query").input('"Acme Logistics" AND (')
+    button(at, "Save query").click().run()
+    assert any("position" in e.value for e in at.error)
+    next(t for t in at.text_area if t.label == "Query").input('"Acme Logistics" AND strike')
+    button(at, "Save query").click().run()
+    assert "Saved." in [m.value for m in at.success], at.error
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    assert campaign.query == '"Acme Logistics" AND strike'
+
+
+def test_coverage_with_no_hits_says_what_to_do(store, now):
+    campaigns.create_campaign(store, ROOT, "Quiet drive", now=now, timezone="UTC")
+    at = open_page("coverage")
+    assert any("No press hits match" in c.value for c in at.caption), at.caption
+    assert any("No press hits in these dates yet" in i.value for i in at.info)
+    assert any("No feeds yet" in c.value for c in at.caption)

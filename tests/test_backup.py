@@ -31,6 +31,7 @@ from outreach.store.tables import (
     pitch_batches,
     pitch_messages,
     post_images,
+    post_metrics,
     protected_names,
     release_templates,
     saved_views,
@@ -109,6 +110,9 @@ def _fill_every_table(db: Engine, now) -> None:
         conn.execute(post_images.insert().values(
             part_id=1, position=0, data=b"\x89PNG\r\n\x1a\n\x00\xff", mime="image/png",
             alt="Pickets at Gate 3",
+        ))
+        conn.execute(post_metrics.insert().values(
+            part_id=1, taken_at=odd, likes=12, reposts=3, replies=1, quotes=0, impressions=None,
         ))
         conn.execute(votes.insert().values(
             subject="release", subject_id=1, version=1, voter="ana", decision="reject",

@@ -44,7 +44,7 @@ PAGES = [
     ("social", "Social", ["Compose", "Repost someone's post (solidarity)",
                           "Save for the committee's approval"]),
     ("coverage", "Coverage", ["Pickets ring Acme warehouse on all three shifts",
-                              "Google News: Acme Logistics"]),
+                              "Add a story by its link"]),
     ("analytics", "Analytics", ["Download follower data (CSV)",
                                 "Strike authorization vote: 94% yes"]),
     ("settings", "Settings", ["Worker: running", DEMO_CAMPAIGN, "Audit log", "Credentials"]),

@@ -19,7 +19,10 @@ SUBCOMMANDS = [
     ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
     ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"], ["vault"],
     ["vault", "rotate-key"],
-    ["audit"], ["backup"], ["restore"],
+    ["audit"], ["backup"], ["restore"], ["campaigns", "set-query"], ["coverage"],
+    ["coverage", "export"], ["coverage", "report"], ["accounts", "slots"], ["post", "edit"],
+    ["post", "cost"], ["feeds"], ["feeds", "add"], ["feeds", "list"], ["feeds", "remove"],
+    ["feeds", "poll"], ["metrics", "snapshot"], ["digest"],
 ]
 
 
@@ -87,6 +90,11 @@ def test_campaigns_add_list_event(app_env, capsys):
     assert "Hotel strike  (Grand Hotel / Local 9)  [America/Denver]" in out
     listed = json.loads(run(capsys, "campaigns", "list", "--json")[1])
     assert listed[0]["employer"] == "Grand Hotel"
+    code, out, _ = run(capsys, "campaigns", "set-query", "Hotel strike",
+                       '"Grand Hotel" AND (strike OR union)')
+    assert code == 0 and 'Coverage query for \'Hotel strike\': "Grand Hotel"' in out
+    code, _, err = run(capsys, "campaigns", "set-query", "Hotel strike", '"Grand Hotel" AND (')
+    assert code == 1 and "position" in err
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from outreach import contacts, coverage, demo, metrics, releases, scheduling
+from outreach import contacts, coverage, demo, feeds, metrics, releases, scheduling
 from outreach.campaigns import find_campaign, list_events
 from outreach.errors import OutreachError
 from outreach.store.tables import journalists, outlets
@@ -20,7 +20,7 @@ def test_demo_fills_every_page(db, now):
     posts = scheduling.count_by_status(db, campaign.id)
     assert posts["scheduled"] > 0 and posts["published"] > 0
     assert scheduling.upcoming_posts(db, campaign.id, now)
-    assert len(coverage.list_feeds(db, campaign.id)) >= 1
+    assert len(feeds.list_feeds(db, campaign.id)) >= 1
     assert coverage.count_hits(db, campaign.id) >= 5
     assert len(metrics.follower_series(db, campaign.id)) > 100
     assert {x["name"] for x in contacts.list_press_lists(db)} >= {"Labor beat"}

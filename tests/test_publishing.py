@@ -21,6 +21,7 @@ from outreach.social import accounts
 from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
 from outreach.social.x import XPublisher
+from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import post_images, post_parts, posts, secrets
 
 ADMIN = Actor("ada", "admin")
@@ -42,6 +43,10 @@ def server():
 
 @pytest.fixture
 def desk(db, now, server, tmp_path):
+    return _desk(db, now, server, tmp_path)
+
+
+def _desk(db, now, server, tmp_path):
     the_vault = vault.Vault.open(Settings.from_env(
         {"OUTREACH_DATA_DIR": str(tmp_path / "data")}, env_file=None))
     campaign = campaigns.create_campaign(db, ADMIN, "Drive", now=now, timezone="UTC")
@@ -170,6 +175,36 @@ def test_two_workers_publish_each_post_exactly_once(desk, server, now):
     texts = [p.text for p in server.own_posts()]
     assert sorted(texts) == sorted(f"Post number {i}" for i in range(60))
     assert all(scheduling.get_post(desk["db"], i)["status"] == "published" for i in ids)
+
+
+def test_two_workers_on_postgresql_publish_500_posts_none_twice_none_lost(
+        pg_database_url, server, now, tmp_path):
+    db = make_engine(pg_database_url)
+    upgrade_to_head(db)
+    desk = _desk(db, now, server, tmp_path)
+    for i in range(500):
+        schedule(desk, now, f"Picket update {i}")
+    results = []
+
+    def work(worker: str) -> None:  # each worker has its own engine, as a process would
+        engine = make_engine(pg_database_url)
+        factory = accounts.publisher_for(engine, desk["vault"], now=now,
+                                         x_base_url=server.url)
+        while (done := publishing.publish_due(engine, worker, factory,
+                                              clock=lambda: now)) != "nothing due":
+            results.append(done)  # a pass takes at most 100 posts, as in the worker
+        engine.dispose()
+
+    workers = [threading.Thread(target=work, args=(w,)) for w in ("w1", "w2")]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    texts = [p.text for p in server.own_posts()]
+    assert sorted(texts) == sorted(f"Picket update {i}" for i in range(500))
+    assert scheduling.count_by_status(db, desk["campaign"])["published"] == 500
+    assert len(results) >= 5, results
+    db.dispose()
 
 
 def test_post_commands(desk, now, tmp_path, capsys, monkeypatch):

@@ -9,7 +9,11 @@ connection, so what is checked here is what X would check.
 
 What it answers, with X's shapes and its error bodies (RFC 7807 problems):
 
-    GET  /2/users/me                          the account of the access token
+    GET  /2/users/me                          the account of the access token; with
+                                              user.fields=public_metrics its counts
+    GET  /2/tweets?ids=                       up to 100 posts by id; tweet.fields
+                                              (public_metrics and those of the timeline);
+                                              unknown ids listed under "errors"
     GET  /2/users/:id/tweets                  newest first; max_results, exclude,
                                               tweet.fields (entities, referenced_tweets,
                                               created_at, author_id)
@@ -29,6 +33,9 @@ lookup by text has to undo what X does.
 A test queues answers with `queue_response` (the next matching request gets it,
 before or, with `performed=True`, after the server carried it out) and reads
 `requests` (every request, with whether its signature held), `posts` and `media`.
+It sets the account's `followers` and `following`, a post's counts with `set_metrics`,
+hides impression counts with `impressions_visible = False`, and makes a read answer as
+X does when the app's access level lacks it with `refuse_read(path)`.
 """
 
 from __future__ import annotations
@@ -52,6 +59,12 @@ from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 
 PUBLIC_ORIGIN = "https://api.twitter.com"
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+# X's answer to an app whose access level does not include the endpoint.
+NOT_ENROLLED_DETAIL = ("When authenticating requests to the Twitter API v2 endpoints, you must "
+                       "use keys and tokens from a Twitter developer App that is attached to a "
+                       "Project. You can create a project via the developer portal.")
+REQUIRED_ENROLLMENT = "Appropriate Level of API Access"
+MAX_LOOKUP_IDS = 100
 MAX_ALT_TEXT = 1000
 # Links X turns into t.co links: with a scheme, or a bare domain on a known TLD.
 _URL = re.compile(r"https?://\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|example)\b(?:/\S*)?")
@@ -66,6 +79,15 @@ def problem(status: int, detail: str | None = None) -> dict:
     phrase = HTTPStatus(status).phrase
     return {"title": phrase, "detail": detail or phrase, "type": "about:blank",
             "status": status}
+
+
+def client_not_enrolled() -> dict:
+    """X's 403 body when the app's access level does not cover an endpoint."""
+    return {"client_id": "31000001", "detail": NOT_ENROLLED_DETAIL,
+            "registration_url": "https://developer.x.com/en/docs/projects/overview",
+            "title": "Client Forbidden", "required_enrollment": REQUIRED_ENROLLMENT,
+            "reason": "client-not-enrolled",
+            "type": "https://api.twitter.com/2/problems/client-forbidden"}
 
 
 def _invalid(parameter: str, value, message: str) -> tuple[int, dict]:
@@ -115,6 +137,10 @@ class Post:
     quote_of: str | None = None
     retweet_of: str | None = None
     media_ids: list[str] = field(default_factory=list)
+    # public_metrics as X names them; a test sets them with XServer.set_metrics.
+    metrics: dict[str, int] = field(default_factory=lambda: {
+        "retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
+        "bookmark_count": 0, "impression_count": 0})
 
     def referenced(self) -> list[dict]:
         """The post's `referenced_tweets`, as X lists them."""
@@ -207,6 +233,10 @@ class XServer:
         self.requests: list[Recorded] = []
         self.posts: list[Post] = []
         self.media: dict[str, Media] = {}
+        self.followers = 0
+        self.following = 0
+        self.impressions_visible = True
+        self.refused: set[str] = set()
         self._canned: list[Canned] = []
         self._next_id = 1_860_000_000_000_000_000
         self._lock = threading.Lock()
@@ -254,6 +284,20 @@ class XServer:
             self.users[author] = username
             return self._store(author, text).id
 
+    def set_metrics(self, tweet_id: str, *, likes: int = 0, reposts: int = 0,
+                    replies: int = 0, quotes: int = 0, impressions: int = 0) -> None:
+        """Set the counts GET /2/tweets gives for one post."""
+        with self._lock:
+            post = next(p for p in self.posts if p.id == tweet_id)
+            post.metrics.update(like_count=likes, retweet_count=reposts, reply_count=replies,
+                                quote_count=quotes, impression_count=impressions)
+
+    def refuse_read(self, path: str) -> None:
+        """Answer GET `path` (/2/users/me or /2/tweets) with X's 403 for an access
+        level that lacks it, until the test clears `refused`."""
+        with self._lock:
+            self.refused.add(path)
+
     def own_posts(self) -> list[Post]:
         """The account's own posts (not reposts), oldest first."""
         with self._lock:
@@ -298,9 +342,12 @@ class XServer:
             return status, answer, {}
 
     def _route(self, method, path, query, payload, form, files) -> tuple[int, dict]:
+        if method == "GET" and path in self.refused:
+            return 403, client_not_enrolled()
         if method == "GET" and path == "/2/users/me":
-            return 200, {"data": {"id": self.user_id, "name": "Local 99 Media Committee",
-                                  "username": self.username}}
+            return self._me(query)
+        if method == "GET" and path == "/2/tweets":
+            return self._lookup(query)
         if method == "GET" and (match := _USER_TWEETS.match(path)):
             return self._timeline(match.group(1), query)
         if method == "POST" and path == "/2/tweets":
@@ -376,6 +423,38 @@ class XServer:
             text = f"RT @{self.users[original.author_id]}: {original.text}"
             self._store(self.user_id, text, retweet_of=tweet_id)
         return 200, {"data": {"retweeted": True}}
+
+    def _me(self, query: dict[str, str]) -> tuple[int, dict]:
+        user = {"id": self.user_id, "name": "Local 99 Media Committee",
+                "username": self.username}
+        if "public_metrics" in query.get("user.fields", "").split(","):
+            user["public_metrics"] = {
+                "followers_count": self.followers, "following_count": self.following,
+                "tweet_count": sum(p.author_id == self.user_id for p in self.posts),
+                "listed_count": 0, "like_count": 0}
+        return 200, {"data": user}
+
+    def _lookup(self, query: dict[str, str]) -> tuple[int, dict]:
+        ids = [i for i in query.get("ids", "").split(",") if i]
+        if not 1 <= len(ids) <= MAX_LOOKUP_IDS or not all(i.isdigit() for i in ids):
+            return _invalid("ids", query.get("ids", ""),
+                            f"The `ids` query parameter value [{query.get('ids', '')}] is "
+                            f"not 1 to {MAX_LOOKUP_IDS} comma-separated tweet ids")
+        fields = set(query.get("tweet.fields", "").split(","))
+        by_id = {p.id: p for p in self.posts}
+        answer: dict = {}
+        found = [_tweet_json(by_id[i], fields, impressions=self.impressions_visible)
+                 for i in ids if i in by_id]
+        if found:
+            answer["data"] = found
+        missing = [i for i in ids if i not in by_id]
+        if missing:
+            answer["errors"] = [{
+                "value": i, "detail": f"Could not find tweet with ids: [{i}].",
+                "title": "Not Found Error", "resource_type": "tweet", "parameter": "ids",
+                "resource_id": i, "type": "https://api.twitter.com/2/problems/resource-not-found",
+            } for i in missing]
+        return 200, answer
 
     def _timeline(self, user_id: str, query: dict[str, str]) -> tuple[int, dict]:
         try:
@@ -467,8 +546,11 @@ def _render(text: str) -> tuple[str, list[dict]]:
     return rendered + html.escape(text[last:], quote=False), urls
 
 
-def _tweet_json(post: Post, fields: set[str]) -> dict:
+def _tweet_json(post: Post, fields: set[str], *, impressions: bool = True) -> dict:
     tweet = {"id": post.id, "text": post.rendered, "edit_history_tweet_ids": [post.id]}
+    if "public_metrics" in fields:
+        tweet["public_metrics"] = {k: v for k, v in post.metrics.items()
+                                   if impressions or k != "impression_count"}
     if "entities" in fields and post.urls:
         tweet["entities"] = {"urls": post.urls}
     if "referenced_tweets" in fields and post.referenced():

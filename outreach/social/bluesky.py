@@ -1,11 +1,16 @@
-"""The Bluesky adapter: posts, threads, images, link cards, reposts and quotes.
+"""The Bluesky adapter: posts, threads, images, link cards, reposts and quotes,
+and the counts the metrics snapshots read (`outreach.social.reader.MetricsReader`).
 
 It talks to a PDS through the `atproto` SDK and hands the scheduler only our own
-types (`Published`) and errors (`outreach.errors`):
+types (`Published`, `AccountCounts`, `PostCounts`) and errors (`outreach.errors`):
 
     RateLimited             429: `retry_at` from the `ratelimit-reset` header
     TransientPublishError   no answer, a timeout, or a 5xx
+    ReadRefused             a read refused for this account (403, taken down, deactivated)
     PermanentPublishError   any other refusal, in the platform's own words
+
+Reads of profiles and posts (`app.bsky.*`) go to the account's PDS, which passes
+them on to the app view it is configured with, as the official clients do.
 
 Exactly once: every record is created with the key chosen when the post was
 scheduled (`OutgoingPost.key`, a TID from `new_key()`). A retry after a lost
@@ -36,9 +41,11 @@ from outreach.errors import (
     PermanentPublishError,
     PublishError,
     RateLimited,
+    ReadRefused,
     TransientPublishError,
 )
 from outreach.social.publisher import Image, OutgoingPost, Published, new_key
+from outreach.social.reader import AccountCounts, PostCounts
 from outreach.social.text import bluesky_richtext
 
 __all__ = ["BlueskyPublisher", "LinkCard", "new_key", "post_url", "translate_error"]
@@ -55,6 +62,10 @@ TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
 # The PDS's answers when a saved session can no longer be used.
 _SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+# The app view's answers when it will not show this account at all.
+_REFUSED_READ_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated"})
+# app.bsky.feed.getPosts takes at most this many URIs per call.
+POSTS_PER_READ = 25
 
 _POST_URL = re.compile(r"^/profile/(?P<actor>[^/]+)/post/(?P<rkey>[^/]+)/?$")
 
@@ -211,6 +222,36 @@ class BlueskyPublisher:
         return Published(remote_id=created.remote_id, url=post_url(*self._actor_and_rkey(url)),
                          cid=created.cid)
 
+    # -- the MetricsReader contract ------------------------------------------------
+
+    def account_counts(self) -> AccountCounts:
+        """The account's followers, following and posts, as the app view counts them now."""
+        self._ensure_session()
+        profile = self._read(lambda: self._client.app.bsky.actor.get_profile(
+            {"actor": self._session.did}))
+        return AccountCounts(followers=profile.followers_count or 0,
+                             following=profile.follows_count or 0,
+                             posts=profile.posts_count or 0)
+
+    def post_counts(self, remote_ids: Sequence[str]) -> dict[str, PostCounts]:
+        """Likes, reposts, replies and quotes of posts by at:// URI, 25 to a call.
+
+        Posts the app view no longer has (deleted) are left out. Bluesky gives no
+        impressions.
+        """
+        uris = list(dict.fromkeys(remote_ids))
+        counts: dict[str, PostCounts] = {}
+        for start in range(0, len(uris), POSTS_PER_READ):
+            batch = uris[start:start + POSTS_PER_READ]
+            found = self._read(lambda batch=batch: self._client.app.bsky.feed.get_posts(
+                {"uris": batch}))
+            for post in found.posts:
+                counts[post.uri] = PostCounts(likes=post.like_count or 0,
+                                              reposts=post.repost_count or 0,
+                                              replies=post.reply_count or 0,
+                                              quotes=post.quote_count or 0)
+        return counts
+
     # -- helpers other code may use ----------------------------------------------
 
     def resolve_handle(self, handle: str) -> str | None:
@@ -343,6 +384,18 @@ class BlueskyPublisher:
             self._client.login(self._handle, self._password, fetch_bsky_profile=False)
         except (AtProtocolError, httpx.HTTPError) as exc:
             raise translate_error(exc) from exc
+
+    def _read(self, request: Callable):
+        """Run one app view read; a refusal for this account's access is ReadRefused."""
+        try:
+            return self._call(request)
+        except PermanentPublishError as exc:
+            cause = exc.__cause__
+            response = getattr(cause, "response", None)
+            if response is not None and (response.status_code == 403
+                                         or _error_name(cause) in _REFUSED_READ_ERRORS):
+                raise ReadRefused(str(exc)) from cause
+            raise
 
     def _call(self, request: Callable, *, missing_ok: bool = False):
         """Run one SDK request with a session; sign in again once if the session is refused.

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from outreach import scheduling, vault
 from outreach.errors import InvalidInput, NotFound
+from outreach.org_settings import get_org
 from outreach.roles import cli_actor
 from outreach.social import accounts
 from outreach.social import text as social_text
@@ -103,34 +104,89 @@ def _when(text: str) -> datetime:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(
-            f"{text!r} is not a time; write 2026-12-03T06:00-06:00 or now.") from None
+            f"{text!r} is not a time; write 2026-12-03T06:00-06:00, now or next.") from None
     if when.tzinfo is None:
         raise InvalidInput("Give the time with its offset, e.g. 2026-12-03T06:00-06:00.")
     return when
 
 
-def cmd_schedule(args, settings) -> int:
-    db = open_store(settings.database_url)
-    account_id = _account_id(db, args.account)
+def _platform(db, account_id: int) -> str:
     with db.connect() as conn:
-        platform = conn.execute(sa.select(social_accounts.c.platform).where(
+        return conn.execute(sa.select(social_accounts.c.platform).where(
             social_accounts.c.id == account_id)).scalar_one()
+
+
+def _text(args) -> str:
     text = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
     if not text:
         raise InvalidInput("Give the post with --text or --file.")
-    parts = social_text.split_thread(text, platform, number=args.number) \
+    return text
+
+
+def _parts(args, text: str, platform: str) -> list[str]:
+    return social_text.split_thread(text, platform, number=args.number) \
         if args.thread else [text]
+
+
+def cmd_schedule(args, settings) -> int:
+    db = open_store(settings.database_url)
+    text = _text(args)
     if len(args.alt) != len(args.image):
         raise InvalidInput("Give one --alt TEXT for each --image PATH, in the same order.")
-    images = [prepare_image(Path(path).read_bytes(), alt, platform)
-              for path, alt in zip(args.image, args.alt, strict=True)]
-    post_id = scheduling.create_post(db, cli_actor(), account_id, parts, now=utcnow(),
-                                     at=_when(args.at), images=images,
-                                     kind="quote" if args.quote else "post",
-                                     target_url=args.quote)
-    status = scheduling.get_post(db, post_id)["status"]
-    print(f"Post {post_id}: {len(parts)} part(s), {status.replace('_', ' ')}"
-          + (" (needs the committee's approval first)" if status == "draft" else "") + ".")
+    variants = []
+    for handle in args.account:
+        account_id = _account_id(db, handle)
+        platform = _platform(db, account_id)
+        images = tuple(prepare_image(Path(path).read_bytes(), alt, platform)
+                       for path, alt in zip(args.image, args.alt, strict=True))
+        variants.append(scheduling.Variant(account_id, _parts(args, text, platform), images))
+    at = scheduling.next_free_slot(db, variants[0].account_id, after=utcnow()) \
+        if args.at == "next" else _when(args.at)
+    ids = scheduling.create_posts(db, cli_actor(), variants, now=utcnow(), at=at,
+                                  kind="quote" if args.quote else "post",
+                                  target_url=args.quote)
+    for post_id, variant in zip(ids, variants, strict=True):
+        status = scheduling.get_post(db, post_id)["status"]
+        print(f"Post {post_id}: {len(variant.parts)} part(s), {status.replace('_', ' ')} "
+              f"for {at:%Y-%m-%d %H:%M %Z}"
+              + (" (needs the committee's approval first)" if status == "draft" else "")
+              + ".")
+    return 0
+
+
+def cmd_edit(args, settings) -> int:
+    db = open_store(settings.database_url)
+    post = scheduling.get_post(db, args.id)
+    parts = _parts(args, _text(args), _platform(db, post["account_id"]))
+    status = scheduling.edit_post(db, cli_actor(), args.id, parts, now=utcnow())
+    print(f"Post {args.id}: {len(parts)} part(s), {status.replace('_', ' ')}"
+          + (" (submit it for approval again)" if status == "draft" else "") + ".")
+    return 0
+
+
+def cmd_slots(args, settings) -> int:
+    db = open_store(settings.database_url)
+    account_id = _account_id(db, args.account)
+    if args.clear or args.set:
+        slots = [scheduling.parse_slot(text) for text in args.set]
+        scheduling.set_slot_plan(db, cli_actor(), account_id, slots, now=utcnow())
+    with db.connect() as conn:
+        plan = conn.execute(sa.select(social_accounts.c.slot_plan).where(
+            social_accounts.c.id == account_id)).scalar_one()
+    print(f"{args.account}: {scheduling.describe_slots(plan)}")
+    return 0
+
+
+def cmd_cost(args, settings) -> int:
+    db = open_store(settings.database_url)
+    campaign_id = _campaign_id(db, args.campaign)
+    try:
+        month = datetime.strptime(args.month, "%Y-%m") if args.month else utcnow()
+    except ValueError:
+        raise InvalidInput(f"{args.month!r} is not a month; write YYYY-MM.") from None
+    total, requests = scheduling.x_month_cost(db, campaign_id, year=month.year,
+                                              month=month.month, prices=get_org(db).x_prices)
+    print(f"X in {month:%Y-%m}: {requests} post request(s), about ${total:.3f}.")
     return 0
 
 
@@ -184,12 +240,22 @@ def add_cli_parsers(subparsers) -> None:
     a.set_defaults(func=cmd_list)
     a = sub.add_parser("check", help="sign in to every account with its stored credentials")
     a.set_defaults(func=cmd_check)
+    a = sub.add_parser("slots", help="show or set an account's weekly posting slots")
+    a.add_argument("account", metavar="HANDLE")
+    a.add_argument("--set", action="append", default=[], metavar='"Mon 09:00"',
+                   help="a weekly slot in the campaign's time zone; repeat for each slot "
+                   "(replaces the plan)")
+    a.add_argument("--clear", action="store_true", help="remove every slot")
+    a.set_defaults(func=cmd_slots)
 
     p = subparsers.add_parser("post", help="schedule, list, cancel and retry posts")
     sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     a = sub.add_parser("schedule", help="schedule a post or thread")
-    a.add_argument("--account", required=True, help="the account's handle")
-    a.add_argument("--at", required=True, help="ISO 8601 time with offset, or now")
+    a.add_argument("--account", required=True, action="append",
+                   help="the account's handle; repeat to post from several accounts")
+    a.add_argument("--at", required=True,
+                   help="ISO 8601 time with offset, now, or next (the first account's next "
+                   "free slot)")
     a.add_argument("--text", default="", help="the post's text")
     a.add_argument("--file", default="", help="read the text from this file")
     a.add_argument("--image", action="append", default=[], metavar="PATH",
@@ -201,9 +267,20 @@ def add_cli_parsers(subparsers) -> None:
     a.add_argument("--thread", action="store_true", help="split long text into a thread")
     a.add_argument("--number", action="store_true", help="number a thread's parts 1/n")
     a.set_defaults(func=cmd_schedule)
+    a = sub.add_parser("edit", help="change the words of a post that has not gone out")
+    a.add_argument("id", type=int, metavar="ID")
+    a.add_argument("--text", default="", help="the new text")
+    a.add_argument("--file", default="", help="read the new text from this file")
+    a.add_argument("--thread", action="store_true", help="split long text into a thread")
+    a.add_argument("--number", action="store_true", help="number a thread's parts 1/n")
+    a.set_defaults(func=cmd_edit)
     a = sub.add_parser("list", help="the queue")
     a.add_argument("--status", default=None, help="only posts in this state")
     a.set_defaults(func=cmd_post_list)
+    a = sub.add_parser("cost", help="what the month's X posts cost (prices in Settings)")
+    a.add_argument("--month", default="", metavar="YYYY-MM", help="default: this month")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_cost)
     a = sub.add_parser("cancel", help="cancel a post that has not gone out")
     a.add_argument("id", type=int, metavar="ID")
     a.set_defaults(func=cmd_cancel)

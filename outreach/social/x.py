@@ -14,10 +14,15 @@ X has no client-chosen ids, so a post is published exactly once by looking befor
 leaping: `find_published` searches the account's recent posts for the text, and a
 403 "duplicate content" answer leads to the same search instead of an error.
 
+The read side (`account_counts`, `post_counts`; see outreach.social.reader) asks for
+`public_metrics` with short timeouts; each request is one billed read.
+
 Errors come out as outreach.errors types, never tweepy's or requests':
 
     RateLimited              429; `retry_at` from X's x-rate-limit-reset
     TransientPublishError    network trouble, a 5xx
+    ReadRefused              a read the app's access level or credit does not cover
+                             (403 client-not-enrolled and kin, 402), in X's words
     PermanentPublishError    any other refusal (400, 401, 403...), in X's words
 """
 
@@ -27,7 +32,7 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
@@ -40,9 +45,11 @@ from outreach.errors import (
     PermanentPublishError,
     PublishError,
     RateLimited,
+    ReadRefused,
     TransientPublishError,
 )
 from outreach.social.publisher import Image, OutgoingPost, Published
+from outreach.social.reader import AccountCounts, PostCounts
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,15 @@ UPLOAD_CHUNK_BYTES = 1024 * 1024
 # When a 429 comes without x-rate-limit-reset: X's limits run in 15-minute windows.
 RATE_LIMIT_WINDOW = timedelta(minutes=15)
 DUPLICATE_CONTENT = "duplicate content"
+# (connect, read) seconds for metrics reads: small answers, and a pass must stay short.
+READ_TIMEOUT = (5, 10)
+# Most ids GET /2/tweets takes at once.
+READ_BATCH = 100
+# How X says an app's access level does not include an endpoint: problem `reason`s and
+# `type`s, and the v1.1-style error code 453 ("a different access level").
+_REFUSAL_REASONS = frozenset({"client-not-enrolled", "user-not-enrolled"})
+_REFUSAL_TYPES = ("/client-forbidden", "/unsupported-authentication")
+_REFUSAL_CODE = 453
 
 _STATUS_URL = re.compile(
     r"https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/(\w{1,15})/status(?:es)?/(\d{1,19})"
@@ -169,6 +185,44 @@ class XPublisher:
                 return self._published(tweet["id"])
         return None
 
+    def account_counts(self) -> AccountCounts:
+        """The account's followers, following and posts, from X's public_metrics.
+
+        One billed read of GET /2/users/me.
+        """
+        user = self._read("/2/users/me", {"user.fields": "public_metrics"})["data"]
+        self._account = (str(user["id"]), user["username"])
+        metrics = _public_metrics(user, "the account")
+        return AccountCounts(followers=metrics["followers_count"],
+                             following=metrics["following_count"],
+                             posts=metrics["tweet_count"])
+
+    def post_counts(self, remote_ids: Sequence[str]) -> dict[str, PostCounts]:
+        """Likes, reposts, replies and quotes (and impressions where X gives them) by
+        tweet id; deleted posts are left out. One billed read per READ_BATCH ids."""
+        counts: dict[str, PostCounts] = {}
+        ids = list(dict.fromkeys(remote_ids))
+        for start in range(0, len(ids), READ_BATCH):
+            answer = self._read("/2/tweets", {"ids": ",".join(ids[start:start + READ_BATCH]),
+                                              "tweet.fields": "public_metrics"})
+            for tweet in answer.get("data", []):
+                metrics = _public_metrics(tweet, f"post {tweet['id']}")
+                counts[str(tweet["id"])] = PostCounts(
+                    likes=metrics["like_count"], reposts=metrics["retweet_count"],
+                    replies=metrics["reply_count"], quotes=metrics["quote_count"],
+                    impressions=metrics.get("impression_count"))
+        return counts
+
+    def _read(self, path: str, params: dict[str, str]) -> dict:
+        """A signed GET with READ_TIMEOUT; a refusal of the read comes out as ReadRefused."""
+        with _x_errors():
+            response = self._client.session.get(
+                X_API + path, params=params, auth=self._auth,
+                headers={"User-Agent": USER_AGENT}, timeout=READ_TIMEOUT)
+            if not response.ok:
+                raise _read_error_for(response)
+            return response.json()
+
     def _create(self, post: OutgoingPost, *, quote_tweet_id: str | None = None) -> Published:
         media_ids = [self._upload(image) for image in post.images]
         with _x_errors():
@@ -251,6 +305,39 @@ def _error_for(response: requests.Response) -> PublishError:
     if response.status_code >= 500:
         return TransientPublishError(message)
     return PermanentPublishError(message)
+
+
+def _read_error_for(response: requests.Response) -> PublishError:
+    """As `_error_for`, except that a read X's access level or billing does not allow
+    is ReadRefused: 402 (credits spent, usage capped) or a 403 saying so."""
+    if response.status_code == 402 or (response.status_code == 403 and _refusal(response)):
+        message = _x_message(response)
+        needed = _body(response).get("required_enrollment")
+        return ReadRefused(f"{message} (needs: {needed})" if needed else message)
+    return _error_for(response)
+
+
+def _refusal(response: requests.Response) -> bool:
+    """Whether a 403's body is X's "your access level does not include this" answer."""
+    body = _body(response)
+    codes = [e.get("code") for e in body.get("errors", []) if isinstance(e, dict)]
+    return (body.get("reason") in _REFUSAL_REASONS or "required_enrollment" in body
+            or str(body.get("type", "")).endswith(_REFUSAL_TYPES) or _REFUSAL_CODE in codes)
+
+
+def _body(response: requests.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _public_metrics(item: dict, what: str) -> dict:
+    metrics = item.get("public_metrics")
+    if not isinstance(metrics, dict):
+        raise PermanentPublishError(f"X's answer had no public_metrics for {what}.")
+    return metrics
 
 
 def _x_message(response: requests.Response) -> str:

@@ -90,6 +90,10 @@ campaigns = sa.Table(
     sa.Column("start_date", sa.Date),
     sa.Column("keywords", sa.JSON, nullable=False),
     _created(),
+    # The coverage query (coverage_query.py) and the Google News edition to search.
+    sa.Column("query", sa.Text, nullable=False, server_default=""),
+    sa.Column("news_language", sa.String(20), nullable=False, server_default="en-US"),
+    sa.Column("news_country", sa.String(8), nullable=False, server_default="US"),
 )
 
 campaign_events = sa.Table(
@@ -226,6 +230,12 @@ social_accounts = sa.Table(
     # Weekly posting slots: [{"weekday": 0-6, "time": "HH:MM"}], in the campaign's zone.
     sa.Column("slot_plan", sa.JSON),
     _created(),
+    # Snapshots (metrics.py): when to read the account next, failures in a row, and the
+    # platform's words when it refuses a read (of the account, of its posts).
+    sa.Column("metrics_next_at", UTCDateTime),
+    sa.Column("metrics_failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("metrics_error", sa.Text, nullable=False, server_default=""),
+    sa.Column("post_metrics_error", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("platform", "handle", name="uq_social_accounts_platform_handle"),
 )
 
@@ -257,6 +267,11 @@ posts = sa.Table(
     sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_by", sa.String(120), nullable=False, server_default=""),
     _created(),
+    # Variants of one composed post (one per account) share the first one's id.
+    sa.Column("group_id", sa.Integer, index=True),
+    # Engagement is read at widening intervals for 14 days after publishing.
+    sa.Column("metrics_next_at", UTCDateTime, index=True),
+    sa.Column("metrics_reads", sa.Integer, nullable=False, server_default="0"),
     sa.Index("ix_posts_status_scheduled_at", "status", "scheduled_at"),
 )
 
@@ -311,6 +326,15 @@ feeds = sa.Table(
     sa.Column("last_success_at", UTCDateTime),
     sa.Column("last_error", sa.Text, nullable=False, server_default=""),
     _created(),
+    sa.Column("outlet_id", sa.Integer, sa.ForeignKey("outlets.id", ondelete="SET NULL")),
+    # Polite polling: validators for conditional GET, and when to ask again.
+    sa.Column("etag", sa.String(300), nullable=False, server_default=""),
+    sa.Column("last_modified", sa.String(100), nullable=False, server_default=""),
+    sa.Column("last_polled_at", UTCDateTime),
+    sa.Column("next_poll_at", UTCDateTime),
+    sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("item_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_status", sa.Integer),
 )
 
 press_hits = sa.Table(
@@ -333,6 +357,42 @@ press_hits = sa.Table(
     sa.Column("published_at", UTCDateTime),
     sa.Column("snippet", sa.Text, nullable=False, server_default=""),
     sa.Column("found_at", UTCDateTime, nullable=False),
+    # Dedupe keys: the URL without wrappers and trackers, the feed's GUID, outlet + title.
+    sa.Column("canonical_url", sa.String(2000), nullable=False, server_default=""),
+    sa.Column("guid", sa.String(1000), nullable=False, server_default=""),
+    sa.Column("title_key", sa.String(700), nullable=False, server_default=""),
+    sa.Column("matched_terms", sa.JSON),
+    sa.Column("tone", sa.String(10), nullable=False, server_default=""),
+    sa.Column("spokesperson_quoted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("key_message", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("release_id", sa.Integer, sa.ForeignKey("releases.id", ondelete="SET NULL")),
+    # "feed" or "manual"; journalist_match is "confirmed", "suggested" or "".
+    sa.Column("source", sa.String(10), nullable=False, server_default="feed"),
+    sa.Column("journalist_match", sa.String(12), nullable=False, server_default=""),
+    sa.Index("ix_press_hits_campaign_canonical", "campaign_id", "canonical_url"),
+    sa.Index("ix_press_hits_campaign_title_key", "campaign_id", "title_key"),
+    sa.Index("ix_press_hits_campaign_guid", "campaign_id", "guid"),
+)
+
+# A published part's engagement at one moment (metrics.py takes these).
+post_metrics = sa.Table(
+    "post_metrics",
+    metadata,
+    _id(),
+    sa.Column(
+        "part_id",
+        sa.Integer,
+        sa.ForeignKey("post_parts.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("taken_at", UTCDateTime, nullable=False),
+    sa.Column("likes", sa.Integer, nullable=False),
+    sa.Column("reposts", sa.Integer, nullable=False),
+    sa.Column("replies", sa.Integer, nullable=False),
+    sa.Column("quotes", sa.Integer, nullable=False),
+    sa.Column("impressions", sa.Integer),
+    sa.Index("ix_post_metrics_part_taken", "part_id", "taken_at"),
 )
 
 follower_snapshots = sa.Table(

@@ -18,6 +18,7 @@ from outreach.store import make_engine, upgrade_to_head
 from outreach.worker import utcnow, worker_status
 
 CAMPAIGN_KEY = "campaign_id"
+FLASH_KEY = "flash"
 
 
 @st.cache_resource(show_spinner="Opening the database...")
@@ -114,18 +115,32 @@ def show_worker_status(db: Engine) -> None:
         st.warning(text, icon=":material/warning:")
 
 
-def attempt(action: Callable[[], Any], done: str | Callable[[Any], str]) -> Any:
+def attempt(action: Callable[[], Any], done: str | Callable[[Any], str], *,
+            rerun: bool = False) -> Any:
     """Run a domain write; show its error, or `done` (given the result), to the user.
 
-    Returns the write's result, or None when it was refused.
+    With `rerun`, the page runs again at once so that tables drawn above show the write,
+    and `done` is shown then (by show_flash). Returns the write's result, or None when it
+    was refused.
     """
     try:
         result = action()
     except OutreachError as exc:
         st.error(str(exc))
         return None
-    st.success(done(result) if callable(done) else done)
+    message = done(result) if callable(done) else done
+    if rerun:
+        st.session_state[FLASH_KEY] = message
+        st.rerun()
+    st.success(message)
     return result
+
+
+def show_flash() -> None:
+    """The message of a write that re-ran the page (see attempt)."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)
 
 
 def not_built_yet(what: str) -> None:

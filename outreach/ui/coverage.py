@@ -1,22 +1,275 @@
-"""Coverage: feeds and the press hits found in them."""
+"""Coverage: the campaign's press hits, charts, clip report, feeds and query."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import altair as alt
+import httpx
+import pandas as pd
 import streamlit as st
 
-from outreach import coverage
-from outreach.ui import common
+from outreach import campaigns, clip_report, contacts, coverage, feeds, press_hits
+from outreach.errors import OutreachError
+from outreach.roles import can
+from outreach.safety import URLGuard, csv_text
+from outreach.store.tables import OUTLET_KINDS
+from outreach.ui import auth, common
+from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
+actor = auth.actor()
 st.title("Coverage")
-if campaign is not None:
-    common.not_built_yet("feed polling, campaign queries and tying hits to journalists")
-    st.markdown("#### Press hits")
+common.show_flash()
+TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negative": "negative"}
+
+
+def tools() -> tuple[httpx.Client, URLGuard]:
+    """An HTTP client and the URL guard, for fetches the committee asks for here."""
+    return (feeds.make_client(), URLGuard(common.settings().url_allowlist))
+
+
+def hit_filter() -> coverage.HitFilter:
+    """The filters at the top of the Hits tab."""
+    today = datetime.now(zone).date()
+    cols = st.columns(4)
+    since = cols[0].date_input("From", value=today - timedelta(days=90))
+    until = cols[1].date_input("To", value=today)
+    kind = cols[2].selectbox("Outlet type", ["any", *OUTLET_KINDS])
+    tone = cols[3].selectbox("Tone", ["any", *TONES], format_func=lambda t: TONES.get(t, t))
+    cols = st.columns(4)
+    text = cols[0].text_input("Headline contains")
+    quoted = cols[1].checkbox("Our spokesperson quoted")
+    landed = cols[2].checkbox("Key message landed")
+    hidden = cols[3].checkbox("Show hidden hits")
+    return coverage.HitFilter(
+        since=since, until=until, outlet_kind=None if kind == "any" else kind,
+        tone=None if tone == "any" else tone, text=text.strip(),
+        spokesperson_quoted=True if quoted else None, key_message=True if landed else None,
+        include_hidden=hidden)
+
+
+def mark_form(hit: dict) -> None:
+    """Tone, quoted, key message and hide for one hit."""
+    with st.form(f"mark-{hit['id']}"):
+        st.markdown(f"**{hit['title']}** · {hit['outlet'] or 'outlet unknown'}")
+        cols = st.columns(4)
+        tone = cols[0].selectbox("Tone", list(TONES), index=list(TONES).index(hit["tone"]),
+                                 format_func=TONES.__getitem__)
+        quoted = cols[1].checkbox("Spokesperson quoted", value=hit["spokesperson_quoted"])
+        landed = cols[2].checkbox("Key message landed", value=hit["key_message"])
+        hide = cols[3].checkbox("Hide (not about us)", value=hit["hidden"])
+        if st.form_submit_button("Save marks"):
+            common.attempt(lambda: press_hits.mark_hit(
+                db, actor, hit["id"], tone=tone, spokesperson_quoted=quoted, key_message=landed,
+                hidden=hide, now=utcnow()), "Marked.", rerun=True)
+
+
+def confirm_matches() -> None:
+    """Bylines matched to a journalist only tentatively: confirm, correct or clear."""
+    waiting = press_hits.suggested_matches(db, campaign.id)
+    if not waiting:
+        return
+    st.markdown(f"#### Who wrote it? ({len(waiting)} to confirm)")
+    hit = st.selectbox("Story", waiting, format_func=lambda h: f"{h['title']} — by "
+                       f"{h['author'] or '?'} ({h['outlet'] or 'outlet unknown'})")
+    people, _ = contacts.search(db, contacts.JournalistFilter(), limit=5000)
+    options = {hit["journalist_id"]: f"{hit['journalist']} (suggested)"}
+    options.update({p["id"]: f"{p['name']} ({p['outlet'] or 'no outlet'})" for p in people
+                    if p["id"] != hit["journalist_id"]})
+    options[None] = "None of them: not on our press list"
+    with st.form(f"confirm-{hit['id']}"):
+        chosen = st.selectbox("Journalist", list(options), format_func=options.__getitem__)
+        if st.form_submit_button("Confirm"):
+            common.attempt(lambda: press_hits.confirm_journalist(
+                db, actor, hit["id"], chosen, now=utcnow()), "Saved in their history.",
+                rerun=True)
+
+
+def hits_tab() -> None:
+    f = hit_filter()
+    rows = coverage.list_hits(db, campaign.id, f, limit=1000)
     common.show_table(
-        coverage.latest_hits(db, campaign.id, limit=500), campaign.timezone,
-        "No press hits yet.",
-        column_config={"url": st.column_config.LinkColumn("link")},
-    )
-    st.markdown("#### Feeds")
-    common.show_table(coverage.list_feeds(db, campaign.id), campaign.timezone,
-                      "No feeds yet.", column_order=["title", "kind", "url",
-                                                      "last_success_at", "last_error"])
+        [{**r, "matched_terms": ", ".join(r["matched_terms"])} for r in rows], tz,
+        "No press hits match. Feeds are polled by the worker; add feeds in the Feeds tab, "
+        "or paste a story's link below.",
+        column_order=["date", "title", "outlet", "author", "journalist", "tone",
+                      "spokesperson_quoted", "key_message", "matched_terms", "release", "url"],
+        column_config={"url": st.column_config.LinkColumn("link")})
+    if not can(actor, "editor"):
+        return
+    if rows:
+        hit = st.selectbox("Mark a hit", rows, format_func=lambda r: r["title"][:100])
+        mark_form(hit)
+    confirm_matches()
+    with st.form("add_hit", clear_on_submit=True):
+        st.markdown("**Add a story by its link** (title, author and date are read from "
+                    "the page)")
+        url = st.text_input("Link", placeholder="https://news.example.org/2026/11/acme-strike")
+        if st.form_submit_button("Add story") and url.strip():
+            client, guard = tools()
+            with client:
+                common.attempt(lambda: press_hits.add_hit_by_url(
+                    db, actor, campaign.id, url.strip(), client=client, guard=guard,
+                    now=utcnow()), "Added.", rerun=True)
+
+
+def download(label: str, rows: list[dict], name: str) -> None:
+    """A CSV download of a chart's data (formula-safe)."""
+    st.download_button(label, csv_text(rows), file_name=name, mime="text/csv",
+                       disabled=not rows)
+
+
+def charts_tab() -> None:
+    today = datetime.now(zone).date()
+    cols = st.columns(2)
+    since = cols[0].date_input("From", value=today - timedelta(days=60), key="chart-from")
+    until = cols[1].date_input("To", value=today, key="chart-to")
+    f = coverage.HitFilter(since=since, until=until)
+    per_day = coverage.hits_per_day(db, campaign.id, f)
+    if not any(r["hits"] for r in per_day):
+        st.info("No press hits in these dates yet. When feeds find stories, they are "
+                "charted here against the campaign's events.")
+        return
+    events = coverage.events_between(db, campaign.id, since, until)
+    bars = alt.Chart(pd.DataFrame(per_day)).mark_bar().encode(
+        x=alt.X("day:T", title="day"), y=alt.Y("hits:Q", title="press hits"),
+        tooltip=["day:T", "hits:Q"])
+    layers = [bars]
+    if events:
+        marks = alt.Chart(pd.DataFrame(events)).mark_rule(color="firebrick").encode(
+            x="event_date:T", tooltip=["event_date:T", "title:N", "kind:N"])
+        layers.append(marks)
+    st.markdown("#### Hits per day, with the campaign's events")
+    st.altair_chart(alt.layer(*layers), width="stretch")
+    download("Download hits per day (CSV)", per_day, "hits_per_day.csv")
+    quoted, total = coverage.spokesperson_share(db, campaign.id, f)
+    cols = st.columns(2)
+    cols[0].metric("Press hits", total)
+    cols[1].metric("Quoting our spokespeople", f"{quoted} ({quoted * 100 // total}%)"
+                   if total else "0")
+    by_kind = coverage.hits_by_outlet_kind(db, campaign.id, f)
+    by_outlet = coverage.hits_by_outlet(db, campaign.id, f)
+    by_person = coverage.hits_by_journalist(db, campaign.id, f)
+    cols = st.columns(2)
+    with cols[0]:
+        st.markdown("#### By outlet type")
+        st.bar_chart(pd.DataFrame(by_kind).set_index("kind")["hits"])
+        download("Download (CSV)", by_kind, "hits_by_outlet_type.csv")
+    with cols[1]:
+        st.markdown("#### By outlet")
+        common.show_table(by_outlet, tz, "None.", column_order=["outlet", "kind", "hits"])
+        download("Download (CSV) ", by_outlet, "hits_by_outlet.csv")
+    st.markdown("#### By journalist")
+    common.show_table(by_person, tz, "None.",
+                      column_order=["journalist", "on_press_list", "hits"])
+    download("Download (CSV)  ", by_person, "hits_by_journalist.csv")
+
+
+def report_tab() -> None:
+    today = datetime.now(zone).date()
+    cols = st.columns(2)
+    since = cols[0].date_input("From", value=today.replace(day=1), key="report-from")
+    until = cols[1].date_input("To", value=today, key="report-to")
+    try:
+        report = clip_report.build(db, campaign.id, since, until)
+    except OutreachError as exc:
+        st.error(str(exc))
+        return
+    st.caption(f"{report.total} clip(s) from {report.outlets} outlet(s). The HTML file "
+               "opens in any browser; print it to PDF for the bargaining committee.")
+    cols = st.columns(2)
+    cols[0].download_button("Download the clip report (HTML)", clip_report.render_html(report),
+                            file_name=f"clips_{since}_{until}.html", mime="text/html")
+    cols[1].download_button("Download the clips (CSV)", clip_report.render_csv(report),
+                            file_name=f"clips_{since}_{until}.csv", mime="text/csv")
+
+
+def feeds_tab() -> None:
+    rows = feeds.list_feeds(db, campaign.id)
+    common.show_table(rows, tz, "No feeds yet: add an outlet's RSS feed, a Google Alerts "
+                      "feed, or the Google News search for the campaign's keywords.",
+                      column_order=["title", "kind", "outlet", "item_count", "last_success_at",
+                                    "last_error", "failures", "next_poll_at", "url"])
+    if not can(actor, "editor"):
+        st.caption("Adding and removing feeds needs the editor role.")
+        return
+    with st.form("add_feed", clear_on_submit=True):
+        url = st.text_input("Feed address (RSS or Atom)",
+                            help="An outlet's RSS feed, a Google Alerts feed (deliver to: RSS "
+                            "feed), or any RSS or Atom address. It is fetched once now.")
+        if st.form_submit_button("Add feed") and url.strip():
+            client, guard = tools()
+            with client, st.spinner("Fetching the feed..."):
+                common.attempt(lambda: feeds.add_feed(
+                    db, actor, campaign.id, url.strip(), client=client, guard=guard,
+                    now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
+                    lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
+                    f"{feed['new_hits']} new hit(s).", rerun=True)
+    cols = st.columns(3)
+    if cols[0].button("Add the Google News search for our keywords",
+                      help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "
+                      f"edition {campaign.news_language} / {campaign.news_country}."):
+        client, guard = tools()
+        with client, st.spinner("Fetching Google News..."):
+            common.attempt(lambda: feeds.add_google_news_feed(
+                db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
+                sink=feeds.hits_sink(db, utcnow())),
+                lambda feed: f"Added {feed['title']}: {feed['item_count']} items.", rerun=True)
+    if cols[1].button("Add every outlet's feed from the press list"):
+        client, guard = tools()
+        with client, st.spinner("Fetching the outlets' feeds..."):
+            common.attempt(lambda: feeds.add_outlet_feeds(
+                db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
+                sink=feeds.hits_sink(db, utcnow())),
+                lambda done: ", ".join(f"{len(v)} {k}" for k, v in done.items()) or "None.",
+                rerun=True)
+    if rows and cols[2].button("Poll this campaign's feeds now",
+                               help="The worker polls on its own; this does it at once."):
+        client, guard = tools()
+        with client, st.spinner("Polling..."):
+            common.attempt(lambda: feeds.poll_feeds(
+                db, client=client, guard=guard, now=utcnow(), force=True,
+                campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
+                lambda summary: f"Polled: {summary.describe()}.", rerun=True)
+    if rows:
+        with st.form("remove_feed"):
+            feed = st.selectbox("Remove a feed", rows, format_func=lambda r: r["title"])
+            sure = st.checkbox("Yes, stop polling it (its press hits stay)")
+            if st.form_submit_button("Remove feed") and sure:
+                common.attempt(lambda: feeds.remove_feed(db, actor, feed["id"], now=utcnow()),
+                               f"Removed {feed['title']}.", rerun=True)
+
+
+def query_tab() -> None:
+    st.markdown(
+        "A story is a press hit when it matches the campaign's query: phrases in quotes, "
+        "`AND`, `OR`, `NOT` and parentheses, e.g. `\"Acme Logistics\" AND (union OR strike) "
+        "NOT \"Acme Insurance\"`. Case and accents do not matter; words match whole "
+        "(`organi*` matches organizing and organizer). With no query, any of the "
+        "campaign's keywords makes a hit.")
+    if not can(actor, "editor"):
+        st.code(campaign.query or "(no query)")
+        return
+    with st.form("query"):
+        text = st.text_area("Query", value=campaign.query, key=f"query-{campaign.query}")
+        if st.form_submit_button("Save query"):
+            common.attempt(lambda: campaigns.set_query(db, actor, campaign.id, text,
+                                                       now=utcnow()), "Saved.", rerun=True)
+
+
+if campaign is not None:
+    tz = campaign.timezone
+    zone = ZoneInfo(tz)
+    tab_hits, tab_charts, tab_report, tab_feeds, tab_query = st.tabs(
+        ["Hits", "Charts", "Clip report", "Feeds", "Query"])
+    with tab_hits:
+        hits_tab()
+    with tab_charts:
+        charts_tab()
+    with tab_report:
+        report_tab()
+    with tab_feeds:
+        feeds_tab()
+    with tab_query:
+        query_tab()

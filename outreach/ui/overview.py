@@ -1,11 +1,12 @@
 """Overview: the campaign at a glance."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from outreach import contacts, coverage, metrics, releases, scheduling
+from outreach import analytics, contacts, coverage, digest, releases, scheduling
 from outreach.campaigns import list_events
 from outreach.ui import common
 from outreach.worker import utcnow
@@ -23,13 +24,28 @@ if campaign is not None:
 
     release_counts = releases.count_by_status(db, campaign.id)
     post_counts = scheduling.count_by_status(db, campaign.id)
-    series = metrics.follower_series(db, campaign.id)
+    by_day = analytics.followers_by_day(db, campaign.id)
     cols = st.columns(4)
     cols[0].metric("Journalists on file", contacts.count_journalists(db))
     cols[1].metric("Releases awaiting approval", release_counts["in_review"])
     cols[2].metric("Posts scheduled", post_counts["scheduled"])
     cols[3].metric("Press hits, last 7 days",
                    coverage.count_hits(db, campaign.id, since=now - timedelta(days=7)))
+
+    week = analytics.week_numbers(db, campaign.id,
+                                  *analytics.week_of(now, ZoneInfo(campaign.timezone)))
+    monday, _ = analytics.week_days(week.year, week.week)
+    st.markdown(f"#### This week ({week.label}, since Monday {monday:%d %b})")
+    cols = st.columns(4)
+    cols[0].metric("Posts published this week", week.posts)
+    unread = week.posts - week.posts_with_figures
+    cols[1].metric("Engagement this week", week.engagement,
+                   help="Likes, reposts, replies and quotes of this week's posts, as last read"
+                   + (f"; {unread} post(s) not read yet." if unread else "."))
+    cols[2].metric("New followers this week", digest.signed(week.new_followers),
+                   help="Across the campaign's accounts, since each one's last read of last "
+                   "week; a dash when no account was read this week.")
+    cols[3].metric("Press hits this week", week.press_hits)
 
     left, right = st.columns(2)
     with left:
@@ -51,13 +67,16 @@ if campaign is not None:
             "No press hits yet.", column_order=["published_at", "outlet", "title"],
         )
         st.markdown("#### Follower trend")
-        if series:
-            frame = pd.DataFrame(series).pivot_table(
-                index="taken_at", columns="account", values="followers"
-            )
+        if by_day:
+            frame = pd.DataFrame(by_day).assign(day=lambda f: pd.to_datetime(f["day"]))
+            frame = frame.pivot_table(index="day", columns="account", values="followers")
             st.line_chart(frame, y_label="followers")
         else:
-            st.caption("No follower snapshots yet.")
+            st.caption("No follower snapshots yet: the worker reads connected accounts' "
+                       "followers once a day.")
+        for read in analytics.account_reads(db, campaign.id):
+            if read.problem:
+                st.caption(f"{read.label}: {read.problem}")
 
     st.markdown("#### Timeline")
     events = [e.__dict__ for e in list_events(db, campaign.id)]

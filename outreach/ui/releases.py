@@ -5,7 +5,15 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import contacts, guard, pitching, releases, spokespeople, templates
+from outreach import (
+    contacts,
+    guard,
+    pitching,
+    press_hits,
+    releases,
+    spokespeople,
+    templates,
+)
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
@@ -195,6 +203,12 @@ if campaign is not None:
                                 st.error(batch["last_error"])
                             common.show_table(pitching.batch_status(db, batch["id"]), tz, "")
                     st.button("Refresh", icon=":material/refresh:")
+                    st.markdown("#### Coverage this release earned")
+                    common.show_table(
+                        press_hits.release_coverage(db, release.id), tz,
+                        f"No stories yet from journalists or outlets it was pitched to, "
+                        f"within {get_org(db).coverage_window_days} days of the pitch.",
+                        column_config={"url": st.column_config.LinkColumn("link")})
 
     with tab_templates:
         every = templates.list_templates(db)

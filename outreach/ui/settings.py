@@ -111,6 +111,19 @@ if "Committee" in tabs:
             hold_late = cols[1].checkbox(
                 "Hold late posts for review instead of publishing them flagged late",
                 value=org.hold_late_posts)
+            st.markdown("**X prices** (X bills each request; the composer shows the cost)")
+            cols = st.columns(2)
+            price_post = cols[0].number_input(
+                "Dollars per X post", min_value=0.0, max_value=10.0, step=0.005,
+                format="%.3f", value=float(org.x_price_post))
+            price_url = cols[1].number_input(
+                "Dollars per X post with a link", min_value=0.0, max_value=10.0, step=0.01,
+                format="%.3f", value=float(org.x_price_post_with_url))
+            window = st.number_input(
+                "A story earns a release when it runs within this many days of the pitch",
+                min_value=1, max_value=90, value=org.coverage_window_days,
+                help="Press hits by a journalist or outlet the release was pitched to are "
+                "linked to it on the Releases page.")
             st.markdown("**Pitch e-mail (SMTP)** — the password is under Credentials.")
             cols = st.columns(3)
             host = cols[0].text_input("SMTP host", value=org.smtp_host)
@@ -132,6 +145,8 @@ if "Committee" in tabs:
                     "media_contact_email": contact_email, **rules,
                     "posts_need_approval": posts_need,
                     "late_after_minutes": int(late_after), "hold_late_posts": hold_late,
+                    "x_price_post": price_post, "x_price_post_with_url": price_url,
+                    "coverage_window_days": int(window),
                     "smtp_host": host.strip(),
                     "smtp_port": int(port), "smtp_security": security,
                     "smtp_user": smtp_user.strip(), "smtp_from": sender.strip(),

@@ -3,24 +3,132 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pandas as pd
+import httpx
 import streamlit as st
 
 from outreach import scheduling, vault
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
-from outreach.social import accounts
+from outreach.safety import URLGuard
+from outreach.social import accounts, linkcard
 from outreach.social import text as social_text
 from outreach.social.images import MAX_IMAGES, prepare_image
 from outreach.social.x import estimate_cost
-from outreach.ui import auth, common
+from outreach.ui import auth, calendar, common
 from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
 actor = auth.actor()
 st.title("Social")
+
+
+def show_parts(parts: list[str], platform: str) -> None:
+    """Each part as the platform will show it, with its count against the limit."""
+    for i, part in enumerate(parts, start=1):
+        c = social_text.count(part, platform)
+        shown = social_text.bluesky_display_text(part) if platform == "bluesky" else part
+        st.markdown(f"**{i}/{len(parts)}** · {c.used} / {c.limit} {c.unit}"
+                    + ("" if c.fits else " · **too long**"))
+        st.text(shown)
+
+
+def split(text: str, platform: str, thread: bool, number: bool) -> list[str]:
+    """The parts of `text` on `platform`, or none (with the reason shown) if it cannot split."""
+    if not text.strip():
+        return []
+    try:
+        return social_text.split_thread(text, platform, number=number) if thread else [text]
+    except OutreachError as exc:
+        st.error(str(exc))
+        return []
+
+
+def compose_variant(account_id: int, platform: str, text: str, thread: bool, number: bool,
+                    uploads: list, alts: list[str]) -> scheduling.Variant | None:
+    """One account's tab: its own wording if wanted, the preview, its prepared images."""
+    if st.checkbox("Write different words for this account", key=f"own-{account_id}"):
+        text = st.text_area("Text for this account", value=text, height=140,
+                            key=f"text-{account_id}")
+    parts = split(text, platform, thread, number)
+    show_parts(parts, platform)
+    link = linkcard.first_link(parts[0]) if parts and platform == "bluesky" else None
+    if link and not uploads:
+        show_card(link, account_id)
+    images = []
+    for upload, alt in zip(uploads, alts, strict=False):
+        try:
+            images.append(prepare_image(upload.getvalue(), alt, platform))
+        except OutreachError as exc:
+            st.warning(str(exc))
+    if not parts:
+        return None
+    return scheduling.Variant(account_id, parts, tuple(images))
+
+
+@st.cache_data(ttl=600, show_spinner="Reading the page's preview tags...")
+def card_for(url: str) -> tuple[str, str, bytes | None] | str:
+    """The link card the worker would attach, or why it cannot (kept ten minutes)."""
+    with httpx.Client() as client:
+        try:
+            card = linkcard.fetch_card(url, client=client,
+                                       guard=URLGuard(common.settings().url_allowlist))
+        except (OutreachError, httpx.HTTPError) as exc:
+            return str(exc)
+    return card.title, card.description, card.thumb
+
+
+def show_card(url: str, account_id: int) -> None:
+    """The Bluesky link card for the post's first link, fetched when asked for."""
+    st.caption(f"Bluesky shows a link card for {url} (fetched again when it is published).")
+    if not st.toggle("Preview the link card", key=f"card-{account_id}"):
+        return
+    card = card_for(url)
+    if isinstance(card, str):
+        st.warning(f"No card: {card} The post goes out without one.")
+        return
+    title, description, thumb = card
+    with st.container(border=True):
+        if thumb:
+            st.image(thumb, width=240)
+        st.markdown(f"**{title}**")
+        st.caption(description)
+
+
+def choose_time(chosen: list[int]) -> datetime | None:
+    """A time in the committee's zone, or the first account's next free slot."""
+    when = st.radio("When", ["at a time", "next free slot"], horizontal=True)
+    if when == "at a time":
+        cols = st.columns(2)
+        day = cols[0].date_input("Date", value=datetime.now(zone).date())
+        time_ = cols[1].time_input("Time", value=(datetime.now(zone) +
+                                                  timedelta(hours=1)).time())
+        st.caption(f"In {tz}.")
+        return datetime.combine(day, time_, zone)
+    if not chosen:
+        return None
+    try:
+        at = scheduling.next_free_slot(db, chosen[0], after=utcnow())
+    except OutreachError as exc:
+        st.warning(str(exc))
+        return None
+    st.caption(f"Next free slot: {at.astimezone(zone):%a %d %b %H:%M} ({tz}).")
+    return at
+
+
+def show_x_cost(variants: list[scheduling.Variant], kind: str, at: datetime | None) -> None:
+    """What this post costs on X, and the month's X queue with it."""
+    prices = get_org(db).x_prices
+    x_ids = {a["id"] for a in connected if a["platform"] == "x"}
+    this = sum(prices["post"] if kind == "repost" else estimate_cost(p, prices=prices)
+               for v in variants if v.account_id in x_ids for p in v.parts or [""])
+    month = (at or utcnow()).astimezone(zone)
+    queued, requests = scheduling.x_month_cost(db, campaign.id, year=month.year,
+                                               month=month.month, prices=prices)
+    st.caption(f"Estimated X cost: ${this:.3f} for this post; ${queued:.2f} for the "
+               f"{requests} X post request(s) already queued in {month:%B %Y}. Prices are "
+               "set in Settings > Committee.")
 
 
 if campaign is not None:
@@ -32,12 +140,28 @@ if campaign is not None:
     if failed:
         st.error(f"{failed} post(s) failed: see the Queue tab for the platform's message, "
                  "fix the cause, then retry.")
-    tab_compose, tab_queue, tab_week, tab_accounts = st.tabs(
+    tab_compose, tab_queue, tab_calendar, tab_accounts = st.tabs(
         ["Compose", "Queue", "Calendar", "Accounts"])
 
     with tab_accounts:
-        common.show_table(connected, tz, "No accounts connected yet.",
-                          column_order=["platform", "handle"])
+        common.show_table([{**a, "slots": scheduling.describe_slots(a["slot_plan"])}
+                           for a in connected], tz, "No accounts connected yet.",
+                          column_order=["platform", "handle", "slots"])
+        if connected and can(actor, "editor"):
+            with st.form("slots"):
+                st.markdown(f"**Weekly posting slots** ({tz}), used by \"next free slot\"")
+                plans = {a["id"]: st.text_input(
+                    f"{a['platform']}: {a['handle']}",
+                    value=scheduling.describe_slots(a["slot_plan"]) if a["slot_plan"] else "",
+                    placeholder="Mon 09:00, Wed 18:30, Sat 10:00",
+                    key=f"slots-{a['id']}")
+                    for a in connected}
+                if st.form_submit_button("Save slots"):
+                    for a in connected:
+                        common.attempt(lambda a=a: scheduling.set_slot_plan(
+                            db, actor, a["id"], [scheduling.parse_slot(x) for x in
+                                                 plans[a["id"]].split(",") if x.strip()],
+                            now=utcnow()), f"Slots saved for {a['handle']}.")
         if can(actor, "admin"):
             the_vault = vault.Vault.open(common.settings())
             with st.form("bluesky", clear_on_submit=True):
@@ -71,78 +195,58 @@ if campaign is not None:
             st.info("Connect a Bluesky or X account first (Accounts tab).")
         else:
             labels = {a["id"]: f"{a['platform']}: {a['handle']}" for a in connected}
-            account_id = st.selectbox("Account", list(labels), format_func=labels.__getitem__)
-            platform = next(a["platform"] for a in connected if a["id"] == account_id)
+            platform_of = {a["id"]: a["platform"] for a in connected}
+            chosen = st.multiselect(
+                "Post from", list(labels), default=list(labels)[:1],
+                format_func=labels.__getitem__,
+                help="Pick several accounts to post the same message everywhere; each can "
+                "have its own wording below.")
             kinds = {"post": "A post or thread",
                      "quote": "Quote someone's post (solidarity, with your words)",
                      "repost": "Repost someone's post (solidarity)"}
             kind = st.radio("What", list(kinds), horizontal=True, format_func=kinds.__getitem__)
-            parts: list[str] = []
-            images: list = []
+            variants: list[scheduling.Variant] = []
             target = ""
             if kind == "quote":
                 target = st.text_input("Address of the post to quote",
                                        placeholder="https://bsky.app/profile/.../post/...")
             if kind != "repost":
                 text = st.text_area("Text", height=160)
-                thread = st.checkbox("Split into a thread if it is too long", value=True)
-                number = st.checkbox("Number the parts 1/n", value=True)
-                if text.strip():
-                    try:
-                        parts = social_text.split_thread(text, platform, number=number) \
-                            if thread else [text]
-                    except OutreachError as exc:
-                        st.error(str(exc))
-                    for i, part in enumerate(parts, start=1):
-                        c = social_text.count(part, platform)
-                        shown = social_text.bluesky_display_text(part) \
-                            if platform == "bluesky" else part
-                        st.markdown(f"**{i}/{len(parts)}** · {c.used} / {c.limit} {c.unit}"
-                                    + ("" if c.fits else " · **too long**"))
-                        st.text(shown)
-                    if platform == "x" and parts:
-                        st.caption(f"Estimated X cost: ${sum(estimate_cost(p) for p in parts):.3f}")
+                cols = st.columns(2)
+                thread = cols[0].checkbox("Split into a thread if it is too long", value=True)
+                number = cols[1].checkbox("Number the parts 1/n", value=True)
                 uploads = st.file_uploader(
                     f"Images (up to {MAX_IMAGES}, JPEG or PNG)", type=["jpg", "jpeg", "png"],
                     accept_multiple_files=True,
                     help="Location and camera data are removed before anything is stored.")
-                for i, upload in enumerate(uploads[:MAX_IMAGES]):
-                    alt = st.text_input(f"Alt text for {upload.name}", key=f"alt-{i}",
-                                        help="What a screen reader should say. Required.")
-                    try:
-                        images.append(prepare_image(upload.getvalue(), alt, platform))
-                    except OutreachError as exc:
-                        st.warning(str(exc))
                 if len(uploads) > MAX_IMAGES:
                     st.warning(f"Only the first {MAX_IMAGES} images are used.")
+                alts = [st.text_input(f"Alt text for {upload.name}", key=f"alt-{i}",
+                                      help="What a screen reader should say. Required.")
+                        for i, upload in enumerate(uploads[:MAX_IMAGES])]
+                for account_id, tab in zip(chosen, st.tabs([labels[a] for a in chosen]),
+                                           strict=True):
+                    with tab:
+                        variant = compose_variant(account_id, platform_of[account_id], text,
+                                                  thread, number, uploads, alts)
+                    if variant is not None:
+                        variants.append(variant)
             else:
                 target = st.text_input("Address of the post to repost",
                                        placeholder="https://bsky.app/profile/.../post/...")
-            when = st.radio("When", ["at a time", "next free slot"], horizontal=True)
-            at = None
-            if when == "at a time":
-                cols = st.columns(2)
-                day = cols[0].date_input("Date", value=datetime.now(zone).date())
-                time_ = cols[1].time_input("Time", value=(datetime.now(zone) +
-                                                          timedelta(hours=1)).time())
-                at = datetime.combine(day, time_, zone)
-                st.caption(f"In {tz}.")
-            else:
-                try:
-                    at = scheduling.next_free_slot(db, account_id, after=utcnow())
-                    st.caption(f"Next free slot: {at.astimezone(zone):%a %d %b %H:%M} ({tz}).")
-                except OutreachError as exc:
-                    st.warning(str(exc))
+                variants = [scheduling.Variant(a, []) for a in chosen]
+            at = choose_time(chosen)
+            if any(platform_of[a] == "x" for a in chosen):
+                show_x_cost(variants, kind, at)
             needs_vote = get_org(db).posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
-                         type="primary", disabled=at is None):
-                post_id = common.attempt(lambda: scheduling.create_post(
-                    db, actor, account_id, parts, now=utcnow(), at=at, kind=kind,
-                    target_url=target, images=images),
+                         type="primary", disabled=at is None or not chosen):
+                ids = common.attempt(lambda: scheduling.create_posts(
+                    db, actor, variants, now=utcnow(), at=at, kind=kind, target_url=target),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
                     else "Scheduled: the worker publishes it on time.")
-                if post_id:
-                    st.session_state["post_id"] = post_id
+                if ids:
+                    st.session_state["post_id"] = ids[0]
 
     with tab_queue:
         state = st.selectbox("Show", ["all", *counts],
@@ -184,6 +288,20 @@ if campaign is not None:
                         common.attempt(lambda: scheduling.vote_post(db, actor, post_id, decision,
                                                              comment, now=utcnow()),
                                 "Vote recorded.")
+            if status not in ("publishing", "published", "cancelled") \
+                    and post["kind"] != "repost":
+                with st.form(f"edit-{post_id}-{post['version']}"):
+                    st.markdown("**Edit the words**" + (
+                        " (the committee approves it again)"
+                        if get_org(db).posts_need_approval else ""))
+                    texts = [st.text_area(f"Part {p['position'] + 1}", value=p["text"])
+                             for p in post["parts"]]
+                    extra = st.text_area("Add a part at the end", value="",
+                                         help="Leave a part empty to remove it.")
+                    if st.form_submit_button("Save the words"):
+                        common.attempt(lambda: scheduling.edit_post(
+                            db, actor, post_id, [*texts, extra], now=utcnow()),
+                            lambda status: f"Saved; the post is {status.replace('_', ' ')}.")
             if status not in ("publishing", "published", "cancelled"):
                 with st.form("reschedule"):
                     cols = st.columns(2)
@@ -195,24 +313,5 @@ if campaign is not None:
                             db, actor, post_id, datetime.combine(day, time_, zone),
                             now=utcnow()), "Rescheduled.")
 
-    with tab_week:
-        upcoming = [r for r in scheduling.list_posts(db, campaign.id)
-                    if r["scheduled_at"] and r["status"] not in ("cancelled",)]
-        view = st.radio("View", ["week", "month"], horizontal=True)
-        start = datetime.now(zone).date()
-        days = 7 if view == "week" else 31
-        window = [r for r in upcoming
-                  if 0 <= (r["scheduled_at"].astimezone(zone).date() - start).days < days]
-        if not window:
-            st.caption(f"Nothing scheduled in the next {days} days.")
-        else:
-            frame = pd.DataFrame([{
-                "day": r["scheduled_at"].astimezone(zone).strftime("%a %d %b"),
-                "time": r["scheduled_at"].astimezone(zone).strftime("%H:%M"),
-                "account": f"{r['platform']}: {r['account']}",
-                "status": r["status"], "text": r["text"][:80],
-            } for r in sorted(window, key=lambda r: r["scheduled_at"])])
-            if view == "week":
-                st.dataframe(frame, hide_index=True)
-            else:
-                st.bar_chart(frame.groupby("day", sort=False).size().rename("posts"))
+    with tab_calendar:
+        calendar.render(scheduling.list_posts(db, campaign.id), tz, "social-calendar")

@@ -1,0 +1,569 @@
+"""Feeds: real-shaped feeds parse into FeedItems; adding fetches once; the poller is polite."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from feed_server import FeedServer, rss_document, sample_items
+
+from outreach import audit, campaigns, feed_fetch, feed_parse, feeds
+from outreach.config import Settings
+from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
+from outreach.feed_fetch import PollSettings
+from outreach.roles import Actor
+from outreach.safety import URLGuard
+from outreach.store import open_store
+from outreach.store.tables import audit_log, outlets
+from outreach.store.tables import feeds as feeds_table
+
+ADMIN = Actor("admin", "admin")
+EDITOR = Actor("rosa", "editor")
+VIEWER = Actor("vic", "viewer")
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def client():
+    with feeds.make_client() as made:
+        yield made
+
+
+@pytest.fixture
+def guard():
+    return URLGuard(allowlist=["127.0.0.1"])
+
+
+@pytest.fixture
+def campaign_id(db, now):
+    return campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                                     keywords=["Acme Logistics", "Local 101"]).id
+
+
+class Collector:
+    """A sink that keeps what the poller hands it and calls every item a new hit."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list]] = []
+
+    def __call__(self, feed: dict, items: list) -> int:
+        self.calls.append((feed["url"], items))
+        return len(items)
+
+    @property
+    def urls(self) -> list[str]:
+        return [url for url, _ in self.calls]
+
+
+def parsed(server: FeedServer, path: str) -> feed_parse.ParsedFeed:
+    response = httpx.get(server.url(path))
+    return feed_parse.parse_feed(response.content, response.headers, url=server.url(path))
+
+
+def add(db, server, client, guard, campaign_id, path, now, **kwargs) -> dict:
+    return feeds.add_feed(db, EDITOR, campaign_id, server.url(path), client=client,
+                          guard=guard, now=now, **kwargs)
+
+
+def stored(db) -> dict[str, dict]:
+    with db.connect() as conn:
+        return {r.url: dict(r._mapping) for r in conn.execute(sa.select(feeds_table))}
+
+
+# --- each feed shape parses into FeedItems ---------------------------------------------------
+
+
+def test_rss_items_carry_creators_dates_and_plain_text(server):
+    feed = parsed(server, "/rss.xml")
+    assert (feed.title, feed.version) == ("Riverside Ledger: Labor", "rss20")
+    first, second = feed.items
+    assert first.title == "Acme Logistics workers vote to authorize strike"
+    assert first.link == "https://ledger.example.org/2026/11/acme-strike-vote"
+    assert first.guid == "https://ledger.example.org/?p=101"
+    assert first.authors == ("Dana Quill",)
+    assert first.published == datetime(2026, 11, 19, 14, 30, tzinfo=UTC)
+    # Tags and the script's text are gone, the entity is decoded.
+    assert first.summary == "Members of Local 101 voted 94% to authorize a strike & picket."
+    assert second.authors == ("Marcus Bright", "Priya Oaken")
+
+
+def test_atom_entries_name_every_author(server):
+    (entry,) = parsed(server, "/atom.xml").items
+    assert entry.authors == ("Leila March", "Tomas Dun")
+    assert entry.guid == "urn:harbor:story:7"
+    assert entry.published == datetime(2026, 11, 17, 16, 45, tzinfo=UTC)
+    assert entry.content == "Negotiators met for eleven hours."
+    assert entry.summary == ""  # the entry has content only; it is not repeated as summary
+
+
+def test_google_news_items_name_their_outlet_from_source(server):
+    first, second = parsed(server, "/google-news.xml").items
+    assert (first.source_name, first.source_url) == ("Riverside Ledger",
+                                                     "https://ledger.example.org")
+    assert second.source_name == "Harbor Weekly"
+    assert first.link.startswith("https://news.google.com/rss/articles/")
+    assert first.authors == ()
+    assert first.summary == "Acme Logistics strike looms Riverside Ledger"
+
+
+def test_google_alerts_links_are_unwrapped_and_the_empty_author_is_dropped(server):
+    (entry,) = parsed(server, "/alerts.xml").items
+    assert entry.link == "https://tribune.example.org/news/acme-deadline?ref=rss"
+    assert entry.title == "Workers at Acme Logistics set strike deadline"
+    assert entry.authors == ()
+    assert entry.published == datetime(2026, 11, 19, 12, 5, tzinfo=UTC)
+
+
+def test_a_feed_with_a_wrong_declared_encoding_still_parses(server):
+    feed = parsed(server, "/broken-encoding.xml")
+    assert feed.title == "Café Obrero"
+    assert feed.items[0].title == "Huelga en el almacén: los trabajadores dicen ¡basta!"
+    assert feed.items[0].authors == ("Mónica Peña",)
+
+
+def test_malformed_xml_is_not_a_feed_and_the_error_names_the_line(server):
+    with pytest.raises(InvalidInput, match=r"^Not a feed: mismatched tag at line 5"):
+        parsed(server, "/malformed.xml")
+
+
+# --- adding, listing, removing ---------------------------------------------------------------
+
+
+def test_adding_a_feed_fetches_it_once_and_shows_title_and_item_count(
+        db, server, client, guard, campaign_id, now):
+    feed = add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    assert (feed["title"], feed["kind"], feed["item_count"]) == ("Riverside Ledger: Labor",
+                                                                 "rss", 2)
+    assert (feed["last_success_at"], feed["last_error"]) == (now, "")
+    assert server.requests["/rss.xml"] == 1
+    atom = add(db, server, client, guard, campaign_id, "/atom.xml", now)
+    assert (atom["title"], atom["kind"], atom["item_count"]) == ("Harbor Weekly", "atom", 1)
+    listed = feeds.list_feeds(db, campaign_id)
+    assert [f["title"] for f in listed] == ["Harbor Weekly", "Riverside Ledger: Labor"]
+    entries = audit.list_entries(db, ADMIN, entity="feed")
+    assert {(e["actor"], e["action"]) for e in entries} == {("rosa", "add")}
+    assert len(entries) == 2
+
+
+def test_without_a_sink_the_first_poll_fetches_the_new_feed_in_full(
+        db, server, client, guard, campaign_id, now):
+    add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    sink = Collector()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=1),
+                               sink=sink)
+    assert (summary.fetched, summary.new_hits) == (1, 2)
+    assert [len(items) for _, items in sink.calls] == [2]
+
+
+def test_with_a_sink_adding_hands_over_the_items_and_keeps_the_validators(
+        db, server, client, guard, campaign_id, now):
+    sink = Collector()
+    feed = add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=sink)
+    assert feed["new_hits"] == 2 and sink.urls == [server.url("/rss.xml")]
+    assert feed["next_poll_at"] == now + timedelta(minutes=15)
+    server.reset_counts()
+    later = now + timedelta(minutes=15)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=sink)
+    assert (summary.unchanged, server.body_bytes["/rss.xml"]) == (1, 0)
+
+
+@pytest.mark.parametrize(("path", "reason"), [
+    ("/malformed.xml", "Not a feed: mismatched tag at line 5"),
+    ("/missing.xml", "The server answered 404 Not Found; check the address."),
+    ("/page.html", "Not a feed: the address sent a web page"),
+    ("/error.xml", "The server answered 500 Internal Server Error; the trouble is on their "
+                   "side"),
+    ("/huge.xml", "The feed is larger than 5 MB (OUTREACH_FEED_MAX_MB)"),
+])
+def test_a_feed_that_cannot_be_read_is_refused_with_the_reason_and_nothing_is_stored(
+        db, server, client, guard, campaign_id, now, path, reason):
+    with pytest.raises(InvalidInput) as refused:
+        add(db, server, client, guard, campaign_id, path, now)
+    assert str(refused.value).startswith(f"Could not add {server.url(path)}: ")
+    assert reason in str(refused.value)
+    assert stored(db) == {}
+    with db.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(audit_log)
+                            .where(audit_log.c.entity == "feed")).scalar_one() == 0
+
+
+def test_an_address_outside_the_allowlist_is_refused_before_connecting(
+        db, client, campaign_id, now):
+    # Connecting would trip the conftest's network guard, not raise UnsafeURL.
+    with pytest.raises(UnsafeURL, match=r"10\.0\.0\.1 is a private address"):
+        feeds.add_feed(db, EDITOR, campaign_id, "http://10.0.0.1/feed.xml", client=client,
+                       guard=URLGuard(allowlist=["127.0.0.1"]), now=now)
+    assert stored(db) == {}
+
+
+def test_the_local_server_itself_is_refused_without_the_allowlist(
+        db, server, client, campaign_id, now):
+    with pytest.raises(UnsafeURL, match="loopback"):
+        add(db, server, client, URLGuard(), campaign_id, "/rss.xml", now)
+    assert server.requests["/rss.xml"] == 0
+
+
+def test_a_duplicate_feed_is_refused_without_fetching(
+        db, server, client, guard, campaign_id, now):
+    first = add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    with pytest.raises(AlreadyExists, match=rf"already has the feed .* \(feed {first['id']}\)"):
+        add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    assert server.requests["/rss.xml"] == 1
+
+
+def test_viewers_cannot_add_or_remove_feeds(db, server, client, guard, campaign_id, now):
+    with pytest.raises(PermissionDenied, match="adding feeds needs editor"):
+        feeds.add_feed(db, VIEWER, campaign_id, server.url("/rss.xml"), client=client,
+                       guard=guard, now=now)
+    feed = add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    with pytest.raises(PermissionDenied, match="removing feeds needs editor"):
+        feeds.remove_feed(db, VIEWER, feed["id"], now=now)
+
+
+def test_bad_input_is_refused_with_how_to_fix_it(db, client, guard, campaign_id, now):
+    with pytest.raises(InvalidInput, match="give the full http"):
+        feeds.add_feed(db, EDITOR, campaign_id, "ledger.example.org/feed", client=client,
+                       guard=guard, now=now)
+    with pytest.raises(InvalidInput, match="Unknown feed kind 'podcast'"):
+        feeds.add_feed(db, EDITOR, campaign_id, "https://ledger.example.org/feed",
+                       client=client, guard=guard, now=now, kind="podcast")
+    with pytest.raises(NotFound, match="No campaign with id 999"):
+        feeds.add_feed(db, EDITOR, 999, "https://ledger.example.org/feed", client=client,
+                       guard=guard, now=now)
+
+
+def test_removing_a_feed_is_audited(db, server, client, guard, campaign_id, now):
+    feed = add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    feeds.remove_feed(db, EDITOR, feed["id"], now=now)
+    assert feeds.list_feeds(db, campaign_id) == []
+    assert [e["action"] for e in audit.list_entries(db, ADMIN, entity="feed")] == [
+        "remove", "add"]
+    with pytest.raises(NotFound, match=f"No feed with id {feed['id']}"):
+        feeds.remove_feed(db, EDITOR, feed["id"], now=now)
+
+
+def test_google_news_url_builder():
+    assert feeds.google_news_url(["Acme Logistics", "Local 101", "strike"], "en-US", "US") == (
+        "https://news.google.com/rss/search?q=%22Acme%20Logistics%22%20OR%20%22Local%20101"
+        "%22%20OR%20strike&hl=en-US&gl=US&ceid=US:en")
+    assert feeds.google_news_url(["huelga"], "es-419", "US").endswith(
+        "?q=huelga&hl=es-419&gl=US&ceid=US:es-419")
+    assert feeds.google_news_url(["grève"], "fr", "FR").endswith(
+        "?q=gr%C3%A8ve&hl=fr&gl=FR&ceid=FR:fr")
+    with pytest.raises(InvalidInput, match="at least one keyword"):
+        feeds.google_news_url(["  ", '""'])
+    with pytest.raises(InvalidInput, match="not a country code"):
+        feeds.google_news_url(["acme"], "en-US", "usa")
+
+
+def test_the_google_news_feed_is_built_from_the_campaign_keywords(
+        db, server, client, guard, campaign_id, now):
+    server.add("/rss/search", server.routes["/google-news.xml"].body)
+    feed = feeds.add_google_news_feed(db, EDITOR, campaign_id, client=client, guard=guard,
+                                      now=now, endpoint=server.url("/rss/search"))
+    assert (feed["kind"], feed["item_count"]) == ("google_news", 2)
+    asked = parse_qs(urlsplit(server.seen[-1]["path"]).query)
+    assert asked == {"q": ['"Acme Logistics" OR "Local 101"'], "hl": ["en-US"],
+                     "gl": ["US"], "ceid": ["US:en"]}
+    bare = campaigns.create_campaign(db, ADMIN, "No words", now=now, timezone="UTC").id
+    with pytest.raises(InvalidInput, match="has no keywords"):
+        feeds.add_google_news_feed(db, EDITOR, bare, client=client, guard=guard, now=now)
+
+
+def test_the_kind_of_a_google_feed_comes_from_its_address():
+    assert feeds._detect_kind("https://news.google.com/rss/search?q=acme", "rss20") == \
+        "google_news"
+    assert feeds._detect_kind("https://www.google.com/alerts/feeds/0123/456", "atom10") == \
+        "google_alerts"
+
+
+def test_outlet_feeds_are_added_with_their_outlet_and_failures_reported(
+        db, server, client, guard, campaign_id, now):
+    with db.begin() as conn:
+        for name, path in (("Riverside Ledger", "/rss.xml"), ("Harbor Weekly", "/atom.xml"),
+                           ("Gone Gazette", "/missing.xml"), ("No Feed Times", None)):
+            conn.execute(outlets.insert().values(
+                name=name, created_at=now, feed_url=server.url(path) if path else ""))
+    report = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
+                                    now=now)
+    assert sorted(f["outlet"] for f in report["added"]) == ["Harbor Weekly", "Riverside Ledger"]
+    assert [(f["outlet"], f["error"]) for f in report["failed"]] == [
+        ("Gone Gazette", f"Could not add {server.url('/missing.xml')}: The server answered "
+                         "404 Not Found; check the address.")]
+    again = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
+                                   now=now)
+    assert (again["added"], sorted(again["skipped"])) == ([], ["Harbor Weekly",
+                                                               "Riverside Ledger"])
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+
+def test_the_second_poll_of_unchanged_feeds_downloads_no_bodies(
+        db, server, client, guard, campaign_id, now):
+    paths = ("/rss.xml", "/atom.xml", "/google-news.xml", "/alerts.xml")
+    for path in paths:
+        add(db, server, client, guard, campaign_id, path, now)
+    sink = Collector()
+    first = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, force=True)
+    assert (first.fetched, first.unchanged, first.failed, first.new_hits) == (4, 0, 0, 6)
+    server.reset_counts()
+    second = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=15),
+                              sink=sink)
+    assert (second.fetched, second.unchanged, second.failed) == (1, 3, 0)
+    assert {p: server.body_bytes[p] for p in paths[:3]} == dict.fromkeys(paths[:3], 0)
+    assert all(server.requests[p] == 1 for p in paths)
+    # Google Alerts sends no validators, so it is the one fetched in full again.
+    assert server.body_bytes["/alerts.xml"] > 0
+    asked = {urlsplit(s["path"]).path: s["headers"] for s in server.seen}
+    assert asked["/rss.xml"]["If-None-Match"].startswith('"')
+    assert asked["/rss.xml"]["If-Modified-Since"] == "Thu, 19 Nov 2026 18:00:00 GMT"
+    assert "If-None-Match" not in asked["/alerts.xml"]
+    assert asked["/atom.xml"]["User-Agent"] == feed_fetch.USER_AGENT
+    assert second.describe() == "1 fetched, 3 unchanged, 0 failed, 1 new hit"
+
+
+def test_no_feed_is_polled_before_its_next_poll(db, server, client, guard, campaign_id, now):
+    add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=Collector())
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=14),
+                               sink=Collector())
+    assert summary.describe() == "no feed due"
+    assert server.requests["/rss.xml"] == 1
+
+
+def test_retry_after_max_age_and_ttl_push_the_next_poll(
+        db, server, client, guard, campaign_id, now):
+    for path in ("/rss.xml", "/ttl.xml", "/max-age.xml"):
+        add(db, server, client, guard, campaign_id, path, now)
+    with db.begin() as conn:
+        for path in ("/error.xml", "/busy.xml"):
+            conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
+                                                     url=server.url(path), created_at=now))
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    assert (summary.fetched, summary.failed) == (3, 2)
+    after = {urlsplit(url).path: row for url, row in stored(db).items()}
+    assert after["/rss.xml"]["next_poll_at"] == now + timedelta(minutes=15)
+    assert after["/ttl.xml"]["next_poll_at"] == now + timedelta(minutes=90)
+    assert after["/max-age.xml"]["next_poll_at"] == now + timedelta(hours=2)
+    # A failure backs off, but never less than the server's Retry-After.
+    assert after["/error.xml"]["next_poll_at"] >= now + timedelta(hours=2)
+    assert after["/busy.xml"]["next_poll_at"] >= now + timedelta(hours=3)
+    assert after["/busy.xml"]["last_error"] == (
+        "The server answered 429 Too Many Requests; it asks us to slow down, so we will wait "
+        "before asking again.")
+    assert after["/error.xml"]["last_status"] == 500
+    # A 304 has no <ttl>: the interval the last full fetch chose carries over.
+    later = now + timedelta(minutes=90)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=Collector())
+    assert (summary.unchanged, summary.fetched) == (2, 0)  # rss and ttl are due, max-age not
+    after = {urlsplit(url).path: row for url, row in stored(db).items()}
+    assert after["/ttl.xml"]["next_poll_at"] == later + timedelta(minutes=90)
+    assert after["/ttl.xml"]["last_status"] == 304
+
+
+def test_a_failing_feed_backs_off_alone_and_recovers(
+        db, server, client, guard, campaign_id, now):
+    good = add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=Collector())
+    flaky = add(db, server, client, guard, campaign_id, "/atom.xml", now, sink=Collector())
+    saved = server.routes.pop("/atom.xml")
+    when = now + timedelta(minutes=15)
+    for failures in (1, 2, 3):
+        summary = feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=Collector(),
+                                   force=True)
+        assert (summary.failed, summary.unchanged) == (1, 1)
+        row, other = feeds.get_feed(db, flaky["id"]), feeds.get_feed(db, good["id"])
+        assert row["failures"] == failures
+        assert row["last_error"] == "The server answered 404 Not Found; check the address."
+        assert row["last_success_at"] == now
+        nominal = timedelta(minutes=15) * 2 ** failures
+        assert nominal <= row["next_poll_at"] - when <= nominal * 1.25
+        assert (other["failures"], other["last_error"]) == (0, "")
+        assert other["next_poll_at"] == when + timedelta(minutes=15)
+        when += timedelta(hours=3)
+    server.routes["/atom.xml"] = saved
+    feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=Collector(), force=True)
+    row = feeds.get_feed(db, flaky["id"])
+    assert (row["failures"], row["last_error"], row["last_success_at"]) == (0, "", when)
+
+
+def test_backoff_is_capped_at_a_day(db, server, client, guard, campaign_id, now):
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id, failures=40,
+                                                 url=server.url("/missing.xml"), created_at=now))
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    (row,) = stored(db).values()
+    assert (row["failures"], row["next_poll_at"]) == (41, now + timedelta(hours=24))
+
+
+def test_a_slow_feed_does_not_delay_the_others(db, server, client, guard, campaign_id, now):
+    with db.begin() as conn:  # the slow feed first, so a serial poller would start with it
+        for path in ("/slow.xml", "/rss.xml", "/atom.xml", "/google-news.xml", "/ttl.xml"):
+            conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
+                                                     url=server.url(path), created_at=now))
+    others = {server.url(p) for p in ("/rss.xml", "/atom.xml", "/google-news.xml", "/ttl.xml")}
+    sink = Collector()
+
+    def record(feed: dict, items: list) -> int:
+        count = sink(feed, items)
+        if others <= set(sink.urls):
+            server.release.set()  # only now may the slow feed answer
+        return count
+
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=record,
+                     settings=PollSettings(read_timeout=60))
+    assert set(sink.urls[:4]) == others
+    assert sink.urls[4] == server.url("/slow.xml")
+    assert feeds.list_feeds(db, campaign_id)[0]["last_error"] == ""
+
+
+def test_a_feed_that_never_answers_times_out_with_the_reason(
+        db, server, client, guard, campaign_id, now):
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
+                                                 url=server.url("/slow.xml"), created_at=now))
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
+                               settings=PollSettings(read_timeout=0.5))
+    assert summary.failed == 1
+    (row,) = stored(db).values()
+    assert row["last_error"] == "Timed out after 0.5 s waiting for 127.0.0.1 to answer."
+    assert row["last_status"] is None
+
+
+def test_a_feed_that_grew_past_the_limit_fails_with_the_size_error(
+        db, server, client, guard, campaign_id, now):
+    feed = add(db, server, client, guard, campaign_id, "/max-age.xml", now)
+    other = add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    server.routes["/max-age.xml"] = server.routes["/huge.xml"]
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    assert (summary.failed, summary.fetched) == (1, 1)
+    assert feeds.get_feed(db, feed["id"])["last_error"].startswith(
+        "The feed is larger than 5 MB (OUTREACH_FEED_MAX_MB)")
+    assert feeds.get_feed(db, other["id"])["item_count"] == 2
+
+
+def test_a_redirect_out_of_the_allowlist_fails_that_feed_only(
+        db, server, client, guard, campaign_id, now):
+    moved = server.add("/moved.xml", b"", status=302, conditional=False,
+                       headers={"Location": "http://10.0.0.1/feed.xml"})
+    with db.begin() as conn:
+        for url in (moved, server.url("/rss.xml")):
+            conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=url,
+                                                     created_at=now))
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    assert (summary.failed, summary.fetched) == (1, 1)
+    assert stored(db)[moved]["last_error"].startswith(
+        "Refused http://10.0.0.1/feed.xml: 10.0.0.1 is a private address.")
+
+
+def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(
+        db, server, client, guard, campaign_id, now):
+    add(db, server, client, guard, campaign_id, "/rss.xml", now)
+
+    def broken(feed: dict, items: list) -> int:
+        raise InvalidInput("the campaign's coverage query cannot be used")
+
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=broken)
+    assert summary.failed == 1
+    (row,) = stored(db).values()
+    assert row["last_error"] == ("Could not record the feed's items: the campaign's coverage "
+                                 "query cannot be used")
+    assert (row["etag"], row["last_modified"]) == ("", "")
+    again = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1),
+                             sink=Collector())
+    assert (again.fetched, again.new_hits) == (1, 2)
+
+
+def test_concurrency_is_bounded_in_all_and_per_host(db, client, campaign_id, now):
+    hosts = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
+    with FeedServer(hosts, release_timeout=0.3) as server:
+        body = rss_document("Held", sample_items(1))
+        with db.begin() as conn:
+            for i in range(12):
+                url = server.add(f"/held/{i}.xml", body, wait_for_release=True)
+                url = url.replace(hosts[0], hosts[i % 3])
+                conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=url,
+                                                         created_at=now))
+        summary = feeds.poll_feeds(db, client=client, guard=URLGuard(["127.0.0.0/8"]),
+                                   now=now, sink=Collector(),
+                                   settings=PollSettings(concurrency=4, per_host=2))
+        assert summary.fetched == 12
+        assert all(server.peak_in_flight[host] <= 2 for host in hosts)
+        assert 1 < server.peak_in_flight["*"] <= 4
+
+
+def test_a_campaign_can_be_polled_alone(db, server, client, guard, campaign_id, now):
+    other = campaigns.create_campaign(db, ADMIN, "Harbor drive", now=now, timezone="UTC").id
+    add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    feeds.add_feed(db, EDITOR, other, server.url("/atom.xml"), client=client, guard=guard,
+                   now=now)
+    sink = Collector()
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, campaign_id=other)
+    assert sink.urls == [server.url("/atom.xml")]
+
+
+def test_poll_settings_come_from_the_environment():
+    settings = Settings.from_env({"OUTREACH_FEED_MIN_INTERVAL_MINUTES": "30",
+                                  "OUTREACH_FEED_CONCURRENCY": "3",
+                                  "OUTREACH_FEED_MAX_MB": "0.5"}, env_file=None)
+    poll = PollSettings.from_settings(settings)
+    assert (poll.min_interval, poll.concurrency, poll.per_host) == (timedelta(minutes=30), 3, 2)
+    assert poll.max_bytes == 512 * 1024
+    shown = {row["setting"]: row["value"] for row in settings.describe()}
+    assert shown["OUTREACH_FEED_READ_TIMEOUT"] == "20"
+
+
+def test_the_worker_job_turns_matching_items_into_press_hits(db, server, campaign_id, now):
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
+                                                 url=server.url("/rss.xml"), created_at=now))
+    settings = Settings.from_env({"OUTREACH_URL_ALLOWLIST": "127.0.0.1"}, env_file=None)
+    job = feeds.poll_job(settings)
+    # Of the two stories only the strike vote names Acme Logistics or Local 101.
+    assert job(db, now) == "1 fetched, 0 unchanged, 0 failed, 1 new hit"
+    assert job(db, now + timedelta(minutes=15)) == "0 fetched, 1 unchanged, 0 failed, 0 new hits"
+
+
+def test_relative_item_links_are_made_absolute_against_the_feed(server):
+    url = server.add("/relative.xml", rss_document("Local Notes", [
+        {"title": "Rally on Saturday", "link": "/2026/11/rally", "guid": "rally"}]))
+    (item,) = parsed(server, "/relative.xml").items
+    assert item.link == server.url("/2026/11/rally")
+    assert url.endswith("/relative.xml")
+
+
+def run_cli(argv: list[str], settings: Settings) -> int:
+    parser = argparse.ArgumentParser()
+    feeds.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args, settings)
+
+
+def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys, now):
+    settings = Settings.from_env({"OUTREACH_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
+                                  "OUTREACH_URL_ALLOWLIST": "127.0.0.1"}, env_file=None)
+    db = open_store(settings.database_url)
+    campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                              keywords=["Acme Logistics"])
+    assert run_cli(["feeds", "add", server.url("/rss.xml")], settings) == 0
+    assert capsys.readouterr().out.startswith(
+        "Added feed 1: Riverside Ledger: Labor (rss, 2 items). Next poll ")
+    assert run_cli(["feeds", "list", "--campaign", "Acme drive"], settings) == 0
+    listed = capsys.readouterr().out
+    assert "Riverside Ledger: Labor" in listed and server.url("/rss.xml") in listed
+    assert run_cli(["feeds", "poll", "--once", "--force"], settings) == 0
+    assert capsys.readouterr().out.endswith(
+        "UTC: 0 fetched, 1 unchanged, 0 failed, 0 new hits.\n")
+    assert run_cli(["feeds", "remove", "1"], settings) == 0
+    assert capsys.readouterr().out == "Feed 1 removed; its press hits stay.\n"
+    with pytest.raises(NotFound, match="No campaign named 'Nope'"):
+        run_cli(["feeds", "list", "--campaign", "Nope"], settings)
+    db.dispose()
