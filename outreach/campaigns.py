@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -152,6 +153,34 @@ def set_query(db: Engine, actor: Actor, campaign_id: int, query: str, *, now: da
             raise NotFound(f"No campaign with id {campaign_id}.")
         audit.record(conn, actor, entity="campaign", entity_id=campaign_id, action="set_query",
                      summary=text or "query cleared", now=now)
+
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+def check_news_edition(language: str, country: str) -> None:
+    """Refuse a Google News edition that is not a language code and a country code."""
+    if not _LANGUAGE.fullmatch(language):
+        raise InvalidInput(f"{language!r} is not a language code; write e.g. en-US, es-419, fr.")
+    if not _COUNTRY.fullmatch(country):
+        raise InvalidInput(f"{country!r} is not a country code; write two capitals, e.g. US.")
+
+
+def set_news_edition(db: Engine, actor: Actor, campaign_id: int, language: str, country: str,
+                     *, now: datetime) -> None:
+    """Set the Google News edition (language, country) the campaign's news feed searches
+    (editors); a feed already added keeps its own address."""
+    require(actor, "editor", "setting a campaign's news edition")
+    language, country = language.strip(), country.strip().upper()
+    check_news_edition(language, country)
+    with db.begin() as conn:
+        updated = conn.execute(campaigns.update().where(campaigns.c.id == campaign_id)
+                               .values(news_language=language, news_country=country))
+        if updated.rowcount == 0:
+            raise NotFound(f"No campaign with id {campaign_id}.")
+        audit.record(conn, actor, entity="campaign", entity_id=campaign_id,
+                     action="set_news_edition", summary=f"{language} / {country}", now=now)
 
 
 def add_event(

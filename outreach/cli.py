@@ -127,6 +127,16 @@ def cmd_campaigns_set_query(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_campaigns_set_news(args, settings: Settings) -> int:
+    engine = open_store(settings)
+    campaign = campaigns.find_campaign(engine, args.name)
+    campaigns.set_news_edition(engine, cli_actor(), campaign.id, args.language, args.country,
+                               now=worker.utcnow())
+    print(f"Google News for {campaign.name!r}: {args.language} / {args.country.upper()}. "
+          "Add its feed with `feeds add-google-news`.")
+    return 0
+
+
 def cmd_campaigns_event(args, settings: Settings) -> int:
     engine = open_store(settings)
     campaign = campaigns.find_campaign(engine, args.name)
@@ -343,6 +353,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help='phrases, AND, OR, NOT and parentheses, e.g. \'"Acme Logistics" AND '
                    '(union OR strike) NOT "Acme Insurance"\'; "" clears it')
     a.set_defaults(func=cmd_campaigns_set_query)
+    a = csub.add_parser("set-news", help="the Google News edition the campaign's news feed "
+                        "searches")
+    a.add_argument("name", metavar="NAME", help="the campaign's name")
+    a.add_argument("--language", required=True, help="e.g. en-US, es-419, fr")
+    a.add_argument("--country", required=True, help="two letters, e.g. US")
+    a.set_defaults(func=cmd_campaigns_set_news)
 
     p = sub.add_parser("users", help="manage the accounts that sign in to the dashboard")
     usub = p.add_subparsers(dest="action", required=True, metavar="ACTION")

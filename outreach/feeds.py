@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import audit, press_hits
+from outreach.campaigns import check_news_edition
 from outreach.config import Settings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
 from outreach.feed_fetch import (
@@ -54,8 +54,6 @@ log = logging.getLogger(__name__)
 
 KINDS = ("rss", "atom", "google_news", "google_alerts")
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
-_COUNTRY = re.compile(r"[A-Z]{2}")
 
 Sink = Callable[[dict, list[FeedItem]], int]
 
@@ -225,10 +223,7 @@ def google_news_url(terms: Iterable[str], language: str = "en-US", country: str 
     phrases = [f'"{p}"' if " " in p else p for p in phrases if p]
     if not phrases:
         raise InvalidInput("A Google News feed needs at least one keyword.")
-    if not _LANGUAGE.fullmatch(language):
-        raise InvalidInput(f"{language!r} is not a language code; write e.g. en-US, es-419, fr.")
-    if not _COUNTRY.fullmatch(country):
-        raise InvalidInput(f"{country!r} is not a country code; write two capitals, e.g. US.")
+    check_news_edition(language, country)
     base, _, region = language.partition("-")
     # Google's edition id: country, then the language without a region that merely
     # repeats the country (en-US in the US is "US:en"; es-419 in the US is "US:es-419").

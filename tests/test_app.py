@@ -701,6 +701,10 @@ def test_coverage_query_is_checked_and_saved(demo_store):
     assert "Saved." in [m.value for m in at.success], at.error
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     assert campaign.query == '"Acme Logistics" AND strike'
+    next(t for t in at.text_input if t.label == "Language").input("es-419")
+    button(at, "Save edition").click().run()
+    assert any(m.value.startswith("Saved. Add the Google News") for m in at.success), at.error
+    assert campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN).news_language == "es-419"
 
 
 def test_coverage_with_no_hits_says_what_to_do(store, now):

@@ -19,7 +19,8 @@ SUBCOMMANDS = [
     ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
     ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"], ["vault"],
     ["vault", "rotate-key"],
-    ["audit"], ["backup"], ["restore"], ["campaigns", "set-query"], ["coverage"],
+    ["audit"], ["backup"], ["restore"], ["campaigns", "set-query"], ["campaigns", "set-news"],
+    ["coverage"],
     ["coverage", "export"], ["coverage", "report"], ["accounts", "slots"], ["post", "edit"],
     ["post", "cost"], ["feeds"], ["feeds", "add"], ["feeds", "list"], ["feeds", "remove"],
     ["feeds", "poll"], ["metrics", "snapshot"], ["digest"],
@@ -95,6 +96,12 @@ def test_campaigns_add_list_event(app_env, capsys):
     assert code == 0 and 'Coverage query for \'Hotel strike\': "Grand Hotel"' in out
     code, _, err = run(capsys, "campaigns", "set-query", "Hotel strike", '"Grand Hotel" AND (')
     assert code == 1 and "position" in err
+    code, out, _ = run(capsys, "campaigns", "set-news", "Hotel strike", "--language", "es-419",
+                       "--country", "us")
+    assert code == 0 and "es-419 / US" in out
+    code, _, err = run(capsys, "campaigns", "set-news", "Hotel strike", "--language", "Spanish",
+                       "--country", "US")
+    assert code == 1 and "not a language code" in err
 
 
 @pytest.mark.parametrize(

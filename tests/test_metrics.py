@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import functools
 from datetime import timedelta
 
@@ -13,7 +12,7 @@ from test_publishing import run as publish
 from x_server import NOT_ENROLLED_DETAIL, REQUIRED_ENROLLMENT, XServer, problem
 
 from outreach import metrics
-from outreach.config import Settings
+from outreach.cli import main
 from outreach.errors import PermanentPublishError, RateLimited, ReadRefused, TransientPublishError
 from outreach.social import accounts
 from outreach.social.publisher import OutgoingPost
@@ -246,9 +245,6 @@ def test_metrics_snapshot_once_prints_the_summary(desk, server, tmp_path, monkey
     monkeypatch.setattr(accounts, "publisher_for", functools.partial(
         accounts.publisher_for, x_base_url=server.url))
     server.followers = 77
-    parser = argparse.ArgumentParser()
-    metrics.add_cli_parsers(parser.add_subparsers())
-    args = parser.parse_args(["metrics", "snapshot", "--once"])
-    assert args.func(args, Settings.from_env()) == 0
+    assert main(["metrics", "snapshot", "--once"]) == 0
     assert capsys.readouterr().out.strip().endswith("UTC: 1 account read.")
     assert [r.followers for r in snapshots(desk["db"])] == [77]

@@ -256,6 +256,18 @@ def query_tab() -> None:
         if st.form_submit_button("Save query"):
             common.attempt(lambda: campaigns.set_query(db, actor, campaign.id, text,
                                                        now=utcnow()), "Saved.", rerun=True)
+    with st.form("news_edition"):
+        st.markdown("**Google News edition** searched by the campaign's news feed")
+        cols = st.columns(2)
+        language = cols[0].text_input("Language", value=campaign.news_language,
+                                      help="e.g. en-US, es-419 (Spanish, Latin America), fr")
+        country = cols[1].text_input("Country", value=campaign.news_country,
+                                     help="Two letters, e.g. US, MX, CA.")
+        if st.form_submit_button("Save edition"):
+            common.attempt(lambda: campaigns.set_news_edition(
+                db, actor, campaign.id, language, country, now=utcnow()),
+                "Saved. Add the Google News feed again (Feeds tab) to search this edition.",
+                rerun=True)
 
 
 if campaign is not None:
