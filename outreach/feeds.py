@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,7 @@ from outreach.roles import Actor, cli_actor, require
 from outreach.safety import URLGuard
 from outreach.store import open_store
 from outreach.store.tables import campaigns, feeds, outlets
+from outreach.worker import repeat
 
 log = logging.getLogger(__name__)
 
@@ -534,22 +534,18 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     db = open_store(settings.database_url)
     poll, guard = _cli_tools(settings)
     campaign_id = _campaign_id(db, args.campaign) if args.campaign else None
-    try:
-        while True:
-            now = _utcnow()
-            with make_client(poll) as client:
-                summary = poll_feeds(db, client=client, guard=guard, now=now,
-                                     sink=hits_sink(db, now), force=args.force,
-                                     campaign_id=campaign_id, settings=poll)
-            for error in summary.errors:
-                print(f"  failed: {error}")
-            print(f"{_moment(now)}: {summary.describe()}.", flush=True)
-            if args.once:
-                return 0
-            time.sleep(settings.worker_interval)
-    except KeyboardInterrupt:
-        print("Stopped.")
-        return 0
+
+    def step() -> None:
+        now = _utcnow()
+        with make_client(poll) as client:
+            summary = poll_feeds(db, client=client, guard=guard, now=now,
+                                 sink=hits_sink(db, now), force=args.force,
+                                 campaign_id=campaign_id, settings=poll)
+        for error in summary.errors:
+            print(f"  failed: {error}")
+        print(f"{_moment(now)}: {summary.describe()}.", flush=True)
+
+    return repeat(step, interval=settings.worker_interval, once=args.once)
 
 
 def add_cli_parsers(subparsers: Any) -> None:

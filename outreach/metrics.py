@@ -43,6 +43,7 @@ from outreach.store.tables import (
     posts,
     social_accounts,
 )
+from outreach.worker import repeat
 
 log = logging.getLogger(__name__)
 
@@ -377,16 +378,12 @@ def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
     """`metrics snapshot [--once]`: take the due snapshots, printing each pass's summary."""
     db = open_store(settings.database_url)
     job = snapshot_job(settings)
-    try:
-        while True:
-            now = datetime.now(UTC)
-            print(f"{now:%Y-%m-%d %H:%M} UTC: {job(db, now)}.", flush=True)
-            if args.once:
-                return 0
-            time.sleep(settings.worker_interval)
-    except KeyboardInterrupt:
-        print("Stopped.")
-        return 0
+
+    def step() -> None:
+        now = datetime.now(UTC)
+        print(f"{now:%Y-%m-%d %H:%M} UTC: {job(db, now)}.", flush=True)
+
+    return repeat(step, interval=settings.worker_interval, once=args.once)
 
 
 def add_cli_parsers(subparsers: Any) -> None:

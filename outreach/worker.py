@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -154,3 +155,17 @@ def worker_status(db: Engine, now: datetime) -> WorkerStatus:
 
     row = next((r for r in rows if state(r) == "running"), rows[0])
     return WorkerStatus(state(row), row.worker_id, row.beat_at, row.passes, row.last_summary)
+
+
+def repeat(step: Callable[[], None], *, interval: float, once: bool) -> int:
+    """Run `step` once (`once`), or every `interval` seconds until Ctrl-C: the loop of the
+    commands that do one job of the worker's by hand (`feeds poll`, `metrics snapshot`)."""
+    try:
+        while True:
+            step()
+            if once:
+                return 0
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0

@@ -21,14 +21,11 @@ under CI=true.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import queue
 import secrets
 import shutil
 import string
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,6 +36,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from conftest import POSTGRES_URL, missing_service
+from node_service import wait_until_ready
 
 NODE_PROJECT = Path(__file__).parent / "bluesky-network"
 START_SCRIPT = NODE_PROJECT / "network.mjs"
@@ -148,30 +146,6 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _read_lines(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _wait_until_ready(process: subprocess.Popen, lines: queue.Queue) -> dict:
-    log: list[str] = []
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        log.append(line)
-        if line.startswith("{") and '"ready":true' in line:
-            return json.loads(line)
-    process.kill()
-    process.wait()
-    raise RuntimeError("the Bluesky network did not start:\n" + "".join(log[-40:]))
-
-
 def _node_postgres_url() -> str:
     """The test PostgreSQL's URL as node-postgres reads it (no `+psycopg`)."""
     return sa.make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(
@@ -223,10 +197,8 @@ def running_network(tmp: Path) -> Iterator[LocalBskyNetwork]:
         env={**os.environ, "LOG_ENABLED": "false", "TMPDIR": str(tmp),
              "NODE_NO_WARNINGS": "1"},
     )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     try:
-        ready = _wait_until_ready(process, lines)
+        ready = wait_until_ready(process, "the Bluesky network", START_TIMEOUT)
         yield LocalBskyNetwork(pds_url=ready["pds"], appview_url=ready["appview"],
                                plc_url=ready["plc"])
     finally:

@@ -13,12 +13,9 @@ Without Node or the installed project the tests skip, and fail under CI=true.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import queue
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import free_port, missing_service
+from node_service import wait_until_ready
 
 NODE_PROJECT = Path(__file__).parent / "bluesky"
 START_SCRIPT = NODE_PROJECT / "pds.mjs"
@@ -59,30 +57,6 @@ class LocalPds:
         return response.json()["did"]
 
 
-def _read_lines(stream, lines: queue.Queue) -> None:
-    for line in stream:
-        lines.put(line)
-    lines.put(None)
-
-
-def _wait_until_ready(process: subprocess.Popen, lines: queue.Queue) -> dict:
-    log: list[str] = []
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        log.append(line)
-        if line.startswith("{") and '"ready":true' in line:
-            return json.loads(line)
-    process.kill()
-    process.wait()
-    raise RuntimeError("the PDS did not start:\n" + "".join(log[-40:]))
-
-
 def _wait_healthy(url: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while True:
@@ -111,10 +85,8 @@ def running_pds(data: Path) -> Iterator[LocalPds]:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "LOG_ENABLED": "false"},
     )
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     try:
-        ready = _wait_until_ready(process, lines)
+        ready = wait_until_ready(process, "the PDS", START_TIMEOUT)
         _wait_healthy(ready["pds"])
         yield LocalPds(url=ready["pds"], plc_url=ready["plc"])
     finally:

@@ -133,7 +133,8 @@ def charts_tab() -> None:
         return
     events = coverage.events_between(db, campaign.id, since, until)
     bars = alt.Chart(pd.DataFrame(per_day)).mark_bar().encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("hits:Q", title="press hits"),
+        x=alt.X("day:T", title="day"),
+        y=alt.Y("hits:Q", title="press hits", axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=["day:T", "hits:Q"])
     layers = [bars]
     if events:
