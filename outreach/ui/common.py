@@ -141,9 +141,3 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(message)
-
-
-def not_built_yet(what: str) -> None:
-    """Say plainly that a feature is not built yet, instead of faking it."""
-    st.info(f"Not built yet: {what}. What is shown here is what the store holds.",
-            icon=":material/construction:")
