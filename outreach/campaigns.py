@@ -131,6 +131,18 @@ def find_campaign(db: Engine, name: str) -> Campaign:
     return _campaign(row)
 
 
+def resolve_campaign(db: Engine, name: str | None) -> int:
+    """The id of the campaign named `name`, or of the only campaign when no name is given:
+    what the commands' `--campaign NAME` means."""
+    if name:
+        return find_campaign(db, name).id
+    found = list_campaigns(db)
+    if len(found) != 1:
+        known = ", ".join(c.name for c in found) or "none yet"
+        raise InvalidInput(f"Say which campaign with --campaign NAME (known campaigns: {known}).")
+    return found[0].id
+
+
 def list_campaigns(db: Engine) -> list[Campaign]:
     """All campaigns, by name."""
     with db.connect() as conn:

@@ -152,17 +152,6 @@ def html_environment() -> jinja2.Environment:
 # --- command line ----------------------------------------------------------------------------
 
 
-def resolve_campaign(db: Engine, name: str | None) -> int:
-    """The id of the campaign named `name`, or of the only campaign when no name is given."""
-    if name:
-        return campaigns.find_campaign(db, name).id
-    found = campaigns.list_campaigns(db)
-    if len(found) != 1:
-        known = ", ".join(c.name for c in found) or "none yet"
-        raise InvalidInput(f"Say which campaign with --campaign NAME (known campaigns: {known}).")
-    return found[0].id
-
-
 def _write(path: str, text: str, *, encoding: str = "utf-8") -> None:
     try:
         with open(path, "w", newline="", encoding=encoding) as fileobj:
@@ -175,7 +164,8 @@ def cmd_export(args, settings) -> int:
     """`coverage export FILE.csv`: every visible hit of a campaign, or those since a day."""
     db = open_store(settings.database_url)
     since = campaigns.parse_date(args.since) if args.since else None
-    count = coverage.export_csv(db, resolve_campaign(db, args.campaign), args.file, since=since)
+    campaign_id = campaigns.resolve_campaign(db, args.campaign)
+    count = coverage.export_csv(db, campaign_id, args.file, since=since)
     print(f"Wrote {count} press hits to {args.file}.")
     return 0
 
@@ -183,7 +173,7 @@ def cmd_export(args, settings) -> int:
 def cmd_report(args, settings) -> int:
     """`coverage report`: the clip report for a date range as HTML, and CSV if asked."""
     db = open_store(settings.database_url)
-    report = build(db, resolve_campaign(db, args.campaign),
+    report = build(db, campaigns.resolve_campaign(db, args.campaign),
                    campaigns.parse_date(args.since), campaigns.parse_date(args.until))
     _write(args.html, render_html(report))
     written = [args.html]

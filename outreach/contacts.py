@@ -366,21 +366,34 @@ def add_interaction(
     if kind not in INTERACTION_KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}; use one of {', '.join(INTERACTION_KINDS)}.")
     with db.begin() as conn:
-        row = conn.execute(sa.select(journalists.c.name, journalists.c.last_contacted_at)
-                           .where(journalists.c.id == journalist_id)).first()
-        if row is None:
+        name = conn.execute(sa.select(journalists.c.name)
+                            .where(journalists.c.id == journalist_id)).scalar()
+        if name is None:
             raise NotFound(f"No journalist with id {journalist_id}.")
-        conn.execute(interactions.insert().values(
-            journalist_id=journalist_id, happened_at=happened_at, kind=kind,
-            by_user=actor.name, release_id=release_id, press_hit_id=press_hit_id,
-            notes=notes.strip(), created_at=now,
-        ))
-        if kind in CONTACT_KINDS and (row.last_contacted_at is None
-                                      or happened_at > row.last_contacted_at):
-            conn.execute(journalists.update().where(journalists.c.id == journalist_id)
-                         .values(last_contacted_at=happened_at))
+        log_interaction(conn, journalist_id, kind, happened_at=happened_at,
+                        by_user=actor.name, now=now, notes=notes.strip(),
+                        release_id=release_id, press_hit_id=press_hit_id)
         audit.record(conn, actor, entity="journalist", entity_id=journalist_id,
-                     action=f"log_{kind}", summary=row.name, now=now)
+                     action=f"log_{kind}", summary=name, now=now)
+
+
+def log_interaction(
+    conn: sa.Connection, journalist_id: int, kind: str, *, happened_at: datetime,
+    by_user: str, now: datetime, notes: str = "", release_id: int | None = None,
+    press_hit_id: int | None = None,
+) -> None:
+    """Write one history entry in the caller's transaction (pitches sent, stories found
+    use it too); a contact kind moves 'last contacted' forward, never back."""
+    conn.execute(interactions.insert().values(
+        journalist_id=journalist_id, happened_at=happened_at, kind=kind, by_user=by_user,
+        release_id=release_id, press_hit_id=press_hit_id, notes=notes, created_at=now,
+    ))
+    if kind in CONTACT_KINDS:
+        conn.execute(journalists.update().where(
+            journalists.c.id == journalist_id,
+            sa.or_(journalists.c.last_contacted_at.is_(None),
+                   journalists.c.last_contacted_at < happened_at),
+        ).values(last_contacted_at=happened_at))
 
 
 def list_interactions(db: Engine, journalist_id: int) -> list[dict]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import analytics, campaigns, coverage, press_hits
-from outreach.clip_report import html_environment, long_date, resolve_campaign, safe_link
+from outreach.clip_report import html_environment, long_date, safe_link
 from outreach.errors import InvalidInput
 from outreach.store import open_store
 from outreach.store.tables import pitch_batches, pitch_messages, releases
@@ -266,7 +266,7 @@ def _write(path: str, text: str) -> None:
 def cmd_digest(args, settings) -> int:
     """`digest`: one week's digest as Markdown on stdout, or written to --html/--md files."""
     db = open_store(settings.database_url)
-    campaign_id = resolve_campaign(db, args.campaign)
+    campaign_id = campaigns.resolve_campaign(db, args.campaign)
     if args.week:
         year, week = analytics.parse_week(args.week)
     else:

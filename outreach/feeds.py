@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import audit, press_hits
-from outreach.campaigns import check_news_edition
+from outreach.campaigns import check_news_edition, resolve_campaign
 from outreach.config import Settings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
 from outreach.feed_fetch import (
@@ -435,20 +435,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _campaign_id(db: Engine, name: str | None) -> int:
-    with db.connect() as conn:
-        rows = conn.execute(sa.select(campaigns.c.id, campaigns.c.name)).all()
-    if name:
-        found = [r.id for r in rows if r.name == name.strip()]
-        if not found:
-            known = ", ".join(sorted(r.name for r in rows)) or "none yet"
-            raise NotFound(f"No campaign named {name!r} (known campaigns: {known}).")
-        return found[0]
-    if len(rows) != 1:
-        raise InvalidInput("Say which campaign with --campaign NAME.")
-    return rows[0].id
-
-
 def _moment(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
 
@@ -468,7 +454,7 @@ def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     poll, guard = _cli_tools(settings)
     now = _utcnow()
     with make_client(poll) as client:
-        feed = add_feed(db, cli_actor(), _campaign_id(db, args.campaign), args.url,
+        feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
                         client=client, guard=guard, now=now, kind=args.kind,
                         sink=hits_sink(db, now), settings=poll)
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
@@ -481,7 +467,7 @@ def cmd_add_google_news(args: argparse.Namespace, settings: Settings) -> int:
     poll, guard = _cli_tools(settings)
     now = _utcnow()
     with make_client(poll) as client:
-        feed = add_google_news_feed(db, cli_actor(), _campaign_id(db, args.campaign),
+        feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
                                     client=client, guard=guard, now=now,
                                     sink=hits_sink(db, now), settings=poll)
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
@@ -494,7 +480,7 @@ def cmd_add_outlets(args: argparse.Namespace, settings: Settings) -> int:
     poll, guard = _cli_tools(settings)
     now = _utcnow()
     with make_client(poll) as client:
-        report = add_outlet_feeds(db, cli_actor(), _campaign_id(db, args.campaign),
+        report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
                                   client=client, guard=guard, now=now,
                                   sink=hits_sink(db, now), settings=poll)
     for feed in report["added"]:
@@ -511,7 +497,7 @@ def cmd_add_outlets(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     """`feeds list`: each feed's state, for checking that coverage still comes in."""
     db = open_store(settings.database_url)
-    rows = list_feeds(db, _campaign_id(db, args.campaign))
+    rows = list_feeds(db, resolve_campaign(db, args.campaign))
     if not rows:
         print("No feeds yet: python -m outreach feeds add URL")
     for r in rows:
@@ -533,7 +519,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
     """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
     db = open_store(settings.database_url)
     poll, guard = _cli_tools(settings)
-    campaign_id = _campaign_id(db, args.campaign) if args.campaign else None
+    campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
 
     def step() -> None:
         now = _utcnow()

@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import audit, templates, vault
 from outreach.config import Settings
+from outreach.contacts import log_interaction
 from outreach.errors import ConfigError, InvalidInput, NotFound, OutreachError
 from outreach.mailer import ConnectionFailed, DeliveryUnknown, SendFailed, SmtpSender, eml_bytes
 from outreach.org_settings import OrgSettings, get_org
@@ -43,7 +44,6 @@ from outreach.roles import Actor, cli_actor, require
 from outreach.store import open_store
 from outreach.store.tables import (
     campaigns,
-    interactions,
     journalists,
     outlets,
     pitch_batches,
@@ -406,16 +406,9 @@ def _record_sent(conn: sa.Connection, batch, release_id: int, row, sent_at: date
     conn.execute(pitch_messages.update().where(pitch_messages.c.id == row.id)
                  .values(status="sent", sent_at=sent_at, detail=""))
     if row.journalist_id is not None:
-        conn.execute(interactions.insert().values(
-            journalist_id=row.journalist_id, happened_at=sent_at, kind="pitched",
-            by_user=batch.created_by, release_id=release_id,
-            notes=f"Pitch e-mail (batch {batch.id}): {batch.subject}", created_at=sent_at,
-        ))
-        conn.execute(journalists.update().where(
-            journalists.c.id == row.journalist_id,
-            sa.or_(journalists.c.last_contacted_at.is_(None),
-                   journalists.c.last_contacted_at < sent_at),
-        ).values(last_contacted_at=sent_at))
+        log_interaction(conn, row.journalist_id, "pitched", happened_at=sent_at,
+                        by_user=batch.created_by, now=sent_at, release_id=release_id,
+                        notes=f"Pitch e-mail (batch {batch.id}): {batch.subject}")
     conn.execute(releases.update().where(releases.c.id == release_id,
                                          releases.c.status == "approved")
                  .values(status="sent", updated_at=sent_at))

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from outreach import audit, coverage_query
 from outreach.article_page import fetch_page, read_page_meta
 from outreach.attribution import Bylines, OutletBook, at_outlet, byline_names
-from outreach.contacts import CONTACT_KINDS
+from outreach.contacts import log_interaction
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
 from outreach.feed_items import FeedItem
 from outreach.org_settings import get_org
@@ -83,18 +83,10 @@ def _release_for(conn: sa.Connection, campaign_id: int, journalist_id: int | Non
 
 def _log_covered(conn: sa.Connection, hit, journalist_id: int, *, by_user: str,
                  now: datetime) -> None:
-    """Put the story in the journalist's history as "covered", as contacts.add_interaction
-    would, inside the caller's transaction."""
-    when = hit.published_at or hit.found_at
-    conn.execute(interactions.insert().values(
-        journalist_id=journalist_id, happened_at=when, kind="covered", by_user=by_user,
-        release_id=hit.release_id, press_hit_id=hit.id, notes=hit.title, created_at=now))
-    if "covered" in CONTACT_KINDS:
-        conn.execute(journalists.update().where(
-            journalists.c.id == journalist_id,
-            sa.or_(journalists.c.last_contacted_at.is_(None),
-                   journalists.c.last_contacted_at < when),
-        ).values(last_contacted_at=when))
+    """Put the story in the journalist's history as "covered", in the caller's transaction."""
+    log_interaction(conn, journalist_id, "covered", happened_at=hit.published_at or hit.found_at,
+                    by_user=by_user, now=now, notes=hit.title, release_id=hit.release_id,
+                    press_hit_id=hit.id)
 
 
 # --- storing ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from outreach import scheduling, vault
+from outreach.campaigns import resolve_campaign
 from outreach.errors import InvalidInput, NotFound
 from outreach.org_settings import get_org
 from outreach.roles import cli_actor
@@ -17,7 +18,7 @@ from outreach.social import accounts
 from outreach.social import text as social_text
 from outreach.social.images import prepare_image
 from outreach.store import open_store
-from outreach.store.tables import campaigns, social_accounts
+from outreach.store.tables import social_accounts
 from outreach.worker import utcnow
 
 
@@ -27,23 +28,10 @@ def _secret_input(args, prompt: str) -> str:
     return getpass.getpass(prompt)
 
 
-def _campaign_id(db, name: str | None) -> int:
-    with db.connect() as conn:
-        rows = conn.execute(sa.select(campaigns.c.id, campaigns.c.name)).all()
-    if name:
-        found = [i for i, n in rows if n == name]
-        if not found:
-            raise NotFound(f"No campaign named {name!r}.")
-        return found[0]
-    if len(rows) != 1:
-        raise InvalidInput("Say which campaign with --campaign NAME.")
-    return rows[0][0]
-
-
 def cmd_add_bluesky(args, settings) -> int:
     db = open_store(settings.database_url)
     account_id = accounts.connect_bluesky(
-        db, vault.Vault.open(settings), cli_actor(), _campaign_id(db, args.campaign),
+        db, vault.Vault.open(settings), cli_actor(), resolve_campaign(db, args.campaign),
         args.handle, _secret_input(args, "App password: "), service_url=args.service,
         now=utcnow())
     print(f"Connected Bluesky {args.handle} (account {account_id}); the app password is "
@@ -58,7 +46,7 @@ def cmd_add_x(args, settings) -> int:
     else:
         lines = [getpass.getpass(f"{key}: ") for key in accounts.X_KEYS]
     account_id = accounts.connect_x(db, vault.Vault.open(settings), cli_actor(),
-                                    _campaign_id(db, args.campaign),
+                                    resolve_campaign(db, args.campaign),
                                     dict(zip(accounts.X_KEYS, lines, strict=True)),
                                     now=utcnow())
     print(f"Connected the X account (account {account_id}); its keys are in the vault.")
@@ -179,7 +167,7 @@ def cmd_slots(args, settings) -> int:
 
 def cmd_cost(args, settings) -> int:
     db = open_store(settings.database_url)
-    campaign_id = _campaign_id(db, args.campaign)
+    campaign_id = resolve_campaign(db, args.campaign)
     try:
         month = datetime.strptime(args.month, "%Y-%m") if args.month else utcnow()
     except ValueError:

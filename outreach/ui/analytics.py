@@ -1,6 +1,5 @@
 """Analytics: follower growth, post engagement, best times to post, and the weekly digest."""
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import altair as alt
@@ -9,7 +8,6 @@ import streamlit as st
 
 from outreach import analytics, digest
 from outreach.errors import OutreachError
-from outreach.safety import csv_text
 from outreach.ui import common
 from outreach.worker import utcnow
 
@@ -20,17 +18,9 @@ MARK_COLORS = alt.Scale(domain=["event", "release"], range=["firebrick", "seagre
 PLATFORM_LABELS = analytics.PLATFORM_NAMES
 
 
-def download(label: str, rows: list[dict], name: str) -> None:
-    """A CSV download of a chart's data (formula-safe), times in the campaign's zone."""
-    local = [{k: f"{v.astimezone(zone):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v
-              for k, v in row.items()} for row in rows]
-    st.download_button(label, csv_text(local), file_name=name, mime="text/csv",
-                       disabled=not rows, key=f"csv-{name}")
-
-
-def with_marks(chart: alt.Chart, first, last) -> alt.LayerChart:
+def with_marks(chart: alt.Chart, timeline: list[dict], first, last) -> alt.LayerChart:
     """`chart` with a rule at each campaign event and release between two dates."""
-    marks = [m for m in analytics.timeline_marks(db, campaign.id) if first <= m["date"] <= last]
+    marks = [m for m in timeline if first <= m["date"] <= last]
     layers = [chart]
     if marks:
         layers.append(alt.Chart(pd.DataFrame(marks)).mark_rule(strokeDash=[4, 3]).encode(
@@ -62,9 +52,10 @@ def followers_tab(reads: list[analytics.AccountRead]) -> None:
         color=alt.Color(f"{series}:N", title=series), tooltip=["day:T", f"{series}:N",
                                                                  "followers:Q"])
     st.markdown("#### Followers, with the campaign's events and releases")
-    st.altair_chart(with_marks(lines, first, last), width="stretch")
-    download("Download follower data (CSV)", rows, f"followers_per_{series}.csv")
-    common.show_table(analytics.timeline_marks(db, campaign.id), tz,
+    timeline = analytics.timeline_marks(db, campaign.id)
+    st.altair_chart(with_marks(lines, timeline, first, last), width="stretch")
+    common.download_csv("Download follower data (CSV)", rows, f"followers_per_{series}.csv", tz)
+    common.show_table(timeline, tz,
                       "No events or releases to mark yet.",
                       column_order=["date", "what", "title", "kind"])
 
@@ -79,7 +70,8 @@ def followers_tab(reads: list[analytics.AccountRead]) -> None:
     st.altair_chart(bars, width="stretch")
     st.caption("Each bar is an account's last read of the period minus its last read of the "
                "period before; an account's first period counts from its first read.")
-    download("Download net new followers (CSV)", net, f"net_new_followers_per_{per}.csv")
+    common.download_csv("Download net new followers (CSV)",
+                        net, f"net_new_followers_per_{per}.csv", tz)
     common.show_table(
         [{"account": r.label, "followers": r.followers, "last_read": r.last_snapshot_at,
           "reads": r.state} for r in reads],
@@ -116,11 +108,12 @@ def posts_tab() -> None:
     st.markdown("#### Top posts by engagement")
     top = analytics.top_posts(rows, by="engagement")
     ranked_table(top)
-    download("Download top posts by engagement (CSV)", top, "top_posts_engagement.csv")
+    common.download_csv("Download top posts by engagement (CSV)",
+                        top, "top_posts_engagement.csv", tz)
     st.markdown("#### Top posts by engagement rate")
     top_rate = analytics.top_posts(rows, by="rate")
     ranked_table(top_rate)
-    download("Download top posts by rate (CSV)", top_rate, "top_posts_rate.csv")
+    common.download_csv("Download top posts by rate (CSV)", top_rate, "top_posts_rate.csv", tz)
 
     st.markdown("#### One post's engagement over time")
     post = st.selectbox("Post", measured, format_func=post_choice)
@@ -133,10 +126,11 @@ def posts_tab() -> None:
         color=alt.Color("measure:N", sort=counts, title=None),
         tooltip=["hours:Q", "measure:N", "value:Q"])
     st.altair_chart(chart, width="stretch")
-    download("Download this post's reads (CSV)", curve, f"post_{post['post_id']}_reads.csv")
+    common.download_csv("Download this post's reads (CSV)",
+                        curve, f"post_{post['post_id']}_reads.csv", tz)
     st.markdown("#### Every published post")
     ranked_table(rows)
-    download("Download every post's engagement (CSV)", rows, "posts_engagement.csv")
+    common.download_csv("Download every post's engagement (CSV)", rows, "posts_engagement.csv", tz)
 
 
 def best_times_tab() -> None:
@@ -154,14 +148,14 @@ def best_times_tab() -> None:
             x=alt.X("hour:O", title="hour of day"), y=alt.Y("average:Q", title="average "
                                                                 "engagement"),
             tooltip=["hour:O", "average:Q", "posts:Q"]), width="stretch")
-        download("Download by hour (CSV)", best.hours, "best_hours.csv")
+        common.download_csv("Download by hour (CSV)", best.hours, "best_hours.csv", tz)
     with right:
         st.markdown("#### By weekday")
         st.altair_chart(alt.Chart(pd.DataFrame(best.weekdays)).mark_bar().encode(
             x=alt.X("weekday:O", sort=list(analytics.WEEKDAYS), title="weekday"),
             y=alt.Y("average:Q", title="average engagement"),
             tooltip=["weekday:O", "average:Q", "posts:Q"]), width="stretch")
-        download("Download by weekday (CSV)", best.weekdays, "best_weekdays.csv")
+        common.download_csv("Download by weekday (CSV)", best.weekdays, "best_weekdays.csv", tz)
     st.markdown("#### Weekday and hour")
     base = alt.Chart(pd.DataFrame(best.cells)).encode(
         x=alt.X("hour:O", title="hour of day"),
@@ -172,7 +166,7 @@ def best_times_tab() -> None:
         base.mark_text().encode(text="posts:Q"),
     ), width="stretch")
     st.caption("The number in each cell is how many posts it averages.")
-    download("Download weekday and hour (CSV)", best.cells, "best_times.csv")
+    common.download_csv("Download weekday and hour (CSV)", best.cells, "best_times.csv", tz)
 
 
 def week_choice(week: tuple[int, int]) -> str:

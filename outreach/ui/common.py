@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from outreach.campaigns import Campaign, get_campaign, list_campaigns
 from outreach.config import Settings
 from outreach.errors import NotFound, OutreachError
+from outreach.safety import csv_text
 from outreach.store import make_engine, upgrade_to_head
 from outreach.worker import utcnow, worker_status
 
@@ -141,3 +142,12 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(message)
+
+
+def download_csv(label: str, rows: list[dict], name: str, tz_name: str) -> None:
+    """A download of a chart's or table's rows as formula-safe CSV, times in `tz_name`."""
+    zone = ZoneInfo(tz_name)
+    local = [{k: f"{v.astimezone(zone):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v
+              for k, v in row.items()} for row in rows]
+    st.download_button(label, csv_text(local), file_name=name, mime="text/csv",
+                       disabled=not rows, key=f"csv-{name}")

@@ -11,7 +11,7 @@ import streamlit as st
 from outreach import campaigns, clip_report, contacts, coverage, feeds, press_hits
 from outreach.errors import OutreachError
 from outreach.roles import can
-from outreach.safety import URLGuard, csv_text
+from outreach.safety import URLGuard
 from outreach.store.tables import OUTLET_KINDS
 from outreach.ui import auth, common
 from outreach.worker import utcnow
@@ -114,12 +114,6 @@ def hits_tab() -> None:
                     now=utcnow()), "Added.", rerun=True)
 
 
-def download(label: str, rows: list[dict], name: str) -> None:
-    """A CSV download of a chart's data (formula-safe)."""
-    st.download_button(label, csv_text(rows), file_name=name, mime="text/csv",
-                       disabled=not rows)
-
-
 def charts_tab() -> None:
     today = datetime.now(zone).date()
     cols = st.columns(2)
@@ -143,7 +137,7 @@ def charts_tab() -> None:
         layers.append(marks)
     st.markdown("#### Hits per day, with the campaign's events")
     st.altair_chart(alt.layer(*layers), width="stretch")
-    download("Download hits per day (CSV)", per_day, "hits_per_day.csv")
+    common.download_csv("Download hits per day (CSV)", per_day, "hits_per_day.csv", tz)
     quoted, total = coverage.spokesperson_share(db, campaign.id, f)
     cols = st.columns(2)
     cols[0].metric("Press hits", total)
@@ -156,15 +150,15 @@ def charts_tab() -> None:
     with cols[0]:
         st.markdown("#### By outlet type")
         st.bar_chart(pd.DataFrame(by_kind).set_index("kind")["hits"])
-        download("Download (CSV)", by_kind, "hits_by_outlet_type.csv")
+        common.download_csv("Download (CSV)", by_kind, "hits_by_outlet_type.csv", tz)
     with cols[1]:
         st.markdown("#### By outlet")
         common.show_table(by_outlet, tz, "None.", column_order=["outlet", "kind", "hits"])
-        download("Download (CSV) ", by_outlet, "hits_by_outlet.csv")
+        common.download_csv("Download (CSV)", by_outlet, "hits_by_outlet.csv", tz)
     st.markdown("#### By journalist")
     common.show_table(by_person, tz, "None.",
                       column_order=["journalist", "on_press_list", "hits"])
-    download("Download (CSV)  ", by_person, "hits_by_journalist.csv")
+    common.download_csv("Download (CSV)", by_person, "hits_by_journalist.csv", tz)
 
 
 def report_tab() -> None:
@@ -237,9 +231,13 @@ def feeds_tab() -> None:
         with st.form("remove_feed"):
             feed = st.selectbox("Remove a feed", rows, format_func=lambda r: r["title"])
             sure = st.checkbox("Yes, stop polling it (its press hits stay)")
-            if st.form_submit_button("Remove feed") and sure:
-                common.attempt(lambda: feeds.remove_feed(db, actor, feed["id"], now=utcnow()),
-                               f"Removed {feed['title']}.", rerun=True)
+            if st.form_submit_button("Remove feed"):
+                if not sure:
+                    st.warning("Tick the box to confirm, then press Remove feed again.")
+                else:
+                    common.attempt(lambda: feeds.remove_feed(db, actor, feed["id"],
+                                                             now=utcnow()),
+                                   f"Removed {feed['title']}.", rerun=True)
 
 
 def query_tab() -> None:

@@ -119,7 +119,7 @@ def choose_time(chosen: list[int]) -> datetime | None:
 
 def show_x_cost(variants: list[scheduling.Variant], kind: str, at: datetime | None) -> None:
     """What this post costs on X, and the month's X queue with it."""
-    prices = get_org(db).x_prices
+    prices = org.x_prices
     x_ids = {a["id"] for a in connected if a["platform"] == "x"}
     this = sum(prices["post"] if kind == "repost" else estimate_cost(p, prices=prices)
                for v in variants if v.account_id in x_ids for p in v.parts or [""])
@@ -135,6 +135,7 @@ if campaign is not None:
     tz = campaign.timezone
     zone = ZoneInfo(tz)
     connected = scheduling.list_accounts(db, campaign.id)
+    org = get_org(db)
     counts = scheduling.count_by_status(db, campaign.id)
     failed = counts["failed"]
     if failed:
@@ -157,7 +158,11 @@ if campaign is not None:
                     key=f"slots-{a['id']}")
                     for a in connected}
                 if st.form_submit_button("Save slots"):
-                    for a in connected:
+                    changed = [a for a in connected if plans[a["id"]].strip() != (
+                        scheduling.describe_slots(a["slot_plan"]) if a["slot_plan"] else "")]
+                    if not changed:
+                        st.info("Nothing changed.")
+                    for a in changed:
                         common.attempt(lambda a=a: scheduling.set_slot_plan(
                             db, actor, a["id"], [scheduling.parse_slot(x) for x in
                                                  plans[a["id"]].split(",") if x.strip()],
@@ -238,7 +243,7 @@ if campaign is not None:
             at = choose_time(chosen)
             if any(platform_of[a] == "x" for a in chosen):
                 show_x_cost(variants, kind, at)
-            needs_vote = get_org(db).posts_need_approval and kind != "repost"
+            needs_vote = org.posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
                          type="primary", disabled=at is None or not chosen):
                 ids = common.attempt(lambda: scheduling.create_posts(
@@ -293,7 +298,7 @@ if campaign is not None:
                 with st.form(f"edit-{post_id}-{post['version']}"):
                     st.markdown("**Edit the words**" + (
                         " (the committee approves it again)"
-                        if get_org(db).posts_need_approval else ""))
+                        if org.posts_need_approval else ""))
                     texts = [st.text_area(f"Part {p['position'] + 1}", value=p["text"])
                              for p in post["parts"]]
                     extra = st.text_area("Add a part at the end", value="",
