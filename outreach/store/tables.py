@@ -266,6 +266,8 @@ posts = sa.Table(
     sa.Column("claimed_at", UTCDateTime),
     sa.Column("late", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_by", sa.String(120), nullable=False, server_default=""),
+    # Who last changed the words; like the creator, their vote does not count for it.
+    sa.Column("edited_by", sa.String(120), nullable=False, server_default=""),
     _created(),
     # Variants of one composed post (one per account) share the first one's id.
     sa.Column("group_id", sa.Integer, index=True),
@@ -422,6 +424,8 @@ worker_heartbeats = sa.Table(
     sa.Column("passes", sa.Integer, nullable=False),
     sa.Column("last_summary", sa.Text, nullable=False, server_default=""),
     sa.Column("stopped_at", UTCDateTime),
+    # The settings this worker process runs with (no secrets), for the Settings page.
+    sa.Column("settings", sa.JSON),
 )
 
 ROLES = ("viewer", "editor", "approver", "admin")
@@ -440,6 +444,36 @@ users = sa.Table(
     sa.Column("last_login_at", UTCDateTime),
     _created(),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# A signed-in browser: the cookie carries a random token, the store only its SHA-256.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    _id(),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    _created(),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_reason", sa.String(200), nullable=False, server_default=""),
+)
+
+# What a delete removed (the row and what hung on it), so it can be undone for a while.
+deleted_records = sa.Table(
+    "deleted_records",
+    metadata,
+    _id(),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(120), nullable=False, server_default=""),
+    sa.Column("label", sa.String(300), nullable=False, server_default=""),
+    sa.Column("snapshot", sa.JSON, nullable=False),
+    sa.Column("deleted_by", sa.String(120), nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("restored_at", UTCDateTime),
+    sa.Column("restored_by", sa.String(120), nullable=False, server_default=""),
 )
 
 audit_log = sa.Table(
