@@ -17,6 +17,7 @@ if actor is None:
     auth.sign_in_form(db, settings)
     st.stop()
 auth.sidebar(actor)
+common.show_flash()
 common.campaign_selector(db)
 
 PAGES = [

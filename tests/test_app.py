@@ -108,6 +108,11 @@ def test_overview_shows_the_campaign_at_a_glance(demo_store):
     assert len(at.dataframe) == 4
 
 
+def confirmed(at: AppTest) -> list[str]:
+    """The confirmations a write left (shown as toasts after the page re-ran)."""
+    return [t.value for t in at.toast]
+
+
 def caption_with(at: AppTest, text: str) -> str:
     return next(c.value for c in at.caption if text in c.value)
 
@@ -153,7 +158,7 @@ def test_saved_view_round_trip(demo_store):
     select(at, "Beat").select("labor").run()
     next(t for t in at.text_input if t.label == "View name").input("Labor desk").run()
     button(at, "Save view").click().run()
-    assert "Saved the view 'Labor desk'." in [m.value for m in at.success]
+    assert "Saved the view 'Labor desk'." in confirmed(at)
     labor = caption_with(at, "journalists match")
     at = open_page("press_list", as_user=user_id(demo_store, "editor"))
     select(at, "Saved view").select("Labor desk").run()
@@ -186,7 +191,7 @@ def test_import_through_the_page(demo_store):
     assert "Nia Testwell" in preview and "Ana Quillfeather" in preview
     assert contacts.count_journalists(demo_store) == 40
     button(at, "Import").click().run()
-    assert any(m.value.startswith("Imported: 1 added") for m in at.success)
+    assert any(m.startswith("Imported: 1 added") for m in confirmed(at))
     assert contacts.count_journalists(demo_store) == 41
 
 
@@ -196,7 +201,7 @@ def test_spokesperson_roster_form(demo_store):
     fields["Name"].input("Rosa Testa")
     fields["Languages"].input("Spanish, English")
     button(at, "Add to roster").click().run()
-    assert "Added Rosa Testa to the roster." in [m.value for m in at.success]
+    assert "Added Rosa Testa to the roster." in confirmed(at)
     assert "Rosa Testa" in [r["name"] for r in spokespeople.roster(demo_store)]
 
 
@@ -214,7 +219,7 @@ def test_compose_counts_splits_and_saves_for_approval(demo_store, now):
     counts = [m.value for m in at.markdown if " / 300 graphemes" in m.value]
     assert len(counts) >= 2 and all("too long" not in c for c in counts)
     button(at, "Save for the committee's approval").click().run()
-    assert any(m.value.startswith("Saved: submit it") for m in at.success)
+    assert any(m.startswith("Saved: submit it") for m in confirmed(at))
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     drafts = scheduling.list_posts(demo_store, campaign.id, status="draft")
     assert any(r["text"].startswith("Acme workers stand together") for r in drafts)
@@ -290,7 +295,7 @@ def test_settings_adds_an_event(demo_store):
     at.button[1].click().run()
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     assert "Solidarity concert" in [e.title for e in campaigns.list_events(demo_store, campaign.id)]
-    assert "Solidarity concert" in at.success[0].value
+    assert "Solidarity concert" in confirmed(at)[0]
 
 
 def button(at: AppTest, label: str):
@@ -378,7 +383,7 @@ def test_a_secret_set_in_the_ui_is_never_shown_stored_or_logged(demo_store, app_
     value.input(secret)
     button(at, "Save credential").click().run()
     assert not at.exception
-    assert "Saved SMTP password" in at.success[0].value
+    assert "Saved SMTP password" in confirmed(at)[0]
     table = next(d.value for d in at.dataframe if "credential" in d.value.columns)
     shown = [r for r in table.to_dict("records") if r["credential"].startswith("SMTP")]
     assert shown[0]["status"] == "set, ends in 9876"
@@ -457,7 +462,7 @@ def test_draft_a_release_from_a_template(demo_store):
     checkbox(at, "Start from the sample values").check().run()
     assert "Preview once this is fixed" not in [i.value[:27] for i in at.info]
     button(at, "Save draft").click().run()
-    assert "Saved as a draft (version 1)." in [m.value for m in at.success]
+    assert "Saved as a draft (version 1)." in confirmed(at)
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     drafts = releases.list_releases(demo_store, campaign.id, status="draft")
     assert any(r["title"].startswith("Northgate") for r in drafts)
@@ -507,7 +512,7 @@ def test_protected_names_tab(demo_store):
     fields["Full name"].input("Fictional Person")
     fields["Nicknames and other spellings"].input("Fi, F. Person")
     button(at, "Protect this name").click().run()
-    assert "Added to the protected list." in [m.value for m in at.success]
+    assert "Added to the protected list." in confirmed(at)
     at = open_page("releases", as_user=user_id(demo_store, "viewer"))
     assert "Seeing and changing this list needs the editor role." in [
         c.value for c in at.caption]
@@ -543,7 +548,7 @@ def test_pitch_an_approved_release_from_the_page(demo_store, now):
         checkbox(at, f"Yes, e-mail {expected} journalists now").check().run()
         button(at, "Send").click().run()
         assert not at.error, at.error
-        assert any(m.value.startswith("Queued") for m in at.success)
+        assert any(m.startswith("Queued") for m in confirmed(at))
         assert inbox.envelopes == [], "the page only queues; the worker sends"
         summary = pitching.send_queued(demo_store, Settings.from_env(), "w1", now=now,
                                        sleep=lambda s: None)
@@ -565,7 +570,7 @@ def test_compose_with_an_image_strips_its_location(demo_store, now):
     next(t for t in at.text_input if t.label == "Alt text for gate3.jpg").input(
         "Pickets at Gate 3").run()
     button(at, "Schedule").click().run()
-    assert any(m.value.startswith("Scheduled") for m in at.success), at.error
+    assert any(m.startswith("Scheduled") for m in confirmed(at)), at.error
     with demo_store.connect() as conn:
         [(data, alt)] = conn.execute(sa.select(post_images.c.data, post_images.c.alt)).all()
     assert alt == "Pickets at Gate 3" and b"PhoneMaker" not in data
@@ -578,7 +583,7 @@ def test_compose_a_quote_post(demo_store, now):
         "https://bsky.app/profile/nurses.bsky.test/post/3kabc2kabc22a")
     next(t for t in at.text_area if t.label == "Text").input("We stand with the nurses.")
     button(at, "Save for the committee's approval").click().run()
-    assert any(m.value.startswith("Saved") for m in at.success), at.error
+    assert any(m.startswith("Saved") for m in confirmed(at)), at.error
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     [draft] = [r for r in scheduling.list_posts(demo_store, campaign.id, status="draft")
                if r["text"] == "We stand with the nurses."]
@@ -591,7 +596,7 @@ def test_committee_sets_how_late_posts_are_handled(demo_store):
          if n.label == "A post is late after this many minutes").set_value(90)
     checkbox(at, "Hold late posts for review instead of publishing them flagged late").check()
     button(at, "Save committee settings").click().run()
-    assert "Saved." in [m.value for m in at.success]
+    assert "Saved." in confirmed(at)
     org = get_org(demo_store)
     assert (org.late_after_minutes, org.hold_late_posts) == (90, True)
 
@@ -607,7 +612,7 @@ def test_compose_once_for_bluesky_and_x_with_different_words(demo_store, now):
     at.checkbox(key=f"own-{accounts['x']}").check().run()
     at.text_area(key=f"text-{accounts['x']}").input("Rally at Gate 3, noon! #Acme").run()
     button(at, "Save for the committee's approval").click().run()
-    assert any(m.value.startswith("Saved") for m in at.success), at.error
+    assert any(m.startswith("Saved") for m in confirmed(at)), at.error
     drafts = {r["platform"]: r for r in scheduling.list_posts(demo_store, campaign.id,
                                                               status="draft")
               if r["text"].startswith("Rally at Gate 3")}
@@ -626,7 +631,7 @@ def test_queue_edits_a_posts_words(demo_store, now):
     select(at, "Post").select(post_id).run()
     next(t for t in at.text_area if t.label == "Part 1").input("Rally moved to 1 pm.")
     button(at, "Save the words").click().run()
-    assert "Saved; the post is draft." in [m.value for m in at.success], at.error
+    assert "Saved; the post is draft." in confirmed(at), at.error
     assert scheduling.get_post(demo_store, post_id)["text"] == "Rally moved to 1 pm."
 
 
@@ -638,7 +643,7 @@ def test_accounts_tab_sets_weekly_slots(demo_store):
                  if t.label == f"{first['platform']}: {first['handle']}")
     field.input("Mon 09:00, Thu 18:30")
     button(at, "Save slots").click().run()
-    assert f"Slots saved for {first['handle']}." in [m.value for m in at.success], at.error
+    assert f"Slots saved for {first['handle']}." in confirmed(at), at.error
     stored = next(a for a in scheduling.list_accounts(demo_store, campaign.id)
                   if a["id"] == first["id"])
     assert scheduling.describe_slots(stored["slot_plan"]) == "Mon 09:00, Thu 18:30"
@@ -646,14 +651,14 @@ def test_accounts_tab_sets_weekly_slots(demo_store):
                  if t.label == f"{first['platform']}: {first['handle']}")
     field.input("Someday 9")
     button(at, "Save slots").click().run()
-    assert any("is not a slot" in e.value for e in at.error), [*at.error, *at.success]
+    assert any("is not a slot" in e.value for e in at.error), [*at.error, *confirmed(at)]
 
 
 def test_committee_sets_x_prices(demo_store):
     at = open_page("settings")
     next(n for n in at.number_input if n.label == "Dollars per X post").set_value(0.02)
     button(at, "Save committee settings").click().run()
-    assert "Saved." in [m.value for m in at.success]
+    assert "Saved." in confirmed(at)
     assert get_org(demo_store).x_prices["post"] == pytest.approx(0.02)
 
 
@@ -684,7 +689,7 @@ def test_coverage_page_lists_marks_and_charts_hits(demo_store):
     tone.select("negative")
     checkbox(at, "Hide (not about us)").check()
     button(at, "Save marks").click().run()
-    assert "Marked." in [m.value for m in at.success], at.error
+    assert "Marked." in confirmed(at), at.error
     hits = next(d.value for d in at.dataframe if "matched_terms" in d.value.columns)
     assert len(hits) == len(demo.HITS) - 1
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
@@ -698,12 +703,12 @@ def test_coverage_query_is_checked_and_saved(demo_store):
     assert any("position" in e.value for e in at.error)
     next(t for t in at.text_area if t.label == "Query").input('"Acme Logistics" AND strike')
     button(at, "Save query").click().run()
-    assert "Saved." in [m.value for m in at.success], at.error
+    assert "Saved." in confirmed(at), at.error
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     assert campaign.query == '"Acme Logistics" AND strike'
     next(t for t in at.text_input if t.label == "Language").input("es-419")
     button(at, "Save edition").click().run()
-    assert any(m.value.startswith("Saved. Add the Google News") for m in at.success), at.error
+    assert any(m.startswith("Saved. Add the Google News") for m in confirmed(at)), at.error
     assert campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN).news_language == "es-419"
 
 

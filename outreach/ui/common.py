@@ -20,6 +20,7 @@ from outreach.worker import utcnow, worker_status
 
 CAMPAIGN_KEY = "campaign_id"
 FLASH_KEY = "flash"
+_ROUND_PREFIX = "form-round:"
 
 
 @st.cache_resource(show_spinner="Opening the database...")
@@ -117,31 +118,51 @@ def show_worker_status(db: Engine) -> None:
 
 
 def attempt(action: Callable[[], Any], done: str | Callable[[Any], str], *,
-            rerun: bool = False) -> Any:
-    """Run a domain write; show its error, or `done` (given the result), to the user.
+            then: Callable[[Any], None] | None = None, clears: str = "") -> Any:
+    """Run a domain write once; on success show the new state at once, on refusal say why here.
 
-    With `rerun`, the page runs again at once so that tables drawn above show the write,
-    and `done` is shown then (by show_flash). Returns the write's result, or None when it
-    was refused.
+    Success: `then(result)` runs (e.g. to remember the new item), the form named `clears`
+    starts empty next time (see form_round), `done` (given the result) is kept as a
+    confirmation, and the page runs again so everything on it shows the write. Refusal: the
+    error appears where the person is looking and what they typed stays; returns None.
     """
     try:
         result = action()
     except OutreachError as exc:
-        st.error(str(exc))
+        st.error(str(exc), icon=":material/error:")
         return None
     message = done(result) if callable(done) else done
-    if rerun:
-        st.session_state[FLASH_KEY] = message
-        st.rerun()
-    st.success(message)
-    return result
+    if then is not None:
+        then(result)
+    if clears:
+        clear_form(clears)
+    st.session_state.setdefault(FLASH_KEY, []).append(message)
+    st.rerun()
 
 
 def show_flash() -> None:
-    """The message of a write that re-ran the page (see attempt)."""
-    message = st.session_state.pop(FLASH_KEY, None)
-    if message:
-        st.success(message)
+    """The confirmations of the writes that re-ran the page (see attempt), as toasts."""
+    for message in st.session_state.pop(FLASH_KEY, []):
+        st.toast(message, icon=":material/check_circle:")
+
+
+def form_round(name: str) -> str:
+    """The key of form `name` this time round; its inputs keep what was typed until
+    clear_form(name) (a successful save) starts a fresh, empty round."""
+    return f"{name}-{st.session_state.get(_ROUND_PREFIX + name, 0)}"
+
+
+def clear_form(name: str) -> None:
+    """Empty form `name` on the next run (its widgets get new identities)."""
+    key = _ROUND_PREFIX + name
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def remember(key: str, default: Any) -> str:
+    """Give widget `key` its default once; afterwards it keeps what the person chose
+    across reruns, however long they take. Returns the key, for the widget."""
+    st.session_state.setdefault(key, default)
+    return key
 
 
 def download_csv(label: str, rows: list[dict], name: str, tz_name: str) -> None:

@@ -20,7 +20,6 @@ db = common.engine()
 campaign = common.current_campaign(db)
 actor = auth.actor()
 st.title("Coverage")
-common.show_flash()
 TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negative": "negative"}
 
 
@@ -62,7 +61,7 @@ def mark_form(hit: dict) -> None:
         if st.form_submit_button("Save marks"):
             common.attempt(lambda: press_hits.mark_hit(
                 db, actor, hit["id"], tone=tone, spokesperson_quoted=quoted, key_message=landed,
-                hidden=hide, now=utcnow()), "Marked.", rerun=True)
+                hidden=hide, now=utcnow()), "Marked.")
 
 
 def confirm_matches() -> None:
@@ -82,8 +81,7 @@ def confirm_matches() -> None:
         chosen = st.selectbox("Journalist", list(options), format_func=options.__getitem__)
         if st.form_submit_button("Confirm"):
             common.attempt(lambda: press_hits.confirm_journalist(
-                db, actor, hit["id"], chosen, now=utcnow()), "Saved in their history.",
-                rerun=True)
+                db, actor, hit["id"], chosen, now=utcnow()), "Saved in their history.")
 
 
 def hits_tab() -> None:
@@ -111,7 +109,7 @@ def hits_tab() -> None:
             with client:
                 common.attempt(lambda: press_hits.add_hit_by_url(
                     db, actor, campaign.id, url.strip(), client=client, guard=guard,
-                    now=utcnow()), "Added.", rerun=True)
+                    now=utcnow()), "Added.")
 
 
 def charts_tab() -> None:
@@ -200,7 +198,7 @@ def feeds_tab() -> None:
                     db, actor, campaign.id, url.strip(), client=client, guard=guard,
                     now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
                     lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
-                    f"{feed['new_hits']} new hit(s).", rerun=True)
+                    f"{feed['new_hits']} new hit(s).")
     cols = st.columns(3)
     if cols[0].button("Add the Google News search for our keywords",
                       help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "
@@ -210,15 +208,14 @@ def feeds_tab() -> None:
             common.attempt(lambda: feeds.add_google_news_feed(
                 db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
-                lambda feed: f"Added {feed['title']}: {feed['item_count']} items.", rerun=True)
+                lambda feed: f"Added {feed['title']}: {feed['item_count']} items.")
     if cols[1].button("Add every outlet's feed from the press list"):
         client, guard = tools()
         with client, st.spinner("Fetching the outlets' feeds..."):
             common.attempt(lambda: feeds.add_outlet_feeds(
                 db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
-                lambda done: ", ".join(f"{len(v)} {k}" for k, v in done.items()) or "None.",
-                rerun=True)
+                lambda done: ", ".join(f"{len(v)} {k}" for k, v in done.items()) or "None.")
     if rows and cols[2].button("Poll this campaign's feeds now",
                                help="The worker polls on its own; this does it at once."):
         client, guard = tools()
@@ -226,7 +223,7 @@ def feeds_tab() -> None:
             common.attempt(lambda: feeds.poll_feeds(
                 db, client=client, guard=guard, now=utcnow(), force=True,
                 campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
-                lambda summary: f"Polled: {summary.describe()}.", rerun=True)
+                lambda summary: f"Polled: {summary.describe()}.")
     if rows:
         with st.form("remove_feed"):
             feed = st.selectbox("Remove a feed", rows, format_func=lambda r: r["title"])
@@ -237,7 +234,7 @@ def feeds_tab() -> None:
                 else:
                     common.attempt(lambda: feeds.remove_feed(db, actor, feed["id"],
                                                              now=utcnow()),
-                                   f"Removed {feed['title']}.", rerun=True)
+                                   f"Removed {feed['title']}.")
 
 
 def query_tab() -> None:
@@ -254,7 +251,7 @@ def query_tab() -> None:
         text = st.text_area("Query", value=campaign.query, key=f"query-{campaign.query}")
         if st.form_submit_button("Save query"):
             common.attempt(lambda: campaigns.set_query(db, actor, campaign.id, text,
-                                                       now=utcnow()), "Saved.", rerun=True)
+                                                       now=utcnow()), "Saved.")
     with st.form("news_edition"):
         st.markdown("**Google News edition** searched by the campaign's news feed")
         cols = st.columns(2)
@@ -265,8 +262,7 @@ def query_tab() -> None:
         if st.form_submit_button("Save edition"):
             common.attempt(lambda: campaigns.set_news_edition(
                 db, actor, campaign.id, language, country, now=utcnow()),
-                "Saved. Add the Google News feed again (Feeds tab) to search this edition.",
-                rerun=True)
+                "Saved. Add the Google News feed again (Feeds tab) to search this edition.")
 
 
 if campaign is not None:

@@ -78,11 +78,10 @@ if campaign is not None:
                 except OutreachError as exc:
                     st.info(f"Preview once this is fixed: {exc}")
             if st.button("Save draft", type="primary"):
-                new_id = common.attempt(lambda: releases.create_release(
+                common.attempt(lambda: releases.create_release(
                     db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
-                    "Saved as a draft (version 1).")
-                if new_id:
-                    st.session_state["release_id"] = new_id
+                    "Saved as a draft (version 1).",
+                    then=lambda new_id: st.session_state.update(release_id=new_id))
 
     with tab_open:
         ids = [r["id"] for r in listed]
@@ -121,11 +120,10 @@ if campaign is not None:
                     comment = st.text_area("Comment", help="Required when you reject: say "
                                            "what should change.")
                     if st.form_submit_button("Cast vote"):
-                        result = common.attempt(lambda: releases.vote(
+                        common.attempt(lambda: releases.vote(
                             db, actor, release.id, decision, comment, now=utcnow()),
-                            "Vote recorded.")
-                        if result is not None:
-                            st.info(f"{result.describe()}: {result.state.replace('_', ' ')}.")
+                            lambda result: f"Vote recorded. {result.describe()}: "
+                            f"{result.state.replace('_', ' ')}.")
 
             if release.template and can(actor, "editor") and release.status != "sent":
                 with st.expander("Edit (saves a new version; votes on the old one are void)"):

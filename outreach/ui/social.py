@@ -246,12 +246,11 @@ if campaign is not None:
             needs_vote = org.posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
                          type="primary", disabled=at is None or not chosen):
-                ids = common.attempt(lambda: scheduling.create_posts(
+                common.attempt(lambda: scheduling.create_posts(
                     db, actor, variants, now=utcnow(), at=at, kind=kind, target_url=target),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
-                    else "Scheduled: the worker publishes it on time.")
-                if ids:
-                    st.session_state["post_id"] = ids[0]
+                    else "Scheduled: the worker publishes it on time.",
+                    then=lambda ids: st.session_state.update(post_id=ids[0]))
 
     with tab_queue:
         state = st.selectbox("Show", ["all", *counts],
