@@ -1,6 +1,7 @@
 """Streamlit entry point: page config, sign-in gate, campaign selector, navigation.
 
-Run with `make run`; the pages live in `outreach/ui/`.
+Run with `make run` (which serves it through server.py, beside the sign-in route);
+the pages live in `outreach/ui/`.
 """
 
 import streamlit as st
@@ -9,16 +10,6 @@ from outreach.ui import auth, common
 
 st.set_page_config(page_title="Union Media Desk", page_icon="📣",
                    layout="wide")
-
-db = common.engine()
-settings = common.settings()
-actor = auth.gate(db, settings)
-if actor is None:
-    auth.sign_in_form(db, settings)
-    st.stop()
-auth.sidebar(actor)
-common.show_flash()
-common.campaign_selector(db)
 
 PAGES = [
     st.Page("outreach/ui/overview.py", title="Overview", icon=":material/dashboard:",
@@ -30,4 +21,15 @@ PAGES = [
     st.Page("outreach/ui/analytics.py", title="Analytics", icon=":material/monitoring:"),
     st.Page("outreach/ui/settings.py", title="Settings", icon=":material/settings:"),
 ]
-st.navigation(PAGES).run()
+
+db = common.engine()
+settings = common.settings()
+actor = auth.gate(db, settings)
+page = st.navigation(PAGES, position="sidebar" if actor else "hidden")
+if actor is None:
+    auth.signed_out(f"/{page.url_path}")
+    st.stop()
+auth.sidebar(db, actor)
+common.show_flash()
+common.campaign_selector(db)
+page.run()

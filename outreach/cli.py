@@ -30,6 +30,7 @@ from outreach import (
     metrics,
     pitching,
     publishing,
+    sessions,
     store,
     templates,
     users,
@@ -206,6 +207,13 @@ def cmd_users_reset_password(args, settings: Settings) -> int:
     users.reset_password(open_store(settings), cli_actor(), args.name, read_password(args),
                          now=worker.utcnow())
     print(f"New password set for {args.name}; any lock is lifted.")
+    return 0
+
+
+def cmd_users_sign_out(args, settings: Settings) -> int:
+    ended = sessions.sign_out_everywhere(open_store(settings), cli_actor(), args.name,
+                                         now=worker.utcnow())
+    print(f"{args.name} is signed out everywhere ({ended} open session(s) ended).")
     return 0
 
 
@@ -394,6 +402,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       help="set a new password and lift any lock"))
     a.add_argument("name", metavar="NAME")
     a.set_defaults(func=cmd_users_reset_password)
+    a = usub.add_parser("sign-out", help="sign a user out of the dashboard on every device")
+    a.add_argument("name", metavar="NAME")
+    a.set_defaults(func=cmd_users_sign_out)
     a = usub.add_parser("bootstrap", help="when there are no users, create 'admin' with a "
                         "random password and print it once")
     a.set_defaults(func=cmd_users_bootstrap)

@@ -65,9 +65,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "they are private or local, e.g. intranet.example.org,10.1.0.0/16.",
     ),
     SettingSpec(
-        "OUTREACH_SESSION_TIMEOUT_MINUTES",
-        "60",
-        "Minutes of inactivity after which the dashboard signs a user out.",
+        "OUTREACH_SESSION_IDLE_HOURS",
+        "12",
+        "Hours without activity after which a browser is signed out of the dashboard; "
+        "until then a reload or a bookmarked page keeps you signed in.",
+    ),
+    SettingSpec(
+        "OUTREACH_SESSION_MAX_DAYS",
+        "7",
+        "Days after signing in when a browser must sign in again, however active.",
     ),
     SettingSpec(
         "OUTREACH_LOCKOUT_ATTEMPTS",
@@ -138,7 +144,8 @@ class Settings:
     log_level: str
     secret_keys: tuple[str, ...] = ()
     url_allowlist: tuple[str, ...] = ()
-    session_timeout_minutes: int = 60
+    session_idle_hours: float = 12.0
+    session_max_days: float = 7.0
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     feed_min_interval_minutes: int = 15
@@ -189,9 +196,12 @@ class Settings:
             log_level=log_level,
             secret_keys=_items(get("OUTREACH_SECRET_KEY")),
             url_allowlist=_items(get("OUTREACH_URL_ALLOWLIST")),
-            session_timeout_minutes=_positive(
-                get("OUTREACH_SESSION_TIMEOUT_MINUTES"), "OUTREACH_SESSION_TIMEOUT_MINUTES",
-                "a positive whole number of minutes", int),
+            session_idle_hours=_positive(
+                get("OUTREACH_SESSION_IDLE_HOURS"), "OUTREACH_SESSION_IDLE_HOURS",
+                "a positive number of hours", float),
+            session_max_days=_positive(
+                get("OUTREACH_SESSION_MAX_DAYS"), "OUTREACH_SESSION_MAX_DAYS",
+                "a positive number of days", float),
             lockout_attempts=_positive(
                 get("OUTREACH_LOCKOUT_ATTEMPTS"), "OUTREACH_LOCKOUT_ATTEMPTS",
                 "a positive whole number", int),
@@ -233,7 +243,8 @@ class Settings:
             "OUTREACH_LOG_LEVEL": self.log_level,
             "OUTREACH_SECRET_KEY": "set" if self.secret_keys else "(key file)",
             "OUTREACH_URL_ALLOWLIST": ", ".join(self.url_allowlist),
-            "OUTREACH_SESSION_TIMEOUT_MINUTES": str(self.session_timeout_minutes),
+            "OUTREACH_SESSION_IDLE_HOURS": f"{self.session_idle_hours:g}",
+            "OUTREACH_SESSION_MAX_DAYS": f"{self.session_max_days:g}",
             "OUTREACH_LOCKOUT_ATTEMPTS": str(self.lockout_attempts),
             "OUTREACH_LOCKOUT_MINUTES": str(self.lockout_minutes),
             "OUTREACH_FEED_MIN_INTERVAL_MINUTES": str(self.feed_min_interval_minutes),

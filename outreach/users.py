@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from outreach import audit
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, SignInFailed
 from outreach.roles import Actor, require
+from outreach.sessions import end_user_sessions
 from outreach.store.tables import ROLES, users
 
 # scrypt cost: 2**15 x 8 x 128 bytes = 32 MiB per hash, a few tenths of a second.
@@ -147,12 +148,16 @@ def set_disabled(db: Engine, actor: Actor, name: str, disabled: bool, *, now: da
             raise InvalidInput(f"{name} is the last admin and cannot be disabled.")
         conn.execute(users.update().where(users.c.id == row.id)
                      .values(disabled=disabled, updated_at=now))
+        if disabled:
+            end_user_sessions(conn, row.id, now=now,
+                              reason="Your account was disabled; ask an admin.")
         audit.record(conn, actor, entity="user", entity_id=name,
                      action="disable" if disabled else "enable", now=now)
 
 
 def reset_password(db: Engine, actor: Actor, name: str, password: str, *, now: datetime) -> None:
-    """Set a new password and lift any lock (admins only)."""
+    """Set a new password and lift any lock (admins only); the user's open sessions end,
+    so whoever knew the old password is signed out everywhere."""
     require(actor, "admin", "resetting passwords")
     check_password_rules(password)
     with db.begin() as conn:
@@ -161,6 +166,8 @@ def reset_password(db: Engine, actor: Actor, name: str, password: str, *, now: d
             password_hash=hash_password(password), failed_logins=0, locked_until=None,
             updated_at=now,
         ))
+        end_user_sessions(conn, row.id, now=now,
+                          reason="Your password was changed; sign in with the new one.")
         audit.record(conn, actor, entity="user", entity_id=name, action="reset_password",
                      now=now)
 

@@ -23,5 +23,5 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 echo "Dashboard: http://localhost:$PORT  (Ctrl-C stops the dashboard and the worker)"
-"$BIN/streamlit" run app.py --server.port "$PORT" --server.address "$ADDRESS" \
+"$BIN/streamlit" run server.py --server.port "$PORT" --server.address "$ADDRESS" \
     --server.headless true

@@ -25,6 +25,7 @@ from outreach.store.migrate import MIGRATIONS_DIR, current_revision, head_revisi
 from outreach.store.tables import (
     audit_log,
     campaigns,
+    deleted_records,
     journalist_outlets,
     journalists,
     metadata,
@@ -36,6 +37,7 @@ from outreach.store.tables import (
     release_templates,
     saved_views,
     secrets,
+    user_sessions,
     users,
     votes,
     worker_heartbeats,
@@ -141,6 +143,17 @@ def _fill_every_table(db: Engine, now) -> None:
         conn.execute(worker_heartbeats.insert().values(
             worker_id="host:1", started_at=now, beat_at=odd, interval_s=27.5, passes=4,
             last_summary="nothing due", stopped_at=None,
+            settings={"OUTREACH_TIMEZONE": "America/Chicago"},
+        ))
+        ana = conn.execute(sa.select(users.c.id).where(users.c.name == "ana")).scalar_one()
+        conn.execute(user_sessions.insert().values(
+            user_id=ana, token_hash="ab" * 32, created_at=now, last_seen_at=odd,
+            expires_at=odd + timedelta(days=7), revoked_at=odd, revoked_reason="¡Adiós!",
+        ))
+        conn.execute(deleted_records.insert().values(
+            entity="journalist", entity_id="41", label="Zoë Example (journalist)",
+            snapshot={"journalists": [{"id": 41, "name": "Zoë Example"}], "lists": []},
+            deleted_by="ana", deleted_at=odd, restored_at=None,
         ))
     empty = [name for name, rows in _dump(db).items() if not rows]
     assert empty == [], f"extend _fill_every_table: no rows in {empty}"

@@ -96,7 +96,7 @@ def _admin_password(app: RunningApp) -> str:
 
 def _sign_in(page: Page, app: RunningApp, password: str) -> None:
     page.goto(app.url)
-    settle(page, "Union Media Desk")
+    expect(page.get_by_role("heading", name="Union Media Desk")).to_be_visible()
     page.get_by_role("textbox", name="Name").fill("admin")
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -129,11 +129,10 @@ def test_signed_out_visitors_see_only_the_sign_in_form(page, app):
     """Whatever page a stranger asks for, they get the sign-in form and no data."""
     for path, _title, texts in PAGES:
         page.goto(f"{app.url}/{path}")
-        settle(page, "Union Media Desk")
-        main = page.locator('[data-testid="stMain"]')
-        expect(main.get_by_role("button", name="Sign in")).to_be_visible()
-        assert texts[0] not in main.inner_text()
-    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+        assert page.url.startswith(f"{app.url}/signin?next=")
+        assert texts[0] not in page.locator("body").inner_text()
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
 
 
 def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):

@@ -5,11 +5,17 @@ import io
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from outreach import sessions, users
 from outreach.cli import main
+from outreach.config import Settings
+from outreach.roles import Actor, cli_actor
+from outreach.store import make_engine
+from outreach.worker import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +23,8 @@ SUBCOMMANDS = [
     ["migrate"], ["demo"], ["status"], ["campaigns"], ["campaigns", "add"],
     ["campaigns", "list"], ["campaigns", "event"], ["worker"], ["users"], ["users", "add"],
     ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
-    ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"], ["vault"],
+    ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"],
+    ["users", "sign-out"], ["vault"],
     ["vault", "rotate-key"],
     ["audit"], ["backup"], ["restore"], ["campaigns", "set-query"], ["campaigns", "set-news"],
     ["coverage"],
@@ -154,6 +161,25 @@ def test_users_from_the_command_line(app_env, capsys, monkeypatch):
     code, out, _ = run(capsys, "audit", "--user", "cli:" + getpass.getuser())
     assert "set_role" in out and "user maria: editor -> approver" in out
     assert "correct horse battery" not in out
+
+
+def test_an_admin_signs_a_user_out_everywhere(app_env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    run(capsys, "users", "add", "maria", "--role", "editor", "--password-stdin")
+    db = make_engine(Settings.from_env().database_url)
+    try:
+        maria = next(u for u in users.list_users(db, cli_actor()) if u.name == "maria")
+        token = sessions.start_session(db, Actor("maria", "editor", maria.id),
+                                       now=utcnow(), lifetime=timedelta(days=7))
+        code, out, _ = run(capsys, "users", "sign-out", "maria")
+        assert code == 0
+        assert out == "maria is signed out everywhere (1 open session(s) ended).\n"
+        check = sessions.check_session(db, token, now=utcnow(), idle=timedelta(hours=12))
+        assert check.actor is None
+    finally:
+        db.dispose()
+    code, _, err = run(capsys, "users", "sign-out", "nobody")
+    assert code == 1 and "No user named 'nobody'" in err
 
 
 def test_password_prompt_must_match(app_env, capsys, monkeypatch):

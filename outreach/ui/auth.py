@@ -1,33 +1,30 @@
-"""The sign-in gate every page passes through, and the signed-in user for pages."""
+"""The sign-in gate every page passes through, and the signed-in user for pages.
+
+A browser signs in at /signin (outreach/ui/signin.py), which puts a session token in
+an HttpOnly cookie; every run of the dashboard checks that session in the store, so
+reloads and bookmarks keep the person signed in until they sign out or go idle.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from html import escape
 
 import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from outreach import users
+from outreach import sessions, users
 from outreach.config import Settings
 from outreach.errors import SignInFailed
 from outreach.roles import Actor
+from outreach.ui.signin import idle_limit, sign_in_url
 from outreach.worker import utcnow
 
-USER_KEY = "user_id"
-SEEN_KEY = "last_seen"
+SESSION_KEY = "sign_in_session"
 ACTOR_KEY = "actor"
 NOTICE_KEY = "sign_in_notice"
-
-
-def _sign_out(notice: str = "") -> None:
-    for key in (USER_KEY, SEEN_KEY, ACTOR_KEY):
-        st.session_state.pop(key, None)
-    if notice:
-        st.session_state[NOTICE_KEY] = notice
-    if sso_configured() and st.user.is_logged_in:
-        st.logout()
 
 
 def sso_configured() -> bool:
@@ -38,44 +35,44 @@ def sso_configured() -> bool:
         return False
 
 
-def _sso_user_id(db: Engine) -> int | None:
-    """Sign in the local account whose e-mail the identity provider vouched for."""
+def _sso_token(db: Engine, settings: Settings) -> str:
+    """A session for the local account whose e-mail the identity provider vouched for."""
     if not (sso_configured() and st.user.is_logged_in):
-        return None
+        return ""
+    now = utcnow()
     try:
-        actor = users.sso_sign_in(db, st.user.get("email") or "", now=utcnow())
+        actor = users.sso_sign_in(db, st.user.get("email") or "", now=now)
     except SignInFailed as exc:
         st.session_state[NOTICE_KEY] = str(exc)
-        return None
-    st.session_state[USER_KEY] = actor.user_id
-    st.session_state[SEEN_KEY] = utcnow()
-    return actor.user_id
+        return ""
+    return sessions.start_session(db, actor, now=now,
+                                  lifetime=timedelta(days=settings.session_max_days))
+
+
+def _cookie() -> str:
+    """The session cookie the browser sent when this tab connected, if any."""
+    value = st.context.cookies.get(sessions.COOKIE_NAME, "")
+    # Streamlit's AppTest has no browser and answers with a stand-in object.
+    return value if isinstance(value, str) else ""
 
 
 def gate(db: Engine, settings: Settings) -> Actor | None:
-    """The signed-in user, re-checked on every run; None after sign-out or inactivity."""
-    user_id = st.session_state.get(USER_KEY)
-    if user_id is None:
-        user_id = _sso_user_id(db)
-    if user_id is None:
+    """The signed-in user, checked against the store on every run; None when signed out."""
+    token = st.session_state.get(SESSION_KEY) or _cookie() or _sso_token(db, settings)
+    check = sessions.check_session(db, token, now=utcnow(), idle=idle_limit(settings))
+    if check.actor is None:
+        for key in (SESSION_KEY, ACTOR_KEY):
+            st.session_state.pop(key, None)
+        if check.ended:
+            st.session_state[NOTICE_KEY] = check.ended
         return None
-    now = utcnow()
-    idle = timedelta(minutes=settings.session_timeout_minutes)
-    if now - st.session_state.get(SEEN_KEY, now) > idle:
-        _sign_out(f"You were signed out after {settings.session_timeout_minutes} minutes "
-                  "without activity.")
-        return None
-    actor = users.active_actor(db, user_id)
-    if actor is None:
-        _sign_out("Your account was disabled; ask an admin.")
-        return None
-    st.session_state[SEEN_KEY] = now
-    st.session_state[ACTOR_KEY] = actor
-    return actor
+    st.session_state[SESSION_KEY] = token
+    st.session_state[ACTOR_KEY] = check.actor
+    return check.actor
 
 
-def sign_in_form(db: Engine, settings: Settings) -> None:
-    """The only thing a signed-out visitor sees, whichever page they asked for."""
+def signed_out(next_path: str) -> None:
+    """What a browser whose session ended sees: why, and the way back in to this page."""
     st.title("Union Media Desk")
     notice = st.session_state.pop(NOTICE_KEY, "")
     if notice:
@@ -90,32 +87,23 @@ def sign_in_form(db: Engine, settings: Settings) -> None:
             st.button(f"Sign in with {provider or 'single sign-on'}", on_click=st.login,
                       args=(provider,) if provider else (), type="primary")
         return
-    with st.form("sign_in"):
-        st.markdown("**Sign in**")
-        name = st.text_input("Name", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in")
-    st.caption("No account? Ask an admin of your committee: "
-               "`python -m outreach users add NAME --role editor`.")
-    if submitted:
-        try:
-            actor = users.sign_in(db, name, password, now=utcnow(),
-                                  max_attempts=settings.lockout_attempts,
-                                  lock_minutes=settings.lockout_minutes)
-        except SignInFailed as exc:
-            st.error(str(exc))
-            return
-        st.session_state[USER_KEY] = actor.user_id
-        st.session_state[SEEN_KEY] = utcnow()
-        st.rerun()
+    # A plain link, so the browser goes to the sign-in form in this same tab.
+    st.html(f'<a href="{escape(sign_in_url(next_path))}" style="font-size:1.1rem">'
+            "Sign in</a>")
 
 
-def sidebar(actor: Actor) -> None:
+def _sign_out(db: Engine) -> None:
+    sessions.end_session(db, st.session_state.pop(SESSION_KEY, ""), now=utcnow())
+    st.session_state.pop(ACTOR_KEY, None)
+    st.session_state[NOTICE_KEY] = "You have signed out."
+    if sso_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def sidebar(db: Engine, actor: Actor) -> None:
     """Who is signed in, with a sign-out button."""
     st.sidebar.caption(f"Signed in as **{actor.name}** ({actor.role})")
-    if st.sidebar.button("Sign out", icon=":material/logout:"):
-        _sign_out("You have signed out.")
-        st.rerun()
+    st.sidebar.button("Sign out", icon=":material/logout:", on_click=_sign_out, args=(db,))
 
 
 def actor() -> Actor:

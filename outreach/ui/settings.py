@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import audit, campaigns, scheduling, users, vault
+from outreach import audit, campaigns, scheduling, sessions, users, vault
 from outreach.errors import OutreachError
 from outreach.org_settings import SMTP_SECURITY, get_org, set_org
 from outreach.roles import ROLE_HELP, can
@@ -183,7 +183,11 @@ if "Users" in tabs:
             email = st.text_input("New e-mail", help="What single sign-on matches.")
             confirm = st.checkbox("Yes, apply this change")
             change = st.radio("Change", ["Set role", "Reset password", "Set e-mail",
-                                         "Disable", "Enable"], horizontal=True)
+                                         "Sign out everywhere", "Disable", "Enable"],
+                              horizontal=True,
+                              help="Sign out everywhere ends their sign-in on every device "
+                              "(a lost phone, a shared computer); resetting the password "
+                              "and disabling do too.")
             if st.form_submit_button("Apply"):
                 now = utcnow()
                 if not confirm:
@@ -197,6 +201,11 @@ if "Users" in tabs:
                 elif change == "Set e-mail":
                     common.attempt(lambda: users.set_email(db, actor, who, email, now=now),
                             f"{who} now signs on with {email.strip() or 'no e-mail'}.")
+                elif change == "Sign out everywhere":
+                    common.attempt(lambda: sessions.sign_out_everywhere(db, actor, who,
+                                                                        now=now),
+                                   lambda ended: f"{who} is signed out everywhere "
+                                   f"({ended} open session(s) ended).")
                 else:
                     common.attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
                                                        now=now),
