@@ -84,6 +84,11 @@ EVENTS = (
 
 # days from today, kind, status, title
 # days from today, template, status, fields that replace the template's samples
+# Every field is the demo's own: a template's samples tell another (fictional) union's story.
+DOLORES = {"name": "Dolores Ferreira-Quint", "role": "chief steward on the night shift",
+           "phone": "555-0190", "languages": "English; Spanish"}
+MARCUS = {"name": "Marcus Obi-Lindqvist", "role": "a member of the bargaining committee",
+          "phone": "555-0191", "languages": "English"}
 RELEASES = (
     (-14, "press_release.en", "sent", {
         "headline": "Acme Logistics workers vote 94% to authorize strike",
@@ -96,12 +101,37 @@ RELEASES = (
                 "the warehouse and pay that has not kept up with rent.\n\nThe union "
                 "will return to the table next week.",
         "quote": "Nobody wants to strike. We want Acme to take our safety seriously.",
+        "spokesperson": DOLORES,
     }),
     (-6, "media_advisory.en", "in_review", {
         "headline": "Media advisory: picket line at shift change", "city": "RIVERSIDE",
+        "summary": "Acme Logistics warehouse workers will picket the Riverside distribution "
+                   "center at the 6 a.m. shift change, a week before their strike deadline.",
+        "what": "An informational picket and short press conference at the main gate as the "
+                "night shift leaves and the day shift arrives.",
+        "start_time": "05:30", "end_time": "07:00",
+        "where": "Acme Logistics Riverside distribution center, main gate on Depot Road "
+                 "(fictional address)",
+        "who": "Warehouse workers from all three shifts, the bargaining committee, and "
+               "community supporters.",
+        "why": "Workers voted 94% to authorize a strike over staffing, heat inside the "
+               "warehouse and pay that has not kept up with rent.",
+        "visuals": ["Workers from all three shifts on the picket line at dawn",
+                    "Hand-made signs about heat inside the warehouse"],
+        "onsite_contact": {"name": "Local 101 Media Desk", "phone": "555-0199",
+                           "email": "media@local101.test"},
     }),
     (-1, "statement.en", "draft", {
         "headline": "Statement on Acme's latest contract offer", "city": "RIVERSIDE",
+        "spokesperson": MARCUS,
+        "occasion": "on Acme Logistics' latest contract offer",
+        "statement": "Acme's offer does nothing about the heat inside the Riverside "
+                     "warehouse and leaves staffing exactly where it is. Our members "
+                     "will read it, discuss it on every shift and vote on it.\n\n"
+                     "We are ready to meet every day until the strike deadline to reach a "
+                     "fair first contract.",
+        "background": "Workers at the Riverside distribution center voted 94% to authorize "
+                      "a strike. The strike deadline is in six days.",
     }),
 )
 ORG = {
@@ -284,8 +314,11 @@ def _release_rows(db: Engine, campaign_id: int, today: date, tz: ZoneInfo,
     for day, name, status, fields in RELEASES:
         template = templates.get_template(db, name)
         when = today + timedelta(days=day)
+        dated = {"date": when.isoformat()}
+        if any(f.name == "when" for f in template.fields):  # an advisory's event: next day
+            dated["when"] = (when + timedelta(days=1)).isoformat()
         values = templates.check_values(template, {
-            **templates.sample_values(template), "date": when.isoformat(), **fields})
+            **templates.sample_values(template), **dated, **fields})
         rows.append({
             "campaign_id": campaign_id, "title": fields["headline"], "kind": template.kind,
             "status": status, "template": name, "fields": values, "version": 1,

@@ -1,5 +1,6 @@
 """Every dashboard page runs in Streamlit's AppTest, with demo data and with none."""
 
+import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -117,6 +118,31 @@ def test_overview_shows_the_campaign_at_a_glance(demo_store):
     assert "Worker: never run" in at.warning[0].value
     assert len(charts(at)) == 1
     assert len(at.dataframe) == 4
+
+
+def _x_encodings(spec) -> list[dict]:
+    """Every x encoding in a Vega-Lite spec, layers included."""
+    found = []
+    if isinstance(spec, dict):
+        x = spec.get("encoding", {}).get("x")
+        if isinstance(x, dict):
+            found.append(x)
+        for value in spec.values():
+            found += _x_encodings(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _x_encodings(value)
+    return found
+
+
+@pytest.mark.parametrize("page", ["overview", "coverage", "analytics"])
+def test_every_time_axis_names_the_month(demo_store, page):
+    at = open_page(page)
+    timed = [x for chart in charts(at) for x in _x_encodings(json.loads(chart.proto.spec))
+             if x.get("type") == "temporal" and "axis" in x]
+    assert timed, f"no time axis on {page}"
+    for x in timed:
+        assert x["axis"]["format"] == "%d %b", x
 
 
 def confirmed(at: AppTest) -> list[str]:

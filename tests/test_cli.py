@@ -3,6 +3,7 @@
 import getpass
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -180,6 +181,18 @@ def test_an_admin_signs_a_user_out_everywhere(app_env, capsys, monkeypatch):
         db.dispose()
     code, _, err = run(capsys, "users", "sign-out", "nobody")
     assert code == 1 and "No user named 'nobody'" in err
+
+
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly(app_env):
+    """`python -m outreach post list | head -1`: the reader closes the pipe first; the
+    command stops without a traceback, as other command-line tools do."""
+    env = {**os.environ, "OUTREACH_DATA_DIR": str(app_env)}
+    subprocess.run([sys.executable, "-m", "outreach", "demo"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    done = subprocess.run(["sh", "-c", f"'{sys.executable}' -m outreach post list | true"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert done.stderr == ""
+    assert done.returncode == 0
 
 
 def test_password_prompt_must_match(app_env, capsys, monkeypatch):

@@ -27,6 +27,18 @@ def test_demo_fills_every_page(db, now):
     assert contacts.count(db, contacts.JournalistFilter(list_name="Spanish-language"))
 
 
+def test_demo_releases_tell_only_the_demo_campaign_s_story(db, now):
+    """The templates' samples are another fictional union's story (Northgate, in
+    Riverbend): not a word of it may leak into the demo's releases."""
+    demo.load_demo(db, now)
+    campaign = find_campaign(db, demo.DEMO_CAMPAIGN)
+    for row in releases.list_releases(db, campaign.id):
+        body = releases.get_release(db, row["id"]).body
+        for stranger in ("Northgate", "Riverbend", "Rosa Delgado", "Marcus Bell"):
+            assert stranger not in body, (row["title"], stranger)
+        assert "Acme" in body
+
+
 def test_demo_refuses_a_store_with_data_unless_forced(db, now):
     demo.load_demo(db, now)
     with pytest.raises(OutreachError, match="--force"):

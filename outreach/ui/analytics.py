@@ -48,7 +48,7 @@ def followers_tab(reads: list[analytics.AccountRead]) -> None:
         rows, series = by_day, "account"
     first, last = by_day[0]["day"], by_day[-1]["day"]
     lines = alt.Chart(pd.DataFrame(rows)).mark_line(point=len(rows) < 60).encode(
-        x=alt.X("day:T", title="day"), y=alt.Y("followers:Q", title="followers"),
+        x=common.day_axis("day:T"), y=alt.Y("followers:Q", title="followers"),
         color=alt.Color(f"{series}:N", title=series), tooltip=["day:T", f"{series}:N",
                                                                  "followers:Q"])
     st.markdown("#### Followers, with the campaign's events and releases")
@@ -62,7 +62,7 @@ def followers_tab(reads: list[analytics.AccountRead]) -> None:
     st.markdown("#### Net new followers")
     per = st.radio("Count per", ["day", "week"], horizontal=True)
     net = analytics.net_new_followers(db, campaign.id, per)
-    x = (alt.X("period:T", title="day") if per == "day"
+    x = (common.day_axis("period:T") if per == "day"
          else alt.X("label:O", title="ISO week"))
     bars = alt.Chart(pd.DataFrame(net)).mark_bar().encode(
         x=x, y=alt.Y("new:Q", title="net new followers"), color="account:N",
@@ -186,10 +186,12 @@ def digest_tab() -> None:
         st.error(str(exc))
         return
     cols = st.columns(2)
-    cols[0].download_button("Download the digest (HTML)", digest.render_html(weekly),
-                            file_name=f"digest_{weekly.label}.html", mime="text/html")
-    cols[1].download_button("Download the digest (Markdown)", digest.render_markdown(weekly),
-                            file_name=f"digest_{weekly.label}.md", mime="text/markdown")
+    with cols[0]:
+        common.download("Download the digest (HTML)", digest.render_html(weekly),
+                        f"digest_{weekly.label}.html", mime="text/html")
+    with cols[1]:
+        common.download("Download the digest (Markdown)", digest.render_markdown(weekly),
+                        f"digest_{weekly.label}.md", mime="text/markdown")
     with st.container(border=True):
         st.markdown(digest.render_markdown(weekly))
 
@@ -202,7 +204,7 @@ if campaign is not None:
     for account in account_reads:
         if account.problem:
             st.warning(f"{account.label}: {account.problem}", icon=":material/block:")
-    tab_followers, tab_posts, tab_times, tab_digest = st.tabs(
+    tab_followers, tab_posts, tab_times, tab_digest = common.tabs(
         ["Followers", "Posts", "Best times", "Digest"])
     with tab_followers:
         followers_tab(account_reads)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -21,6 +22,7 @@ from outreach.worker import utcnow, worker_status
 CAMPAIGN_KEY = "campaign_id"
 FLASH_KEY = "flash"
 _ROUND_PREFIX = "form-round:"
+_NEXT = "next:"
 
 
 @st.cache_resource(show_spinner="Opening the database...")
@@ -96,6 +98,12 @@ def edited_rows(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -
     return changes
 
 
+def day_axis(field: str, title: str = "day") -> alt.X:
+    """A time axis whose every label names the day and the month ("23 Nov"), and whose
+    tooltips say the full date."""
+    return alt.X(field, title=title, axis=alt.Axis(format="%d %b", labelOverlap=True))
+
+
 def show_table(rows: list[dict], tz_name: str, empty: str, **kwargs) -> None:
     """A read-only table, or a plain sentence when there is nothing to show."""
     if not rows:
@@ -158,11 +166,46 @@ def clear_form(name: str) -> None:
     st.session_state[key] = st.session_state.get(key, 0) + 1
 
 
-def remember(key: str, default: Any) -> str:
+def tabs(labels: list[str], key: str = "tab") -> list:
+    """Tabs that stay where the person put them across re-runs, errors and writes; the
+    chosen tab is in the address (?tab=...), so a bookmark or a reload opens it."""
+    _take_next(key)
+    return st.tabs(labels, key=key, bind="query-params")
+
+
+def expander(label: str, key: str, *, expanded: bool = False):
+    """An expander that stays open or closed as the person left it, whatever re-runs."""
+    return st.expander(label, expanded=expanded, key=key, on_change="rerun")
+
+
+def remember(key: str, default: Any, *, options: list | None = None) -> str:
     """Give widget `key` its default once; afterwards it keeps what the person chose
-    across reruns, however long they take. Returns the key, for the widget."""
+    across re-runs, however long they take (a value chosen with show_next wins, and a
+    choice no longer among `options` falls back to the default). Returns the key."""
+    _take_next(key)
+    if options is not None and st.session_state.get(key) not in options:
+        st.session_state[key] = default
     st.session_state.setdefault(key, default)
     return key
+
+
+def show_next(key: str, value: Any) -> None:
+    """Make widget `key` (a tab, a picker) show `value` on the next run, e.g. the new
+    release after saving it; a widget's value cannot change once it is drawn."""
+    st.session_state[_NEXT + key] = value
+
+
+def _take_next(key: str) -> None:
+    if _NEXT + key in st.session_state:
+        st.session_state[key] = st.session_state.pop(_NEXT + key)
+
+
+def download(label: str, data: bytes | str | Callable[[], bytes | str], file_name: str, *,
+             mime: str | None = None, key: str | None = None, **kwargs) -> None:
+    """A download button that works every time: a click never re-runs the page, so the
+    file it asked for cannot be swapped out from under it by the re-run."""
+    st.download_button(label, data, file_name=file_name, mime=mime, key=key or f"dl-{file_name}",
+                       on_click="ignore", **kwargs)
 
 
 def download_csv(label: str, rows: list[dict], name: str, tz_name: str) -> None:
@@ -170,5 +213,5 @@ def download_csv(label: str, rows: list[dict], name: str, tz_name: str) -> None:
     zone = ZoneInfo(tz_name)
     local = [{k: f"{v.astimezone(zone):%Y-%m-%d %H:%M}" if isinstance(v, datetime) else v
               for k, v in row.items()} for row in rows]
-    st.download_button(label, csv_text(local), file_name=name, mime="text/csv",
-                       disabled=not rows, key=f"csv-{name}")
+    download(label, csv_text(local), name, mime="text/csv", disabled=not rows,
+             key=f"csv-{name}")

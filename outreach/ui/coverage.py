@@ -125,7 +125,7 @@ def charts_tab() -> None:
         return
     events = coverage.events_between(db, campaign.id, since, until)
     bars = alt.Chart(pd.DataFrame(per_day)).mark_bar().encode(
-        x=alt.X("day:T", title="day"),
+        x=common.day_axis("day:T"),
         y=alt.Y("hits:Q", title="press hits", axis=alt.Axis(tickMinStep=1, format="d")),
         tooltip=["day:T", "hits:Q"])
     layers = [bars]
@@ -172,10 +172,12 @@ def report_tab() -> None:
     st.caption(f"{report.total} clip(s) from {report.outlets} outlet(s). The HTML file "
                "opens in any browser; print it to PDF for the bargaining committee.")
     cols = st.columns(2)
-    cols[0].download_button("Download the clip report (HTML)", clip_report.render_html(report),
-                            file_name=f"clips_{since}_{until}.html", mime="text/html")
-    cols[1].download_button("Download the clips (CSV)", clip_report.render_csv(report),
-                            file_name=f"clips_{since}_{until}.csv", mime="text/csv")
+    with cols[0]:
+        common.download("Download the clip report (HTML)", clip_report.render_html(report),
+                        f"clips_{since}_{until}.html", mime="text/html", key="clips-html")
+    with cols[1]:
+        common.download("Download the clips (CSV)", clip_report.render_csv(report),
+                        f"clips_{since}_{until}.csv", mime="text/csv", key="clips-csv")
 
 
 def feeds_tab() -> None:
@@ -268,7 +270,7 @@ def query_tab() -> None:
 if campaign is not None:
     tz = campaign.timezone
     zone = ZoneInfo(tz)
-    tab_hits, tab_charts, tab_report, tab_feeds, tab_query = st.tabs(
+    tab_hits, tab_charts, tab_report, tab_feeds, tab_query = common.tabs(
         ["Hits", "Charts", "Clip report", "Feeds", "Query"])
     with tab_hits:
         hits_tab()

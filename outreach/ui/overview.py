@@ -3,6 +3,7 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -68,9 +69,10 @@ if campaign is not None:
         )
         st.markdown("#### Follower trend")
         if by_day:
-            frame = pd.DataFrame(by_day).assign(day=lambda f: pd.to_datetime(f["day"]))
-            frame = frame.pivot_table(index="day", columns="account", values="followers")
-            st.line_chart(frame, y_label="followers")
+            st.altair_chart(alt.Chart(pd.DataFrame(by_day)).mark_line().encode(
+                x=common.day_axis("day:T"), y=alt.Y("followers:Q", title="followers"),
+                color=alt.Color("account:N", title="account"),
+                tooltip=["day:T", "account:N", "followers:Q"]), width="stretch")
         else:
             st.caption("No follower snapshots yet: the worker reads connected accounts' "
                        "followers once a day.")

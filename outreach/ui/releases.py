@@ -53,7 +53,7 @@ if campaign is not None:
     common.show_table(listed, tz, "No releases yet: start one under New release.",
                       column_order=["id", "title", "kind", "status", "version", "updated_at"])
 
-    tab_open, tab_new, tab_templates, tab_guard = st.tabs(
+    tab_open, tab_new, tab_templates, tab_guard = common.tabs(
         ["Open a release", "New release", "Templates", "Protected names"])
 
     with tab_new:
@@ -62,14 +62,18 @@ if campaign is not None:
         else:
             shipped = [t for t in templates.list_templates(db) if t.kind != "email"]
             names = {t.name: f"{t.label} ({t.language})" for t in shipped}
-            chosen = st.selectbox("Template", list(names), format_func=names.__getitem__)
+            draft = common.form_round("new-release")
+            chosen = st.selectbox("Template", list(names), format_func=names.__getitem__,
+                                  key=common.remember("new-release-template", shipped[0].name,
+                                                      options=list(names)))
             template = templates.get_template(db, chosen)
             use_sample = st.checkbox("Start from the sample values", value=False,
+                                     key=f"{draft}-sample",
                                      help="Fills every field with the template's example.")
             start = templates.sample_values(template) if use_sample else {}
             values = field_inputs(template, start, roster,
-                                  key=f"new-{chosen}-{'sample' if use_sample else 'blank'}")
-            embargo = embargo_inputs("new", None, tz)
+                                  key=f"{draft}-{chosen}-{'sample' if use_sample else 'blank'}")
+            embargo = embargo_inputs(draft, None, tz)
             with st.expander("Preview", expanded=True):
                 try:
                     clean = templates.check_values(template, values)
@@ -77,11 +81,16 @@ if campaign is not None:
                                                  fmt="md"))
                 except OutreachError as exc:
                     st.info(f"Preview once this is fixed: {exc}")
-            if st.button("Save draft", type="primary"):
+
+            def opened(new_id: int) -> None:
+                common.show_next("release_id", new_id)
+                common.show_next("tab", "Open a release")
+
+            if st.button("Save draft", type="primary", key=f"{draft}-save"):
                 common.attempt(lambda: releases.create_release(
                     db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
-                    "Saved as a draft (version 1).",
-                    then=lambda new_id: st.session_state.update(release_id=new_id))
+                    "Saved as a draft (version 1).", then=opened,
+                    clears="new-release")
 
     with tab_open:
         ids = [r["id"] for r in listed]
@@ -90,9 +99,8 @@ if campaign is not None:
         else:
             titles = {r["id"]: f"#{r['id']} {r['title']} ({r['status'].replace('_', ' ')})"
                       for r in listed}
-            remembered = st.session_state.get("release_id")
             release_id = st.selectbox("Release", ids, format_func=titles.__getitem__,
-                                      index=ids.index(remembered) if remembered in ids else 0)
+                                      key=common.remember("release_id", ids[0], options=ids))
             release = releases.get_release(db, release_id)
             status = release.status.replace("_", " ")
             tally = releases.current_tally(db, release) if release.template else None
@@ -126,7 +134,8 @@ if campaign is not None:
                             f"{result.state.replace('_', ' ')}.")
 
             if release.template and can(actor, "editor") and release.status != "sent":
-                with st.expander("Edit (saves a new version; votes on the old one are void)"):
+                with common.expander("Edit (saves a new version; votes on the old one are void)",
+                                     key=f"edit-{release.id}"):
                     template = templates.get_template(db, release.template)
                     values = field_inputs(template, release.fields, roster,
                                           key=f"edit-{release.id}-{release.version}")
@@ -141,11 +150,17 @@ if campaign is not None:
                 st.caption("Not approved yet: every export carries a DRAFT watermark.")
             cols = st.columns(5)
             for col, fmt in zip(cols, releases.EXPORT_FORMATS, strict=False):
-                col.download_button(
-                    fmt.upper(), lambda fmt=fmt: releases.export(db, release.id, fmt),
-                    file_name=f"release-{release.id}.{fmt}", key=f"export-{fmt}")
-            cols[4].download_button("Vote minutes", lambda: releases.release_minutes(
-                db, release.id), file_name=f"release-{release.id}-minutes.md")
+                with col:
+                    try:
+                        exported = releases.export(db, release.id, fmt)
+                    except OutreachError as exc:
+                        st.caption(f"No {fmt.upper()}: {exc}")
+                        continue
+                    common.download(fmt.upper(), exported, f"release-{release.id}.{fmt}",
+                                    key=f"export-{fmt}")
+            with cols[4]:
+                common.download("Vote minutes", releases.release_minutes(db, release.id),
+                                f"release-{release.id}-minutes.md", mime="text/markdown")
 
             history = releases.versions(db, release.id)
             if len(history) > 1:

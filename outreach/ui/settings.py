@@ -26,7 +26,7 @@ sections = ["Campaigns"] + (
     ["Committee", "Users", "Credentials", "Audit log", "Configuration"]
     if can(actor, "admin") else []
 )
-tabs = dict(zip(sections, st.tabs(sections), strict=True))
+tabs = dict(zip(sections, common.tabs(sections), strict=True))
 
 with tabs["Campaigns"]:
     common.show_table(
@@ -246,8 +246,8 @@ if "Users" in tabs:
         )
         common.show_table(entries, settings.timezone, "Nothing matches these filters.")
         if entries:
-            st.download_button("Download these entries (CSV)", csv_text(entries),
-                               file_name="audit-log.csv", mime="text/csv")
+            common.download("Download these entries (CSV)", csv_text(entries),
+                            "audit-log.csv", mime="text/csv")
 
     with tabs["Configuration"]:
         st.caption("Read from the environment and `.env` when the app starts; "

@@ -98,12 +98,14 @@ def show_card(url: str, account_id: int) -> None:
 
 def choose_time(chosen: list[int]) -> datetime | None:
     """A time in the committee's zone, or the first account's next free slot."""
-    when = st.radio("When", ["at a time", "next free slot"], horizontal=True)
+    when = st.radio("When", ["at a time", "next free slot"], horizontal=True,
+                    key="compose-when")
     if when == "at a time":
+        # The default is worked out once: a minute later the chosen time must still stand.
+        soon = (datetime.now(zone) + timedelta(hours=1)).replace(second=0, microsecond=0)
         cols = st.columns(2)
-        day = cols[0].date_input("Date", value=datetime.now(zone).date())
-        time_ = cols[1].time_input("Time", value=(datetime.now(zone) +
-                                                  timedelta(hours=1)).time())
+        day = cols[0].date_input("Date", key=common.remember("compose-date", soon.date()))
+        time_ = cols[1].time_input("Time", key=common.remember("compose-time", soon.time()))
         st.caption(f"In {tz}.")
         return datetime.combine(day, time_, zone)
     if not chosen:
@@ -141,7 +143,7 @@ if campaign is not None:
     if failed:
         st.error(f"{failed} post(s) failed: see the Queue tab for the platform's message, "
                  "fix the cause, then retry.")
-    tab_compose, tab_queue, tab_calendar, tab_accounts = st.tabs(
+    tab_compose, tab_queue, tab_calendar, tab_accounts = common.tabs(
         ["Compose", "Queue", "Calendar", "Accounts"])
 
     with tab_accounts:
@@ -250,7 +252,7 @@ if campaign is not None:
                     db, actor, variants, now=utcnow(), at=at, kind=kind, target_url=target),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
                     else "Scheduled: the worker publishes it on time.",
-                    then=lambda ids: st.session_state.update(post_id=ids[0]))
+                    then=lambda ids: common.show_next("post_id", ids[0]))
 
     with tab_queue:
         state = st.selectbox("Show", ["all", *counts],
@@ -262,9 +264,8 @@ if campaign is not None:
                                         "text", "published_at", "last_error", "late"])
         if rows and can(actor, "editor"):
             ids = [r["id"] for r in rows]
-            remembered = st.session_state.get("post_id")
-            post_id = st.selectbox("Post", ids, index=ids.index(remembered)
-                                   if remembered in ids else 0)
+            post_id = st.selectbox("Post", ids,
+                                   key=common.remember("post_id", ids[0], options=ids))
             post = scheduling.get_post(db, post_id)
             status = post["status"]
             if post["last_error"]:
@@ -310,8 +311,10 @@ if campaign is not None:
                 with st.form("reschedule"):
                     cols = st.columns(2)
                     current = (post["scheduled_at"] or utcnow()).astimezone(zone)
-                    day = cols[0].date_input("New date", value=current.date())
-                    time_ = cols[1].time_input("New time", value=current.time())
+                    day = cols[0].date_input("New date", value=current.date(),
+                                             key=f"resched-date-{post_id}")
+                    time_ = cols[1].time_input("New time", value=current.time(),
+                                               key=f"resched-time-{post_id}")
                     if st.form_submit_button("Reschedule"):
                         common.attempt(lambda: scheduling.reschedule(
                             db, actor, post_id, datetime.combine(day, time_, zone),
