@@ -315,6 +315,19 @@ def test_settings_adds_a_campaign_and_selects_it(store):
     assert at.sidebar.selectbox[0].value == added.id
 
 
+def test_a_second_campaign_is_selected_once_added(demo_store):
+    at = open_page("settings")
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Name"].input("Hotel strike")
+    inputs["Time zone"].input("America/Denver")
+    button(at, "Add campaign").click().run()
+    assert not at.exception
+    assert confirmed(at) == ["Added the campaign Hotel strike; every page now shows it."]
+    added = campaigns.find_campaign(demo_store, "Hotel strike")
+    assert at.sidebar.selectbox[0].value == added.id
+    assert {t.label: t.value for t in at.text_input}["Name"] == ""
+
+
 def test_settings_rejects_a_bad_time_zone_and_writes_nothing(store):
     at = open_page("settings")
     inputs = {t.label: t for t in at.text_input}
@@ -395,6 +408,24 @@ def test_settings_shows_only_what_the_role_may_do(demo_store, role, tabs, forms)
     at = open_page("settings", as_user=user_id(demo_store, role))
     assert [t.label for t in at.tabs] == tabs
     assert [b.label for b in at.button if b.label != "Sign out"] == forms
+
+
+def test_a_refused_form_keeps_what_was_typed_and_a_saved_one_empties(store):
+    at = open_page("settings")
+    field = {t.label: t for t in at.text_input}
+    field["User name"].input("lucia")
+    field["E-mail (optional, for single sign-on)"].input("lucia@example.org")
+    field["Initial password"].input("short")
+    button(at, "Add user").click().run()
+    assert "at least 10 characters" in at.error[0].value
+    field = {t.label: t for t in at.text_input}
+    assert field["User name"].value == "lucia"
+    assert field["E-mail (optional, for single sign-on)"].value == "lucia@example.org"
+    field["Initial password"].input("a much longer passphrase")
+    button(at, "Add user").click().run()
+    assert confirmed(at) == ["Added lucia as editor."]
+    assert {t.label: t.value for t in at.text_input}["User name"] == ""
+    assert "lucia" in [u.name for u in users.list_users(store, ROOT)]
 
 
 def test_an_admin_signs_an_editor_out_on_every_device(store):

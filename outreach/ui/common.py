@@ -50,11 +50,10 @@ def campaign_selector(db: Engine) -> Campaign | None:
         st.session_state.pop(CAMPAIGN_KEY, None)
         return None
     ids = [c.id for c in found]
-    if st.session_state.get(CAMPAIGN_KEY) not in ids:
-        st.session_state[CAMPAIGN_KEY] = ids[0]
     names = {c.id: c.name for c in found}
     st.sidebar.selectbox(
-        "Campaign", ids, key=CAMPAIGN_KEY, format_func=names.__getitem__,
+        "Campaign", ids, key=remember(CAMPAIGN_KEY, ids[0], options=ids),
+        format_func=names.__getitem__,
         help="Every page shows the campaign chosen here.",
     )
     return next(c for c in found if c.id == st.session_state[CAMPAIGN_KEY])

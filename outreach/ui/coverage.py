@@ -100,7 +100,7 @@ def hits_tab() -> None:
         hit = st.selectbox("Mark a hit", rows, format_func=lambda r: r["title"][:100])
         mark_form(hit)
     confirm_matches()
-    with st.form("add_hit", clear_on_submit=True):
+    with st.form(common.form_round("add_hit")):
         st.markdown("**Add a story by its link** (title, author and date are read from "
                     "the page)")
         url = st.text_input("Link", placeholder="https://news.example.org/2026/11/acme-strike")
@@ -109,7 +109,7 @@ def hits_tab() -> None:
             with client:
                 common.attempt(lambda: press_hits.add_hit_by_url(
                     db, actor, campaign.id, url.strip(), client=client, guard=guard,
-                    now=utcnow()), "Added.")
+                    now=utcnow()), "Added.", clears="add_hit")
 
 
 def charts_tab() -> None:
@@ -189,7 +189,7 @@ def feeds_tab() -> None:
     if not can(actor, "editor"):
         st.caption("Adding and removing feeds needs the editor role.")
         return
-    with st.form("add_feed", clear_on_submit=True):
+    with st.form(common.form_round("add_feed")):
         url = st.text_input("Feed address (RSS or Atom)",
                             help="An outlet's RSS feed, a Google Alerts feed (deliver to: RSS "
                             "feed), or any RSS or Atom address. It is fetched once now.")
@@ -200,7 +200,7 @@ def feeds_tab() -> None:
                     db, actor, campaign.id, url.strip(), client=client, guard=guard,
                     now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
                     lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
-                    f"{feed['new_hits']} new hit(s).")
+                    f"{feed['new_hits']} new hit(s).", clears="add_feed")
     cols = st.columns(3)
     if cols[0].button("Add the Google News search for our keywords",
                       help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "

@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from outreach import audit, campaigns, scheduling, sessions, users, vault
-from outreach.errors import OutreachError
 from outreach.org_settings import SMTP_SECURITY, get_org, set_org
 from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
@@ -35,7 +34,7 @@ with tabs["Campaigns"]:
         settings.timezone, "No campaigns yet.",
     )
     if can(actor, "admin"):
-        with st.form("add_campaign", clear_on_submit=True):
+        with st.form(common.form_round("add_campaign")):
             st.markdown("**Add a campaign**")
             name = st.text_input("Name", help="e.g. 'Acme warehouse first contract'")
             employer = st.text_input("Employer")
@@ -46,19 +45,14 @@ with tabs["Campaigns"]:
             keywords = st.text_input("Keywords", help="Comma-separated; used to find coverage.")
             description = st.text_area("Description")
             if st.form_submit_button("Add campaign"):
-                try:
-                    added = campaigns.create_campaign(
-                        db, actor, name, now=utcnow(), timezone=tz.strip(),
-                        employer=employer, union_name=union, description=description,
-                        keywords=keywords.split(","),
-                    )
-                except OutreachError as exc:
-                    st.error(str(exc))
-                else:
-                    st.session_state[common.CAMPAIGN_KEY] = added.id
-                    st.rerun()
+                common.attempt(lambda: campaigns.create_campaign(
+                    db, actor, name, now=utcnow(), timezone=tz.strip(), employer=employer,
+                    union_name=union, description=description, keywords=keywords.split(",")),
+                    f"Added the campaign {name.strip()}; every page now shows it.",
+                    then=lambda added: common.show_next(common.CAMPAIGN_KEY, added.id),
+                    clears="add_campaign")
     if existing and can(actor, "editor"):
-        with st.form("add_event", clear_on_submit=True):
+        with st.form(common.form_round("add_event")):
             st.markdown("**Add an event to a campaign's timeline**")
             names = {c.id: c.name for c in existing}
             ids = list(names)
@@ -73,7 +67,8 @@ with tabs["Campaigns"]:
             if st.form_submit_button("Add event"):
                 common.attempt(lambda: campaigns.add_event(
                     db, actor, campaign_id, event_date=event_date, title=title, kind=kind,
-                    notes=notes, now=utcnow()), f"Added {event_date}: {title}.")
+                    notes=notes, now=utcnow()), f"Added {event_date}: {title}.",
+                    clears="add_event")
 
 if "Committee" in tabs:
     with tabs["Committee"]:
@@ -162,7 +157,7 @@ if "Users" in tabs:
               "locked_until": u.locked_until, "last_sign_in": u.last_login_at}
              for u in people], settings.timezone, "No users.")
         st.caption(" · ".join(f"**{r}**: {h}" for r, h in ROLE_HELP.items()))
-        with st.form("add_user", clear_on_submit=True):
+        with st.form(common.form_round("add_user")):
             st.markdown("**Add a user**")
             new_name = st.text_input("User name")
             new_email = st.text_input("E-mail (optional, for single sign-on)")
@@ -173,8 +168,8 @@ if "Users" in tabs:
             if st.form_submit_button("Add user"):
                 common.attempt(lambda: users.add_user(db, actor, new_name, new_role, new_password,
                                                email=new_email, now=utcnow()),
-                        f"Added {new_name.strip()} as {new_role}.")
-        with st.form("manage_user"):
+                        f"Added {new_name.strip()} as {new_role}.", clears="add_user")
+        with st.form(common.form_round("manage_user")):
             st.markdown("**Change a user**")
             who = st.selectbox("User", [u.name for u in people])
             role = st.selectbox("New role", ROLES)
@@ -194,22 +189,24 @@ if "Users" in tabs:
                     st.warning("Tick “Yes, apply this change” to confirm.")
                 elif change == "Set role":
                     common.attempt(lambda: users.set_role(db, actor, who, role, now=now),
-                            f"{who} is now {role}.")
+                            f"{who} is now {role}.", clears="manage_user")
                 elif change == "Reset password":
                     common.attempt(lambda: users.reset_password(db, actor, who, password, now=now),
-                            f"New password set for {who}.")
+                            f"New password set for {who}.", clears="manage_user")
                 elif change == "Set e-mail":
                     common.attempt(lambda: users.set_email(db, actor, who, email, now=now),
-                            f"{who} now signs on with {email.strip() or 'no e-mail'}.")
+                            f"{who} now signs on with {email.strip() or 'no e-mail'}.",
+                            clears="manage_user")
                 elif change == "Sign out everywhere":
                     common.attempt(lambda: sessions.sign_out_everywhere(db, actor, who,
                                                                         now=now),
                                    lambda ended: f"{who} is signed out everywhere "
-                                   f"({ended} open session(s) ended).")
+                                   f"({ended} open session(s) ended).", clears="manage_user")
                 else:
                     common.attempt(lambda: users.set_disabled(db, actor, who, change == "Disable",
                                                        now=now),
-                            f"{who} is {'disabled' if change == 'Disable' else 'enabled'}.")
+                            f"{who} is {'disabled' if change == 'Disable' else 'enabled'}.",
+                            clears="manage_user")
 
     with tabs["Credentials"]:
         the_vault = vault.Vault.open(settings)
@@ -221,12 +218,13 @@ if "Users" in tabs:
                     slots[name] = f"{account['platform']} {account['handle']}: {label}"
         st.caption("Values are encrypted with a key kept outside the database and are "
                    "never shown again; only whether they are set and their last 4 characters.")
-        with st.form("set_secret", clear_on_submit=True):
+        with st.form(common.form_round("set_secret")):
             slot = st.selectbox("Credential", list(slots), format_func=slots.__getitem__)
             value = st.text_input("Value", type="password")
             if st.form_submit_button("Save credential"):
                 common.attempt(lambda: vault.set_secret(db, the_vault, actor, slot, value,
-                                                 now=utcnow()), f"Saved {slots[slot]}.")
+                                                 now=utcnow()), f"Saved {slots[slot]}.",
+                               clears="set_secret")
         statuses = [vault.secret_status(db, the_vault, name) for name in slots]
         common.show_table(
             [{"credential": slots[s.name], "status": s.describe(),

@@ -171,7 +171,7 @@ if campaign is not None:
                             now=utcnow()), f"Slots saved for {a['handle']}.")
         if can(actor, "admin"):
             the_vault = vault.Vault.open(common.settings())
-            with st.form("bluesky", clear_on_submit=True):
+            with st.form(common.form_round("bluesky")):
                 st.markdown("**Connect a Bluesky account** (use an app password, not the "
                             "account's own password)")
                 handle = st.text_input("Handle", placeholder="local101.bsky.social")
@@ -182,8 +182,9 @@ if campaign is not None:
                     common.attempt(lambda: accounts.connect_bluesky(
                         db, the_vault, actor, campaign.id, handle, password,
                         service_url=service, now=utcnow()),
-                        f"Connected {handle.strip()}: signed in successfully.")
-            with st.form("x", clear_on_submit=True):
+                        f"Connected {handle.strip()}: signed in successfully.",
+                        clears="bluesky")
+            with st.form(common.form_round("x")):
                 st.markdown("**Connect an X account** (keys from the X developer portal, "
                             "with read and write permission)")
                 keys = {k: st.text_input(label, type="password")
@@ -191,7 +192,7 @@ if campaign is not None:
                 if st.form_submit_button("Connect X"):
                     common.attempt(lambda: accounts.connect_x(db, the_vault, actor, campaign.id,
                                                        keys, now=utcnow()),
-                            "Connected: X confirmed the keys.")
+                            "Connected: X confirmed the keys.", clears="x")
         else:
             st.caption("Connecting accounts needs the admin role.")
 
