@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import approval, audit, guard, templates
+from outreach import approval, audit, guard, spokespeople, templates
 from outreach.campaigns import get_campaign
 from outreach.errors import InvalidInput, NotFound
 from outreach.org_settings import ApprovalRule, OrgSettings, get_org
@@ -276,3 +276,54 @@ def list_releases(db: Engine, campaign_id: int, *, status: str | None = None) ->
 def count_by_status(db: Engine, campaign_id: int) -> dict[str, int]:
     """How many of a campaign's releases are in each state (every state listed)."""
     return queries.count_by_status(db, releases, campaign_id, RELEASE_STATES)
+
+
+def rapid_responses(db: Engine) -> list[templates.Template]:
+    """The templates for a rapid response (ICE at the workplace, a firing, a ULP charge)."""
+    return [t for t in templates.list_templates(db) if t.rapid_response]
+
+
+def rapid_response_start(db: Engine, campaign_id: int, template_name: str, *,
+                         today: date) -> dict:
+    """A rapid response filled in with what the desk already knows, so that in the first
+    hour a volunteer types only the headline, what happened and the quote: today's date,
+    the campaign's employer, the dateline of its latest release, and the first
+    media-trained spokesperson available today. The org's contact and boilerplate are
+    added by the template itself."""
+    template = templates.get_template(db, template_name)
+    campaign = get_campaign(db, campaign_id)
+    with db.connect() as conn:
+        dated = conn.execute(
+            sa.select(releases.c.fields).where(releases.c.campaign_id == campaign_id)
+            .order_by(releases.c.updated_at.desc(), releases.c.id.desc())
+        ).scalars().all()
+    city = next((f["city"] for f in dated if isinstance(f, dict) and f.get("city")), "")
+    available = spokespeople.roster(db, on=today)
+    speaker = next((p for p in available if p["media_trained"]), None) or next(
+        iter(available), None)
+    known = {"date": today.isoformat(), "employer": campaign.employer, "city": city}
+    values = {}
+    for field in template.fields:
+        if field.type == "spokesperson" and speaker:
+            values[field.name] = {"name": speaker["name"], "role": speaker["union_role"],
+                                  "phone": speaker["phone"],
+                                  "languages": speaker["languages"]}
+        elif known.get(field.name):
+            values[field.name] = known[field.name]
+    return values
+
+
+def start_rapid_response(db: Engine, actor: Actor, campaign_id: int, template_name: str,
+                         values: dict, *, now: datetime) -> int:
+    """Save a rapid response and send it to the committee in one step (editors); a text
+    that names a protected member is refused before anything is written."""
+    require(actor, "editor", "drafting releases")
+    template = templates.get_template(db, template_name)
+    if not template.rapid_response:
+        raise InvalidInput(f"{template.label} is not a rapid-response template.")
+    clean = templates.check_values(template, values)
+    guard.require_clean(db, _rendered(db, template, clean, campaign_id, None, get_org(db)),
+                        "release")
+    release_id = create_release(db, actor, campaign_id, template_name, clean, now=now)
+    submit(db, actor, release_id, now=now)
+    return release_id

@@ -145,6 +145,14 @@ def test_every_time_axis_names_the_month(demo_store, page):
         assert x["axis"]["format"] == "%d %b", x
 
 
+def test_times_in_tables_are_labelled_with_the_campaign_s_zone(demo_store):
+    at = open_page("releases")
+    config = json.loads(at.dataframe[0].proto.columns)
+    zone = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN).timezone
+    assert config["updated_at"]["label"] == f"Updated at ({zone})"
+    assert config["title"]["label"] == "Title"
+
+
 def confirmed(at: AppTest) -> list[str]:
     """The confirmations a write left (shown as toasts after the page re-ran)."""
     return [t.value for t in at.toast]
@@ -548,6 +556,49 @@ def test_submit_vote_and_export(demo_store, now):
     at.radio[0].set_value("approve")
     button(at, "Cast vote").click().run()
     assert releases.get_release(demo_store, draft["id"]).status == "approved"
+
+
+def test_after_an_action_the_page_shows_the_new_state_at_once(demo_store):
+    """Submit, then look without touching anything: the table, the counts and the
+    buttons already say 'in review' (they were drawn before the write used to happen)."""
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    draft = releases.list_releases(demo_store, campaign.id, status="draft")[0]
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
+    select(at, "Release").select(draft["id"]).run()
+    in_review = {m.label: m.value for m in at.metric}["In review"]
+    button(at, "Submit for review").click().run()
+    assert confirmed(at) == ["Submitted: the approvers can vote now."]
+    assert {m.label: m.value for m in at.metric}["In review"] == str(int(in_review) + 1)
+    table = at.dataframe[0].value
+    assert table.loc[table["id"] == draft["id"], "status"].item() == "in_review"
+    assert "Submit for review" not in [b.label for b in at.button]
+
+
+def test_a_rapid_response_needs_three_fields_and_one_click(demo_store):
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
+    next(r for r in at.radio if r.label == "What happened").set_value(
+        "rapid_response_ice.en").run()
+    fields = {t.label: t for t in [*at.text_input, *at.text_area, *at.selectbox]
+              if (t.key or "").startswith("rapid-")}
+    # Filled in already: the dateline, the employer and the spokesperson.
+    assert fields["City"].value == "RIVERSIDE"
+    assert fields["Employer"].value == "Acme Logistics"
+    assert fields["Speaking for the union"].value == "Dolores Ferreira-Quint"
+    fields["Headline"].input("Union demands due process after agents enter Acme warehouse")
+    fields["What happened"].input("Immigration agents entered the Riverside warehouse at "
+                                  "6 a.m. The union has confirmed that workers were "
+                                  "detained.")
+    fields["Quote"].input("These are our coworkers. They deserve a lawyer and a phone call.")
+    button(at, "Save and ask the committee").click().run()
+    assert not at.exception and not at.error, at.error
+    assert confirmed(at)[0].startswith("Sent to the committee")
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    rapid = [r for r in releases.list_releases(demo_store, campaign.id)
+             if r["kind"] == "rapid_response"]
+    assert [r["status"] for r in rapid] == ["in_review"]
+    assert select(at, "Release").value == rapid[0]["id"]
+    assert at.tabs[0].label == "Open a release" and at.session_state["tab"] == (
+        "Open a release")
 
 
 def test_viewers_cannot_draft_or_vote(demo_store):

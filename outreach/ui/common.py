@@ -109,6 +109,9 @@ def show_table(rows: list[dict], tz_name: str, empty: str, **kwargs) -> None:
         st.caption(empty)
         return
     labels = {c: c.replace("_", " ").capitalize() for c in rows[0]}
+    # A time says which zone it is in: the campaign's, not the server's or UTC.
+    labels.update({c: f"{labels[c]} ({tz_name})" for c in rows[0]
+                   if any(isinstance(row.get(c), datetime) for row in rows)})
     kwargs["column_config"] = {**labels, **kwargs.get("column_config", {})}
     st.dataframe(local_times(rows, tz_name), hide_index=True, **kwargs)
 

@@ -9,7 +9,8 @@ import streamlit as st
 
 from outreach import analytics, contacts, coverage, digest, releases, scheduling
 from outreach.campaigns import list_events
-from outreach.ui import common
+from outreach.roles import can
+from outreach.ui import auth, common
 from outreach.worker import utcnow
 
 db = common.engine()
@@ -22,6 +23,12 @@ if campaign is not None:
     if who:
         st.caption(who)
     common.show_worker_status(db)
+    if can(auth.actor(), "editor"):
+        st.page_link("outreach/ui/releases.py", label="Rapid response: something happened "
+                     "this morning", icon=":material/bolt:", query_params={"tab": "Rapid response"},
+                     help="A statement from a template for ICE at the workplace, a firing or an "
+                     "unfair labor practice, filled in with what the desk knows, to the "
+                     "committee in one step.")
 
     release_counts = releases.count_by_status(db, campaign.id)
     post_counts = scheduling.count_by_status(db, campaign.id)

@@ -53,8 +53,44 @@ if campaign is not None:
     common.show_table(listed, tz, "No releases yet: start one under New release.",
                       column_order=["id", "title", "kind", "status", "version", "updated_at"])
 
-    tab_open, tab_new, tab_templates, tab_guard = common.tabs(
-        ["Open a release", "New release", "Templates", "Protected names"])
+    tab_open, tab_rapid, tab_new, tab_templates, tab_guard = common.tabs(
+        ["Open a release", "Rapid response", "New release", "Templates", "Protected names"])
+
+    def opened(new_id: int) -> None:
+        common.show_next("release_id", new_id)
+        common.show_next("tab", "Open a release")
+
+    with tab_rapid:
+        if not can(actor, "editor"):
+            st.caption("Drafting needs the editor role.")
+        else:
+            st.caption("Something happened this morning? Pick what it was, say what "
+                       "happened and what the union says: the date, employer, dateline, "
+                       "spokesperson, contact and boilerplate are filled in. It goes "
+                       "to the committee under the rapid-response rule "
+                       f"({get_org(db).rapid_response_rule.describe()}).")
+            kinds = {t.name: t.label.removeprefix("Rapid response: ").capitalize()
+                     for t in releases.rapid_responses(db)}
+            rapid = common.form_round("rapid")
+            chosen_rapid = st.radio("What happened", list(kinds), format_func=kinds.__getitem__,
+                                    key=common.remember("rapid-template", next(iter(kinds)),
+                                                        options=list(kinds)))
+            template = templates.get_template(db, chosen_rapid)
+            start = releases.rapid_response_start(db, campaign.id, chosen_rapid,
+                                                  today=datetime.now(ZoneInfo(tz)).date())
+            values = field_inputs(template, start, roster, key=f"{rapid}-{chosen_rapid}")
+            with st.expander("Preview", expanded=True):
+                try:
+                    clean = templates.check_values(template, values)
+                    st.markdown(templates.render(template, clean, org=get_org(db), fmt="md"))
+                except OutreachError as exc:
+                    st.info(f"Preview once this is fixed: {exc}")
+            if st.button("Save and ask the committee", type="primary", key=f"{rapid}-save"):
+                common.attempt(lambda: releases.start_rapid_response(
+                    db, actor, campaign.id, chosen_rapid, values, now=utcnow()),
+                    "Sent to the committee: the approvers can vote now. It is open in the "
+                    "first tab; this page updates itself when they approve.",
+                    then=opened, clears="rapid")
 
     with tab_new:
         if not can(actor, "editor"):
@@ -81,11 +117,6 @@ if campaign is not None:
                                                  fmt="md"))
                 except OutreachError as exc:
                     st.info(f"Preview once this is fixed: {exc}")
-
-            def opened(new_id: int) -> None:
-                common.show_next("release_id", new_id)
-                common.show_next("tab", "Open a release")
-
             if st.button("Save draft", type="primary", key=f"{draft}-save"):
                 common.attempt(lambda: releases.create_release(
                     db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
