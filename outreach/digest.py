@@ -62,12 +62,13 @@ class DigestHit:
 
 @dataclass(frozen=True)
 class ReleaseSent:
-    """A release whose pitches finished going out in the week, how many were sent, and every
-    story tied to it so far (its coverage)."""
+    """A release whose pitches finished going out in the week, how many people they reached
+    (each journalist once, however many e-mails), and every story tied to it so far (its
+    coverage)."""
 
     title: str
     sent_on: date
-    pitches_sent: int
+    journalists_pitched: int
     coverage: list[DigestHit]
 
 
@@ -160,27 +161,35 @@ def _hit(hit: dict, zone: ZoneInfo) -> DigestHit:
 
 def _releases_sent(db: Engine, campaign_id: int, start: datetime, end: datetime,
                    zone: ZoneInfo) -> list[ReleaseSent]:
-    """Releases with a pitch batch finished in [start, end), oldest first."""
-    sent = (
-        sa.select(sa.func.count()).where(pitch_messages.c.batch_id == pitch_batches.c.id,
-                                         pitch_messages.c.status == "sent")
-        .correlate(pitch_batches).scalar_subquery()
-    )
+    """Releases with a pitch batch finished in [start, end), oldest first, each with the
+    people those batches reached: a journalist e-mailed twice counts once."""
+    finished_in_week = sa.and_(releases.c.campaign_id == campaign_id,
+                               pitch_batches.c.finished_at >= start,
+                               pitch_batches.c.finished_at < end)
     query = (
         sa.select(releases.c.id, releases.c.title,
-                  sa.func.max(pitch_batches.c.finished_at).label("finished"),
-                  sa.func.sum(sent).label("sent"))
+                  sa.func.max(pitch_batches.c.finished_at).label("finished"))
         .join(pitch_batches, pitch_batches.c.release_id == releases.c.id)
-        .where(releases.c.campaign_id == campaign_id, pitch_batches.c.finished_at >= start,
-               pitch_batches.c.finished_at < end)
+        .where(finished_in_week)
         .group_by(releases.c.id, releases.c.title)
         .order_by(sa.func.max(pitch_batches.c.finished_at), releases.c.id)
     )
+    sent = (
+        sa.select(releases.c.id, pitch_messages.c.journalist_id, pitch_messages.c.email)
+        .join(pitch_batches, pitch_batches.c.release_id == releases.c.id)
+        .join(pitch_messages, pitch_messages.c.batch_id == pitch_batches.c.id)
+        .where(finished_in_week, pitch_messages.c.status == "sent")
+    )
     with db.connect() as conn:
         rows = conn.execute(query).all()
+        people: dict[int, set] = {}
+        for release_id, journalist_id, email in conn.execute(sent):
+            # A row whose journalist was deleted since keeps only the address.
+            who = journalist_id if journalist_id is not None else email.strip().lower()
+            people.setdefault(release_id, set()).add(who)
     return [
         ReleaseSent(title=r.title, sent_on=r.finished.astimezone(zone).date(),
-                    pitches_sent=int(r.sent or 0),
+                    journalists_pitched=len(people.get(r.id, ())),
                     coverage=[_hit(h, zone) for h in press_hits.release_coverage(db, r.id)])
         for r in rows
     ]

@@ -6,7 +6,11 @@
     create_batch the plan written down: one pending row per recipient
     send_batch   send the pending rows over SMTP, at a polite rate; also resumes a batch
 
-Nobody may get a pitch twice. Before a message is handed to the server its row
+Nobody may get a pitch twice. A journalist with a sent or pending e-mail for a release
+is left out of its next pitches, unless the committee asks to send again to those
+already pitched (`again`); even then, never while their e-mail still waits in a batch.
+create_batch checks this again under a lock on the release, so two clicks, two tabs or
+two processes cannot queue one person twice. Before a message is handed to the server its row
 records `attempted_at`; after the server accepts it the row becomes `sent` in
 the same transaction as the journalist's history entry. A row found attempted
 but not sent was interrupted mid-send (a crash, a killed process): it may have
@@ -29,6 +33,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -98,6 +103,10 @@ class PitchPlan:
     subject: str
     recipients: tuple[PitchRecipient, ...]
     skipped: tuple[SkippedRecipient, ...]
+    again: bool = False
+    already_pitched: int = 0
+    """How many of the chosen journalists were sent this release before: skipped, or
+    recipients again when `again`."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,7 @@ class _Release:
 
     id: int
     campaign_id: int
+    timezone: str
     title: str
     text: str
     embargo: str
@@ -163,8 +173,9 @@ def _load_release(db: Engine, release_id: int) -> _Release:
                                 org=org, fmt="txt", embargo=embargo or None)
     else:
         text = row.body
-    return _Release(id=row.id, campaign_id=row.campaign_id, title=row.title, text=text,
-                    embargo=embargo, org=org, template=templates.get_template(db, PITCH_TEMPLATE),
+    return _Release(id=row.id, campaign_id=row.campaign_id, timezone=row.timezone,
+                    title=row.title, text=text, embargo=embargo, org=org,
+                    template=templates.get_template(db, PITCH_TEMPLATE),
                     from_domain=sender.rpartition("@")[2])
 
 
@@ -253,13 +264,63 @@ def _target_ids(conn: sa.Connection, list_name: str | None,
     return ids
 
 
+@dataclass(frozen=True)
+class _Earlier:
+    """A journalist's earlier e-mail for the same release: sent (when) or still pending."""
+
+    status: str
+    when: datetime
+    batch_id: int
+
+
+def _earlier_pitches(conn: sa.Connection, release_id: int,
+                     ids: list[int]) -> dict[int, _Earlier]:
+    """journalist id -> their e-mail for this release that blocks another: a pending one
+    (it is still to go out) before the latest sent one."""
+    found: dict[int, _Earlier] = {}
+    for jid, status, sent_at, created_at, batch_id in conn.execute(
+        sa.select(pitch_messages.c.journalist_id, pitch_messages.c.status,
+                  pitch_messages.c.sent_at, pitch_batches.c.created_at, pitch_batches.c.id)
+        .join(pitch_batches, pitch_batches.c.id == pitch_messages.c.batch_id)
+        .where(pitch_batches.c.release_id == release_id,
+               pitch_messages.c.journalist_id.in_(ids),
+               pitch_messages.c.status.in_(("sent", "pending")))
+    ):
+        earlier = _Earlier(status, sent_at or created_at, batch_id)
+        known = found.get(jid)
+        if known is None or _weight(known) < _weight(earlier):
+            found[jid] = earlier
+    return found
+
+
+def _weight(earlier: _Earlier) -> tuple[bool, datetime]:
+    return earlier.status == "pending", earlier.when
+
+
+_REPEATS = ("already pitched", "already queued")
+
+
+def _repeat_reason(earlier: _Earlier | None, again: bool, tz: str) -> str:
+    """Why a journalist is not pitched this release once more, or "" when they may be."""
+    if earlier is None:
+        return ""
+    if earlier.status == "pending":
+        return f"already queued for this release in batch {earlier.batch_id}"
+    if again:
+        return ""
+    local = earlier.when.astimezone(ZoneInfo(tz))
+    return f"already pitched this release on {local:%Y-%m-%d %H:%M} ({tz})"
+
+
 def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
-               journalist_ids: list[int] | None = None, note: str = "") -> PitchPlan:
+               journalist_ids: list[int] | None = None, note: str = "",
+               again: bool = False) -> PitchPlan:
     """Who would get the pitch of an approved release, and who is skipped and why.
 
     Recipients are the press list's members and/or the given journalists, by name.
-    Do-not-contact journalists, those without an e-mail and second journalists
-    sharing an e-mail are skipped with the reason, so the committee sees them.
+    Do-not-contact journalists, those without an e-mail, second journalists sharing an
+    e-mail, and those already sent this release (unless `again`) or still queued for it
+    are skipped with the reason, so the committee sees them.
     """
     release = _load_release(db, release_id)
     with db.connect() as conn:
@@ -274,7 +335,9 @@ def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
         if missing:
             raise NotFound(f"No journalist with id {', '.join(map(str, missing))}.")
         details = _details(conn, release.campaign_id, ids)
+        earlier = _earlier_pitches(conn, release.id, ids)
     recipients, skipped, seen = [], [], {}
+    already = 0
     for row in rows:
         email = row.email.strip()
         reason = ""
@@ -286,6 +349,10 @@ def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
             reason = f"the e-mail address {email!r} is not valid"
         elif email.lower() in seen:
             reason = f"same e-mail as {seen[email.lower()]}, who gets it"
+        else:
+            before = earlier.get(row.id)
+            already += before is not None and before.status == "sent"
+            reason = _repeat_reason(before, again, release.timezone)
         if reason:
             skipped.append(SkippedRecipient(row.id, row.name, email, reason))
             continue
@@ -295,7 +362,7 @@ def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
     subject = _compose(release, recipients[0], note)[0] if recipients else ""
     return PitchPlan(release_id=release.id, release_title=release.title, note=note,
                      embargo=release.embargo, subject=subject, recipients=tuple(recipients),
-                     skipped=tuple(skipped))
+                     skipped=tuple(skipped), again=again, already_pitched=already)
 
 
 def _recipient(plan: PitchPlan, journalist_id: int) -> PitchRecipient:
@@ -348,17 +415,51 @@ def message_id(batch_id: int, journalist_id: int, domain: str) -> str:
     return f"<pitch-{batch_id}-{journalist_id}@{domain}>"
 
 
+def _lock_release(conn: sa.Connection, release_id: int) -> None:
+    """Hold the release's row until the transaction ends, so that batches for one release
+    are written one at a time. A write, not SELECT ... FOR UPDATE: SQLite ignores that,
+    but a first statement that writes makes it take its write lock (waiting its busy
+    timeout), as PostgreSQL takes the row's lock."""
+    conn.execute(releases.update().where(releases.c.id == release_id)
+                 .values(updated_at=releases.c.updated_at))
+
+
+def _nobody_new(skipped: list[SkippedRecipient]) -> InvalidInput:
+    message = ("Nobody new to pitch: every journalist chosen has already been pitched this "
+               "release or is queued for it, and nothing was queued.")
+    if any(s.reason.startswith("already pitched") for s in skipped):
+        message += (" To e-mail those already pitched once more, choose to send again to "
+                    "them (command line: pitch send --again).")
+    return InvalidInput(message)
+
+
 def create_batch(db: Engine, actor: Actor, plan: PitchPlan, *, now: datetime,
                  queue: bool = False) -> int:
     """Write the plan down as a batch (editors and above): one pending row per recipient
     and one skipped row, with the reason, per skipped journalist. Returns the batch id.
 
+    Who was pitched meanwhile (another click, tab or process) is checked again under a
+    lock on the release and skipped likewise; a plan left with nobody new is refused.
     With `queue`, the worker sends it (see send_queued); otherwise the caller does."""
     require(actor, "editor", "pitching journalists")
     if not plan.recipients:
+        if any(s.reason.startswith(_REPEATS) for s in plan.skipped):
+            raise _nobody_new(list(plan.skipped))
         raise InvalidInput("Nobody to pitch: every journalist chosen was skipped.")
     release = _load_release(db, plan.release_id)
     with db.begin() as conn:
+        _lock_release(conn, release.id)
+        earlier = _earlier_pitches(conn, release.id,
+                                   [r.journalist_id for r in plan.recipients])
+        recipients, skipped = [], list(plan.skipped)
+        for r in plan.recipients:
+            reason = _repeat_reason(earlier.get(r.journalist_id), plan.again, release.timezone)
+            if reason:
+                skipped.append(SkippedRecipient(r.journalist_id, r.name, r.email, reason))
+            else:
+                recipients.append(r)
+        if not recipients:
+            raise _nobody_new(skipped)
         batch_id = conn.execute(pitch_batches.insert().values(
             release_id=plan.release_id, subject=plan.subject, note=plan.note,
             created_by=actor.name, created_at=now, queued=queue,
@@ -367,15 +468,17 @@ def create_batch(db: Engine, actor: Actor, plan: PitchPlan, *, now: datetime,
             {"batch_id": batch_id, "journalist_id": r.journalist_id, "name": r.name,
              "email": r.email, "status": "pending", "detail": "",
              "message_id": message_id(batch_id, r.journalist_id, release.from_domain)}
-            for r in plan.recipients
+            for r in recipients
         ] + [
             {"batch_id": batch_id, "journalist_id": s.journalist_id, "name": s.name,
              "email": s.email, "status": "skipped", "detail": s.reason, "message_id": ""}
-            for s in plan.skipped
+            for s in skipped
         ])
+        again = sum(1 for r in recipients if r.journalist_id in earlier)
         audit.record(conn, actor, entity="pitch_batch", entity_id=batch_id, action="create",
-                     summary=f"release {plan.release_id}: {len(plan.recipients)} to send, "
-                     f"{len(plan.skipped)} skipped", now=now)
+                     summary=f"release {plan.release_id}: {len(recipients)} to send"
+                     + (f" ({again} again)" if again else "") + f", {len(skipped)} skipped",
+                     now=now)
     return batch_id
 
 
@@ -650,6 +753,20 @@ def release_batches(db: Engine, release_id: int) -> list[dict]:
     return [get_batch(db, batch_id) for batch_id in ids]
 
 
+def unfinished_batch(db: Engine, release_id: int) -> dict | None:
+    """The release's newest batch still queued or being sent (see get_batch), or None.
+
+    While there is one, the dashboard offers no new pitch of the release."""
+    with db.connect() as conn:
+        batch_id = conn.execute(
+            sa.select(pitch_batches.c.id)
+            .where(pitch_batches.c.release_id == release_id,
+                   pitch_batches.c.finished_at.is_(None))
+            .order_by(pitch_batches.c.created_at.desc(), pitch_batches.c.id.desc())
+        ).scalar()
+    return None if batch_id is None else get_batch(db, batch_id)
+
+
 def batch_status(db: Engine, batch_id: int) -> list[dict]:
     """Each recipient of a batch: name, email, status, detail and when it was sent."""
     with db.connect() as conn:
@@ -671,12 +788,16 @@ def _print_plan(plan: PitchPlan) -> None:
     if plan.subject:
         print(f"Subject: {plan.subject}")
     print(f"To send ({len(plan.recipients)}):")
+    if plan.again and plan.already_pitched:
+        print(f"  including {plan.already_pitched} already pitched this release (--again)")
     for r in plan.recipients:
         print(f"  {r.name} <{r.email}>" + (f", {r.outlet}" if r.outlet else ""))
     if plan.skipped:
         print(f"Skipped ({len(plan.skipped)}):")
         for s in plan.skipped:
             print(f"  {s.name}" + (f" <{s.email}>" if s.email else "") + f": {s.reason}")
+    if plan.already_pitched and not plan.again:
+        print(f"To e-mail the {plan.already_pitched} already pitched once more, add --again.")
 
 
 def _print_rows(rows: list[dict]) -> None:
@@ -690,7 +811,7 @@ def cli_send(args, settings: Settings) -> int:
     """`pitch send`: print the plan, then send it (or, with --dry-run, the first e-mail)."""
     db = open_store(settings.database_url)
     plan = plan_pitch(db, args.release, list_name=args.list, journalist_ids=args.journalist,
-                      note=args.note)
+                      note=args.note, again=args.again)
     _print_plan(plan)
     if args.dry_run:
         if plan.recipients:
@@ -752,8 +873,9 @@ def add_cli_parsers(subparsers) -> None:
     p = actions.add_parser(
         "send", help="pitch an approved release to a press list or to journalists",
         description="Send each journalist a personalised e-mail with the release, over the "
-        "committee's SMTP server, at its rate per minute. Do-not-contact journalists and "
-        "those without an e-mail are skipped and listed.",
+        "committee's SMTP server, at its rate per minute. Do-not-contact journalists, "
+        "those without an e-mail and those already pitched this release are skipped and "
+        "listed.",
     )
     p.add_argument("--release", type=int, required=True, metavar="ID", help="the release's id")
     target = p.add_mutually_exclusive_group(required=True)
@@ -761,6 +883,9 @@ def add_cli_parsers(subparsers) -> None:
     target.add_argument("--journalist", type=int, nargs="+", action="extend", metavar="ID",
                         help="these journalists (ids); repeatable")
     p.add_argument("--note", default="", metavar="TEXT", help="a line added to every e-mail")
+    p.add_argument("--again", action="store_true",
+                   help="also e-mail the journalists already pitched this release (never one "
+                   "whose e-mail still waits in a batch)")
     p.add_argument("--dry-run", action="store_true",
                    help="show who would get it and the first e-mail; send nothing")
     p.set_defaults(func=cli_send)

@@ -24,11 +24,13 @@ from test_analytics import (
 )
 from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
-from outreach import analytics, demo, digest
+from outreach import analytics, contacts, demo, digest
 from outreach.errors import InvalidInput, NotFound
-from outreach.store.tables import pitch_batches, pitch_messages
+from outreach.roles import Actor
+from outreach.store.tables import pitch_batches, pitch_messages, releases
 from outreach.worker import utcnow
 
+EDITOR = Actor("ed", "editor")
 HOSTILE = "<script>alert('pwned')</script> *Acme* & [Sons](javascript:alert(1))"
 
 
@@ -92,9 +94,33 @@ def test_build_gathers_the_week(db, week):
     assert got.top_outlets == [("Riverside Ledger", 3), ("Labor Herald", 2)]
     assert HOSTILE in [h.headline for h in got.headlines]
     [release] = got.releases
-    assert (release.title, release.sent_on, release.pitches_sent) == (
+    assert (release.title, release.sent_on, release.journalists_pitched) == (
         "Workers vote 94% to strike", date(2026, 11, 17), 2)
     assert [h.headline for h in release.coverage] == ["Acme strike looms", "Strike vote at Acme"]
+
+
+def test_a_journalist_pitched_twice_counts_once(db, week, now):
+    ana = contacts.add_journalist(db, EDITOR, {"name": "Ana Quillfeather",
+                                               "email": "ana@news.test"}, now=now)
+    ben = contacts.add_journalist(db, EDITOR, {"name": "Ben Ortiz",
+                                               "email": "ben@news.test"}, now=now)
+    with db.begin() as conn:
+        release_id = conn.execute(sa.select(releases.c.id).where(
+            releases.c.title == "Workers vote 94% to strike")).scalar_one()
+        for day, people in ((17, [ana, ben]), (19, [ana, ben])):  # sent, then sent again
+            batch_id = conn.execute(pitch_batches.insert().values(
+                release_id=release_id, subject="Strike vote", created_by="editor",
+                created_at=local(2026, 11, day, 9), finished_at=local(2026, 11, day, 10),
+            )).inserted_primary_key[0]
+            conn.execute(pitch_messages.insert(), [
+                {"batch_id": batch_id, "journalist_id": jid, "name": "", "email": "",
+                 "message_id": f"<{batch_id}-{jid}@local7.test>", "status": "sent"}
+                for jid in people])
+    [release] = digest.build(db, week.campaign_id, 2026, 47).releases
+    # 2 people from the first fixture batch (known only by address) and Ana and Ben, once.
+    assert release.journalists_pitched == 4
+    assert "Pitched to 4 journalist(s)" in digest.render_markdown(
+        digest.build(db, week.campaign_id, 2026, 47))
 
 
 def test_a_week_that_does_not_exist_is_refused(db, week):

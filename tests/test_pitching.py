@@ -8,6 +8,7 @@ import email.policy
 import io
 import ipaddress
 import ssl
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -30,7 +31,14 @@ from outreach.errors import ConfigError, InvalidInput, NotFound, PermissionDenie
 from outreach.mailer import ConnectionFailed, SmtpSender
 from outreach.org_settings import set_org
 from outreach.roles import Actor
-from outreach.store.tables import interactions, journalists, pitch_messages, press_hits, releases
+from outreach.store.tables import (
+    interactions,
+    journalists,
+    pitch_batches,
+    pitch_messages,
+    press_hits,
+    releases,
+)
 
 ADMIN = Actor("ada", "admin")
 EDITOR = Actor("ed", "editor")
@@ -253,6 +261,123 @@ def test_only_editors_create_batches_and_a_sender_is_needed(desk, now):
     set_org(db, ADMIN, {"smtp_from": ""}, now=now)
     with pytest.raises(ConfigError, match="From address"):
         pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+
+
+# --- never twice -------------------------------------------------------------------------------
+
+
+def batches(db) -> int:
+    with db.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(pitch_batches)).scalar()
+
+
+def test_a_journalist_pitched_before_is_skipped_with_the_date(desk, now, smtp):
+    db = desk["db"]
+    smtp.recorder.refuse.add("eve@example.org")
+    _, first = plan_and_batch(desk, now)
+    send(desk, first, smtp.factory(), now)
+
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+
+    # Eve's e-mail was refused, so she may be pitched; the rest got it at 09:00 in Chicago.
+    assert [r.name for r in plan.recipients] == ["Eve Lindqvist"]
+    on = "already pitched this release on 2026-11-20 09:00 (America/Chicago)"
+    assert {s.name: s.reason for s in plan.skipped} == {
+        "Ana Quillfeather": on, "Ben Ortiz": on, "Finn O'Brien": on,
+        "Cleo Marsh": "do not contact: asked us to stop pitching her",
+        "Dev Patel": "no e-mail address on file",
+    }
+    assert plan.already_pitched == 3 and not plan.again
+    smtp.recorder.refuse.clear()
+    second = pitching.create_batch(db, EDITOR, plan, now=now)
+    send(desk, second, smtp.factory(), now)
+    assert smtp.recorder.copies() == Counter(
+        ["ana@example.org", "ben@example.org", "finn@example.org", "eve@example.org"])
+    assert statuses(db, second)["ana@example.org"] == ("skipped", on)
+
+
+def test_sending_again_is_a_choice_and_never_doubles_a_queued_email(desk, now, smtp):
+    db = desk["db"]
+    _, first = plan_and_batch(desk, now)
+    send(desk, first, smtp.factory(), now)
+
+    again = pitching.plan_pitch(db, desk["release"], list_name="Labor desk", again=True)
+
+    assert [r.name for r in again.recipients] == [
+        "Ana Quillfeather", "Ben Ortiz", "Eve Lindqvist", "Finn O'Brien"]
+    assert again.already_pitched == 4 and again.again
+    queued = pitching.create_batch(db, EDITOR, again, now=now, queue=True)
+    assert f"release {desk['release']}: 4 to send (4 again), 2 skipped" in [
+        e["summary"] for e in audit.list_entries(db, ADMIN, entity="pitch_batch")]
+    # While those four wait in the queue, even "again" does not queue them a second time.
+    later = pitching.plan_pitch(db, desk["release"], list_name="Labor desk", again=True)
+    assert later.recipients == ()
+    assert {s.reason for s in later.skipped if s.email.startswith(("ana", "finn"))} == {
+        f"already queued for this release in batch {queued}"}
+    with pytest.raises(InvalidInput) as refused:
+        pitching.create_batch(db, EDITOR, again, now=now, queue=True)
+    assert str(refused.value) == (
+        "Nobody new to pitch: every journalist chosen has already been pitched this release "
+        "or is queued for it, and nothing was queued.")
+    send(desk, queued, smtp.factory(), now)
+    assert smtp.recorder.copies() == Counter(
+        {"ana@example.org": 2, "ben@example.org": 2, "eve@example.org": 2,
+         "finn@example.org": 2})
+
+
+def test_a_plan_made_before_another_batch_is_checked_again_when_written(desk, now):
+    db = desk["db"]
+    stale = pitching.plan_pitch(db, desk["release"], list_name="Labor desk")  # tab one
+    pitching.create_batch(db, EDITOR, pitching.plan_pitch(  # meanwhile, tab two: Ana only
+        db, desk["release"], journalist_ids=[desk["ana"]]), now=now, queue=True)
+
+    batch_id = pitching.create_batch(db, EDITOR, stale, now=now, queue=True)
+
+    rows = statuses(db, batch_id)
+    assert rows["ana@example.org"] == ("skipped", "already queued for this release in batch "
+                                                  f"{batch_id - 1}")
+    assert [rows[a][0] for a in ("ben@example.org", "eve@example.org",
+                                 "finn@example.org")] == ["pending"] * 3
+    count = batches(db)
+    with pytest.raises(InvalidInput, match="^Nobody new to pitch"):
+        pitching.create_batch(db, EDITOR, stale, now=now, queue=True)  # the second click
+    assert batches(db) == count
+
+
+def test_two_clicks_at_once_queue_one_batch(desk, now):
+    db = desk["db"]
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk")
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def click():
+        start.wait()
+        try:
+            outcomes.append(pitching.create_batch(db, EDITOR, plan, now=now, queue=True))
+        except InvalidInput as exc:
+            outcomes.append(exc)
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=60)
+    assert sorted(type(o).__name__ for o in outcomes) == ["InvalidInput", "int"]
+    with db.connect() as conn:
+        pending = Counter(conn.execute(sa.select(pitch_messages.c.email).where(
+            pitch_messages.c.status == "pending")).scalars())
+    assert pending == Counter(["ana@example.org", "ben@example.org", "eve@example.org",
+                               "finn@example.org"])
+
+
+def test_the_unfinished_batch_of_a_release(desk, now, smtp):
+    db = desk["db"]
+    assert pitching.unfinished_batch(db, desk["release"]) is None
+    batch_id = queued_batch(desk, now)
+    batch = pitching.unfinished_batch(db, desk["release"])
+    assert (batch["id"], batch["totals"]["pending"]) == (batch_id, 4)
+    send(desk, batch_id, smtp.factory(), now)
+    assert pitching.unfinished_batch(db, desk["release"]) is None
 
 
 # --- sending ----------------------------------------------------------------------------------
@@ -556,6 +681,28 @@ def test_cli_dry_run_send_and_status(desk, now, smtp, tmp_path, capsys):
     assert sum(smtp.recorder.copies().values()) == 1
 
 
+def test_cli_sends_again_only_with_again(desk, now, smtp, tmp_path, capsys):
+    db = desk["db"]
+    set_org(db, ADMIN, {"smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+                        "smtp_security": "none", "pitch_rate_per_minute": 600}, now=now)
+    send_to_list = ("pitch", "send", "--release", str(desk["release"]), "--list", "Labor desk")
+    assert run_cli(db, tmp_path, *send_to_list) == 0
+    capsys.readouterr()
+
+    with pytest.raises(InvalidInput, match="command line: pitch send --again"):
+        run_cli(db, tmp_path, *send_to_list)  # the same command, run twice by mistake
+    out = capsys.readouterr().out
+    assert "To send (0):" in out
+    assert "Ana Quillfeather <ana@example.org>: already pitched this release on " in out
+    assert "To e-mail the 4 already pitched once more, add --again." in out
+    assert sum(smtp.recorder.copies().values()) == 4
+
+    assert run_cli(db, tmp_path, *send_to_list, "--again") == 0
+    out = capsys.readouterr().out
+    assert "To send (4):\n  including 4 already pitched this release (--again)" in out
+    assert set(smtp.recorder.copies().values()) == {2}
+
+
 def queued_batch(desk, now) -> int:
     plan = pitching.plan_pitch(desk["db"], desk["release"], list_name="Labor desk")
     return pitching.create_batch(desk["db"], EDITOR, plan, now=now, queue=True)
@@ -569,7 +716,8 @@ def settings_for(db, tmp_path) -> Settings:
 def test_a_queued_batch_is_claimed_by_one_worker_only(desk, now):
     db = desk["db"]
     assert pitching.claim_queued_batch(db, "w1", now=now) is None
-    _, unqueued = plan_and_batch(desk, now)
+    unqueued = pitching.create_batch(db, EDITOR, pitching.plan_pitch(
+        db, desk["release"], journalist_ids=[desk["ana"]]), now=now)
     batch_id = queued_batch(desk, now)
     assert pitching.claim_queued_batch(db, "w1", now=now) == batch_id
     assert pitching.claim_queued_batch(db, "w2", now=now) is None

@@ -205,10 +205,24 @@ if campaign is not None:
             if release.status in ("approved", "sent") and can(actor, "editor"):
                 st.markdown("#### Pitch it to journalists")
                 lists = [x["name"] for x in contacts.list_press_lists(db)]
-                target = st.selectbox("Press list", lists)
-                note = st.text_area("A note for everyone (optional)")
+                target = st.selectbox("Press list", lists, key=f"pitch-list-{release.id}")
+                # One round per send: after a send the note, the choices and the confirmation
+                # start afresh, so nothing stays ticked for a second click.
+                pitch_form = f"pitch-{release.id}"
+                pitch_round = common.form_round(pitch_form)
+                note = st.text_area("A note for everyone (optional)", key=f"{pitch_round}-note")
+                active = pitching.unfinished_batch(db, release.id)
                 try:
                     plan = pitching.plan_pitch(db, release.id, list_name=target, note=note)
+                    n_before = plan.already_pitched
+                    if n_before and st.checkbox(
+                            f"Also send again to the {n_before} journalist"
+                            f"{'s' if n_before != 1 else ''} already pitched",
+                            key=f"{pitch_round}-again-{target}",
+                            help="They already got this release; leave this unticked and "
+                            "only those who have not are e-mailed."):
+                        plan = pitching.plan_pitch(db, release.id, list_name=target, note=note,
+                                                   again=True)
                 except OutreachError as exc:
                     st.error(str(exc))
                     plan = None
@@ -218,6 +232,7 @@ if campaign is not None:
                     if plan.skipped:
                         common.show_table([{"name": s.name, "reason": s.reason}
                                            for s in plan.skipped], tz, "")
+                    sure = False
                     if plan.recipients:
                         first = plan.recipients[0]
                         with st.expander(f"Preview: the e-mail to {first.name}"):
@@ -227,17 +242,52 @@ if campaign is not None:
                         st.download_button("Download as .eml files (zip)",
                                            lambda: pitching.eml_zip(db, plan),
                                            file_name=f"pitch-{release.id}.zip")
-                        sure = st.checkbox(f"Yes, e-mail {len(plan.recipients)} journalists now")
-                        if st.button("Send", type="primary", disabled=not sure):
-                            common.attempt(lambda: pitching.create_batch(
-                                db, actor, plan, now=utcnow(), queue=True),
-                                "Queued: the worker sends them at most "
-                                f"{get_org(db).pitch_rate_per_minute} a minute. "
-                                "Progress shows below.")
+                        count = len(plan.recipients)
+                        # The confirmation names a number: it holds only for that number.
+                        sure = st.checkbox(
+                            f"Yes, e-mail {count} journalist{'s' if count != 1 else ''} now",
+                            key=f"{pitch_round}-sure-{target}-{plan.again}-{count}")
+                    if active is not None:
+                        st.info(
+                            f"Batch {active['id']} of this release is still being sent "
+                            "(progress below): Send is available again once it has "
+                            "finished." if active["queued"] else
+                            f"Batch {active['id']}, sent from the command line, has not "
+                            "finished: finish it with `python -m outreach pitch resume "
+                            f"--batch {active['id']}`, then Send is available again.",
+                            icon=":material/hourglass_top:")
+                    if st.button("Send", type="primary", key=f"{pitch_round}-send",
+                                 disabled=not sure or active is not None) \
+                            and sure and active is None:
+                        common.attempt(lambda: pitching.create_batch(
+                            db, actor, plan, now=utcnow(), queue=True),
+                            "Queued: the worker sends them at most "
+                            f"{get_org(db).pitch_rate_per_minute} a minute. "
+                            "Progress shows below.", clears=pitch_form)
                 batches = pitching.release_batches(db, release.id)
                 if batches:
                     st.markdown("#### Pitches sent for this release")
-                    common.show_worker_status(db)
+                    if active is not None and active["queued"]:
+                        @st.fragment(run_every=2)  # seconds
+                        def pitch_progress(batch_id: int = active["id"]) -> None:
+                            """The queued batch's counts, read again every few seconds
+                            until the worker has sent it; then the whole page runs again."""
+                            batch = pitching.get_batch(db, batch_id)
+                            totals = batch["totals"]
+                            outgoing = totals["sent"] + totals["failed"] + totals["pending"]
+                            common.show_worker_status(db)
+                            st.progress(
+                                (totals["sent"] + totals["failed"]) / max(outgoing, 1),
+                                text=f"Batch {batch_id}: {totals['sent']} sent, "
+                                f"{totals['pending']} pending, {totals['failed']} failed")
+                            if batch["last_error"]:
+                                st.error(batch["last_error"])
+                            if batch["finished_at"] is not None:
+                                st.rerun()
+
+                        pitch_progress()
+                    else:
+                        common.show_worker_status(db)
                     for batch in batches:
                         totals = ", ".join(f"{n} {k}" for k, n in batch["totals"].items() if n)
                         label = f"Batch {batch['id']}: {totals}" + (
