@@ -70,7 +70,11 @@ LIST_DESCRIPTIONS = {
     "Labor beat": "Reporters who cover work, unions and the economy.",
     "Local TV & radio": "Assignment desks and producers for broadcast.",
     "Spanish-language": "Spanish-language outlets and bilingual reporters.",
+    "Rapid response": "Who gets a rapid response the same morning: the labor beat and the "
+                      "broadcast desks.",
 }
+# A demo journalist on any of these lists is also on the rapid-response list.
+RAPID_RESPONSE_FROM = ("Labor beat", "Local TV & radio")
 
 # days from today, kind, title
 EVENTS = (
@@ -388,7 +392,10 @@ def _load_lists(
     members = []
     for row in sample:
         jid = journalist_ids[row["Email"].strip().lower()]
-        for name in filter(None, (n.strip() for n in row["Lists"].split(";"))):
+        names = [n for n in (n.strip() for n in row["Lists"].split(";")) if n]
+        if any(n in RAPID_RESPONSE_FROM for n in names):
+            names.append("Rapid response")
+        for name in names:
             if (list_ids[name], jid) not in existing:
                 members.append({"list_id": list_ids[name], "journalist_id": jid})
     if members:

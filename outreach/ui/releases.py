@@ -205,7 +205,12 @@ if campaign is not None:
             if release.status in ("approved", "sent") and can(actor, "editor"):
                 st.markdown("#### Pitch it to journalists")
                 lists = [x["name"] for x in contacts.list_press_lists(db)]
-                target = st.selectbox("Press list", lists, key=f"pitch-list-{release.id}")
+                # A rapid response goes first to the list kept for them, when there is one.
+                rapid_list = next((x for x in lists if "rapid" in x.lower()), None) \
+                    if release.kind == "rapid_response" else None
+                target = st.selectbox("Press list", lists, key=common.remember(
+                    f"pitch-list-{release.id}", rapid_list or next(iter(lists), None),
+                    options=lists))
                 # One round per send: after a send the note, the choices and the confirmation
                 # start afresh, so nothing stays ticked for a second click.
                 pitch_form = f"pitch-{release.id}"
@@ -239,9 +244,9 @@ if campaign is not None:
                             message = pitching.preview(db, plan, first.journalist_id)
                             st.text(f"To: {message['To']}\nSubject: {message['Subject']}")
                             st.text(message.get_content())
-                        st.download_button("Download as .eml files (zip)",
-                                           lambda: pitching.eml_zip(db, plan),
-                                           file_name=f"pitch-{release.id}.zip")
+                        common.download("Download as .eml files (zip)",
+                                        lambda: pitching.eml_zip(db, plan),
+                                        f"pitch-{release.id}.zip", mime="application/zip")
                         count = len(plan.recipients)
                         # The confirmation names a number: it holds only for that number.
                         sure = st.checkbox(
