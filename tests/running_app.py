@@ -22,7 +22,7 @@ import pytest
 from conftest import free_port, missing_service
 
 try:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
 except ImportError:
     sync_playwright = None
 
@@ -115,8 +115,8 @@ def _loopback_only(route) -> None:
 
 
 @contextlib.contextmanager
-def chromium_page() -> Iterator[Page]:
-    """A headless Chromium tab that cannot reach beyond 127.0.0.1."""
+def chromium() -> Iterator[Browser]:
+    """A headless Chromium; each tab_in() it is a separate person's browser."""
     if sync_playwright is None:
         missing_service("Playwright for Python")
     if not CHROMIUM.exists():
@@ -124,13 +124,28 @@ def chromium_page() -> Iterator[Page]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                      args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport=VIEWPORT)
-        context.route("**/*", _loopback_only)
         try:
-            yield context.new_page()
+            yield browser
         finally:
-            context.close()
             browser.close()
+
+
+@contextlib.contextmanager
+def tab_in(browser: Browser) -> Iterator[Page]:
+    """A tab with its own cookies that cannot reach beyond 127.0.0.1."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.route("**/*", _loopback_only)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def chromium_page() -> Iterator[Page]:
+    """A headless Chromium tab that cannot reach beyond 127.0.0.1."""
+    with chromium() as browser, tab_in(browser) as page:
+        yield page
 
 
 def settle(page: Page, title: str) -> None:
