@@ -6,6 +6,7 @@ void), so the committee always approves exactly the words that go out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,17 +35,35 @@ class Vote:
 
 @dataclass(frozen=True)
 class Tally:
-    """Where a vote stands: approvals, rejections, how many are needed, and the outcome."""
+    """Where a vote stands: approvals from those who may vote, rejections, how many the
+    rule needs, who has still to vote, and the outcome."""
 
     approvals: int
     rejections: int
     needed: int
     state: str  # "approved", "changes_requested" or "pending"
+    waiting_for: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # the approvers who wrote it, and so do not vote
+    eligible: int = 0  # approvers who may vote: every approver but the authors
 
     def describe(self) -> str:
-        """'1 of 2 approvals needed; no rejections' and the like."""
-        rejected = f"{self.rejections} rejection{'s' if self.rejections != 1 else ''}"
-        return f"{self.approvals} of {self.needed} approvals needed; {rejected}"
+        """'1 of 2 approvals; waiting for: Ana, Luis' and the like."""
+        text = f"{self.approvals} of {self.needed} approval{'s' if self.needed != 1 else ''}"
+        if self.rejections:
+            text += f"; {self.rejections} rejection{'s' if self.rejections != 1 else ''}"
+        if self.state == "pending" and self.waiting_for:
+            text += f"; waiting for: {', '.join(self.waiting_for)}"
+        return text
+
+    def problem(self) -> str:
+        """Why the rule cannot be met by this committee, in words; empty when it can."""
+        if self.state != "pending" or self.eligible >= self.needed:
+            return ""
+        besides = f" besides the author ({', '.join(self.authors)})" if self.authors else ""
+        who = f"{self.eligible} approver{'s' if self.eligible != 1 else ''}"
+        return (f"This needs {self.needed} approval{'s' if self.needed != 1 else ''}, but "
+                f"only {who}{besides} can vote: add an approver under Settings > Users, "
+                "or change the rule under Settings > Committee.")
 
 
 def approver_names(db: Engine) -> list[str]:
@@ -57,25 +76,49 @@ def approver_names(db: Engine) -> list[str]:
         ).scalars())
 
 
-def needed(rule: ApprovalRule, approver_count: int) -> int:
-    """How many approvals the rule asks for, given how many approvers there are."""
+def needed(rule: ApprovalRule, eligible: int) -> int:
+    """How many approvals the rule asks for, given how many approvers may vote."""
     if rule.kind == "majority":
-        return approver_count // 2 + 1
+        return eligible // 2 + 1
     return rule.n
 
 
-def tally(current: list[Vote], rule: ApprovalRule, approver_count: int) -> Tally:
-    """Count the active votes: any rejection asks for changes, enough approvals approve."""
-    approvals = sum(v.decision == "approve" for v in current)
-    rejections = sum(v.decision == "reject" for v in current)
-    need = needed(rule, approver_count)
+def rule_problem(rule: ApprovalRule, approvers: int) -> str:
+    """Why a rule cannot be met by a committee of `approvers`, whoever writes (an author
+    who is an approver does not vote on their own words); empty when it can."""
+    if rule.kind == "majority":
+        if approvers >= 2:
+            return ""
+        return ("There is no approver yet: add one under Settings > Users." if not approvers
+                else "There is one approver, who cannot approve what they wrote themselves: "
+                "add a second approver under Settings > Users.")
+    if approvers - 1 >= rule.n:
+        return ""
+    return (f"At least {rule.n} approval{'s' if rule.n != 1 else ''} from someone other than "
+            f"the author needs {rule.n + 1} approvers when an approver writes it; the committee "
+            f"has {approvers}. Add approvers under Settings > Users, or lower N.")
+
+
+def tally(current: list[Vote], rule: ApprovalRule, approvers: list[str],
+          authors: Iterable[str] = ()) -> Tally:
+    """Count the active votes of those who may vote (never an author's): any rejection
+    asks for changes, enough approvals approve."""
+    authors = tuple(sorted(set(authors)))
+    eligible = [name for name in approvers if name not in authors]
+    counted = [v for v in current if v.voter not in authors]
+    approvals = sum(v.decision == "approve" for v in counted)
+    rejections = sum(v.decision == "reject" for v in counted)
+    need = needed(rule, len(eligible))
     if rejections:
         state = "changes_requested"
     elif approvals >= need:
         state = "approved"
     else:
         state = "pending"
-    return Tally(approvals, rejections, need, state)
+    voted = {v.voter for v in counted}
+    return Tally(approvals, rejections, need, state,
+                 waiting_for=tuple(n for n in eligible if n not in voted),
+                 authors=tuple(a for a in authors if a in approvers), eligible=len(eligible))
 
 
 def _vote(row) -> Vote:
@@ -84,10 +127,14 @@ def _vote(row) -> Vote:
 
 def cast_vote(
     conn: sa.Connection, actor: Actor, subject: str, subject_id: int, version: int,
-    decision: str, comment: str, *, now: datetime,
+    decision: str, comment: str, *, now: datetime, authors: Iterable[str] = (),
 ) -> None:
-    """Record `actor`'s vote on this version, replacing their earlier vote on it."""
+    """Record `actor`'s vote on this version, replacing their earlier vote on it; an
+    author of the words may not vote on them."""
     require(actor, "approver", "voting")
+    if actor.name in set(authors):
+        raise InvalidInput("You wrote this version, so your vote cannot count toward its "
+                           "approval; ask another approver.")
     if subject not in SUBJECTS:
         raise ValueError(f"unknown subject {subject!r}")
     if decision not in VOTE_DECISIONS:

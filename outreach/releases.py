@@ -182,12 +182,13 @@ def vote(
     if decision == "approve":
         guard.require_clean(db, current.body, "release")
     rule = rule_for(db, current)
-    count = len(approval.approver_names(db))
+    approvers = approval.approver_names(db)
     with db.begin() as conn:
+        authors = release_authors(conn, release_id)
         approval.cast_vote(conn, actor, "release", release_id, current.version, decision,
-                           comment, now=now)
+                           comment, now=now, authors=authors)
         result = approval.tally(approval.active_votes(conn, "release", release_id), rule,
-                                count)
+                                approvers, authors)
         if result.state != "pending":
             conn.execute(releases.update().where(releases.c.id == release_id).values(
                 status=result.state, updated_at=now,
@@ -198,11 +199,24 @@ def vote(
     return result
 
 
+def release_authors(conn: sa.Connection, release_id: int) -> set[str]:
+    """Who wrote the words being voted on: whoever saved the first version and whoever
+    saved the current one. Their votes do not count toward its approval."""
+    numbers = release_versions.c.number
+    first_and_last = sa.select(sa.func.min(numbers), sa.func.max(numbers)).where(
+        release_versions.c.release_id == release_id)
+    low, high = conn.execute(first_and_last).one()
+    return set(conn.execute(sa.select(release_versions.c.created_by).where(
+        release_versions.c.release_id == release_id,
+        release_versions.c.number.in_((low, high)))).scalars())
+
+
 def current_tally(db: Engine, release: Release) -> approval.Tally:
-    """Where the vote on the current version stands."""
+    """Where the vote on the current version stands, and who has still to vote."""
     with db.connect() as conn:
         active = approval.active_votes(conn, "release", release.id)
-    return approval.tally(active, rule_for(db, release), len(approval.approver_names(db)))
+        authors = release_authors(conn, release.id)
+    return approval.tally(active, rule_for(db, release), approval.approver_names(db), authors)
 
 
 def versions(db: Engine, release_id: int) -> list[dict]:

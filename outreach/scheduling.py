@@ -271,7 +271,7 @@ def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
             ])
         conn.execute(posts.update().where(posts.c.id == post_id).values(
             text=parts[0], status=status, version=post.version + 1, attempts=0,
-            next_attempt_at=None, last_error=""))
+            next_attempt_at=None, last_error="", edited_by=actor.name))
         if needs_vote:
             approval.void_votes(conn, "post", _lead(post), now=now)
         audit.record(conn, actor, entity="post", entity_id=post_id, action="edit",
@@ -303,16 +303,18 @@ def vote_post(db: Engine, actor: Actor, post_id: int, decision: str, comment: st
     they are scheduled."""
     require(actor, "approver", "voting on posts")
     rule = get_org(db).post_rule
-    count = len(approval.approver_names(db))
+    approvers = approval.approver_names(db)
     with db.begin() as conn:
         post = _post(conn, post_id)
         if post.status != "in_review":
             raise InvalidInput(f"Post {post_id} is {post.status.replace('_', ' ')}; votes "
                                "are taken while it is in review.")
         lead = _lead(post)
+        authors = _authors(conn, post)
         approval.cast_vote(conn, actor, "post", lead, post.version, decision, comment,
-                           now=now)
-        result = approval.tally(approval.active_votes(conn, "post", lead), rule, count)
+                           now=now, authors=authors)
+        result = approval.tally(approval.active_votes(conn, "post", lead), rule, approvers,
+                                authors)
         for member in _group(conn, post):
             if member.status != "in_review":
                 continue
@@ -325,6 +327,21 @@ def vote_post(db: Engine, actor: Actor, post_id: int, decision: str, comment: st
         audit.record(conn, actor, entity="post", entity_id=post_id,
                      action=f"vote_{decision}", summary=result.describe(), now=now)
     return result
+
+
+def _authors(conn: sa.Connection, post) -> set[str]:
+    """Who wrote a post's words: whoever composed it and whoever edited any variant."""
+    return {name for member in _group(conn, post)
+            for name in (member.created_by, member.edited_by) if name}
+
+
+def post_tally(db: Engine, post_id: int) -> approval.Tally:
+    """Where the committee's vote on a post (and its variants) stands."""
+    with db.connect() as conn:
+        post = _post(conn, post_id)
+        active = approval.active_votes(conn, "post", _lead(post))
+        authors = _authors(conn, post)
+    return approval.tally(active, get_org(db).post_rule, approval.approver_names(db), authors)
 
 
 def reschedule(db: Engine, actor: Actor, post_id: int, at: datetime, *, now: datetime) -> None:

@@ -408,7 +408,8 @@ def test_a_disabled_account_is_signed_out_at_once(store, now):
         ("approver", ["Campaigns"], ["Add event"]),
         ("admin", ["Campaigns", "Committee", "Users", "Credentials", "Audit log",
                    "Configuration"],
-         ["Add campaign", "Add event", "Save committee settings", "Add user", "Apply",
+         ["Add campaign", "Add event", "Save approval rules", "Save committee settings",
+          "Add user", "Apply",
           "Save credential"]),
     ],
 )

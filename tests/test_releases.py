@@ -29,10 +29,10 @@ def desk(db, now):
     return db, c
 
 
-def new_release(db, campaign, now, name="press_release.en", **changes):
+def new_release(db, campaign, now, name="press_release.en", actor=EDITOR, **changes):
     template = templates.get_template(db, name)
     values = {**templates.sample_values(template), **changes}
-    return releases.create_release(db, EDITOR, campaign.id, name, values, now=now), values
+    return releases.create_release(db, actor, campaign.id, name, values, now=now), values
 
 
 def test_a_draft_from_a_template_is_version_one(desk, now):
@@ -152,8 +152,71 @@ def test_sent_releases_cannot_change(desk, now):
 def test_tally_rules():
     vote = approval.Vote
     yes = [vote(n, "approve", "", 1, None, None) for n in ("a", "b")]
-    assert approval.tally(yes, ApprovalRule("majority"), 4).state == "pending"
-    assert approval.tally(yes, ApprovalRule("majority"), 3).state == "approved"
-    assert approval.tally(yes, ApprovalRule("at_least", 2), 9).state == "approved"
+    assert approval.tally(yes, ApprovalRule("majority"), ["a", "b", "c", "d"]).state == (
+        "pending")
+    assert approval.tally(yes, ApprovalRule("majority"), ["a", "b", "c"]).state == "approved"
+    assert approval.tally(yes, ApprovalRule("at_least", 2), list("abcdefghi")).state == (
+        "approved")
     no = [*yes, vote("c", "reject", "x", 1, None, None)]
-    assert approval.tally(no, ApprovalRule("at_least", 1), 3).state == "changes_requested"
+    assert approval.tally(no, ApprovalRule("at_least", 1), ["a", "b", "c"]).state == (
+        "changes_requested")
+
+
+def test_an_author_s_vote_never_counts_and_the_tally_names_who_is_left():
+    vote = approval.Vote
+    mine = [vote("ana", "approve", "", 1, None, None)]
+    alone = approval.tally(mine, ApprovalRule("majority"), ["ana"], authors={"ana"})
+    assert alone.state == "pending" and alone.approvals == 0
+    assert alone.problem() == (
+        "This needs 1 approval, but only 0 approvers besides the author (ana) can vote: add "
+        "an approver under Settings > Users, or change the rule under Settings > Committee.")
+    three = approval.tally([*mine, vote("luis", "approve", "", 1, None, None)],
+                           ApprovalRule("majority"), ["ana", "luis", "rosa", "tom"],
+                           authors={"ana"})
+    # A majority of the three who may vote: two.
+    assert three.describe() == "1 of 2 approvals; waiting for: rosa, tom"
+    assert three.problem() == ""
+    short = approval.tally([], ApprovalRule("at_least", 2), ["ana", "luis"], authors={"ana"})
+    assert "needs 2 approvals, but only 1 approver besides the author (ana)" in short.problem()
+    rejected = approval.tally([vote("luis", "reject", "fix", 1, None, None)],
+                              ApprovalRule("majority"), ["luis", "rosa"], authors={"ed"})
+    assert rejected.describe() == "0 of 2 approvals; 1 rejection"
+
+
+@pytest.mark.parametrize(("rule", "approvers", "problem"), [
+    (ApprovalRule("majority"), 0, "There is no approver yet"),
+    (ApprovalRule("majority"), 1, "cannot approve what they wrote"),
+    (ApprovalRule("majority"), 2, ""),
+    (ApprovalRule("at_least", 2), 2, "needs 3 approvers when an approver writes it"),
+    (ApprovalRule("at_least", 2), 3, ""),
+])
+def test_a_rule_the_committee_cannot_meet_is_named(rule, approvers, problem):
+    found = approval.rule_problem(rule, approvers)
+    assert (problem in found) if problem else found == ""
+
+
+def test_a_lone_admin_cannot_approve_their_own_release(db, now):
+    users.add_user(db, ADMIN, "solo", "admin", PASSWORD, now=now)
+    solo = Actor("solo", "admin")
+    c = campaigns.create_campaign(db, ADMIN, "Drive", now=now, timezone="UTC")
+    rid, _ = new_release(db, c, now, actor=solo)
+    releases.submit(db, solo, rid, now=now)
+    with pytest.raises(InvalidInput, match="You wrote this version"):
+        releases.vote(db, solo, rid, "approve", now=now)
+    release = releases.get_release(db, rid)
+    tally = releases.current_tally(db, release)
+    assert release.status == "in_review" and tally.approvals == 0
+    assert "only 0 approvers besides the author (solo)" in tally.problem()
+
+
+def test_whoever_saved_the_current_version_is_an_author_too(desk, now):
+    db, c = desk
+    rid, values = new_release(db, c, now)
+    releases.save_release(db, APPROVERS[0], rid, {**values, "headline": "Better"}, now=now)
+    releases.submit(db, EDITOR, rid, now=now)
+    with pytest.raises(InvalidInput, match="You wrote this version"):
+        releases.vote(db, APPROVERS[0], rid, "approve", now=now)
+    tally = releases.current_tally(db, releases.get_release(db, rid))
+    assert tally.waiting_for == ("bo", "cy") and tally.needed == 2
+
+

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from outreach import campaigns, scheduling
+from outreach import campaigns, scheduling, users
 from outreach.cli import main
 from outreach.errors import InvalidInput
 from outreach.guard import add_protected
@@ -181,3 +181,20 @@ def test_cli_schedules_to_several_accounts_edits_sets_slots_and_prices(
     assert "X in 2026-12: 1 post request(s), about $0.015" in capsys.readouterr().out
     assert main(["accounts", "slots", "local101", "--clear"]) == 0
     assert "no slots" in capsys.readouterr().out
+
+
+def test_whoever_edited_a_post_cannot_approve_it_and_the_tally_says_who_is_left(desk, now):
+    db = desk["db"]
+    for name in ("april", "bea"):
+        users.add_user(db, ADMIN, name, "approver", "correct horse battery", now=now)
+    post_id = scheduling.create_post(db, EDITOR, desk["bluesky"], ["Rally at noon."], now=now,
+                                     at=now + timedelta(hours=5))
+    scheduling.edit_post(db, APPROVER, post_id, ["Rally at 1 pm."], now=now)
+    assert scheduling.get_post(db, post_id)["edited_by"] == "april"
+    scheduling.submit_post(db, EDITOR, post_id, now=now)
+    with pytest.raises(InvalidInput, match="You wrote this version"):
+        scheduling.vote_post(db, APPROVER, post_id, "approve", now=now)
+    tally = scheduling.post_tally(db, post_id)
+    assert tally.describe() == "0 of 1 approval; waiting for: bea"
+    scheduling.vote_post(db, Actor("bea", "approver"), post_id, "approve", now=now)
+    assert scheduling.get_post(db, post_id)["status"] == "scheduled"

@@ -153,7 +153,7 @@ def attempt(action: Callable[[], Any], done: str | Callable[[Any], str], *,
 def show_flash() -> None:
     """The confirmations of the writes that re-ran the page (see attempt), as toasts."""
     for message in st.session_state.pop(FLASH_KEY, []):
-        st.toast(message, icon=":material/check_circle:")
+        st.toast(message, icon=":material/check_circle:", duration="long")
 
 
 def form_round(name: str) -> str:
@@ -178,6 +178,20 @@ def tabs(labels: list[str], key: str = "tab") -> list:
 def expander(label: str, key: str, *, expanded: bool = False):
     """An expander that stays open or closed as the person left it, whatever re-runs."""
     return st.expander(label, expanded=expanded, key=key, on_change="rerun")
+
+
+def rerun_when_changed(read: Callable[[], Any], *, every: float = 5) -> None:
+    """Run the whole page again as soon as `read()` gives something new (a vote cast in
+    another browser, a post published), checking every few seconds: the screen never
+    shows a state that has passed."""
+    seen = read()
+
+    @st.fragment(run_every=every)
+    def watch() -> None:
+        if read() != seen:
+            st.rerun(scope="app")
+
+    watch()
 
 
 def remember(key: str, default: Any, *, options: list | None = None) -> str:

@@ -135,9 +135,15 @@ if campaign is not None:
             release = releases.get_release(db, release_id)
             status = release.status.replace("_", " ")
             tally = releases.current_tally(db, release) if release.template else None
+            rule = releases.rule_for(db, release)
             st.markdown(f"**Status:** {status} · version {release.version}" +
-                        (f" · {tally.describe()} ({releases.rule_for(db, release).describe()})"
-                         if tally else ""))
+                        (f" · {tally.describe()} (the rule: {rule.describe()})"
+                         if tally and release.status == "in_review" else ""))
+            if tally and release.status == "in_review":
+                if tally.problem():
+                    st.warning(tally.problem(), icon=":material/group_off:")
+                # Votes are cast in other browsers: show them as they come in.
+                common.rerun_when_changed(lambda: releases.get_release(db, release.id))
             matches = guard.check_text(db, release.body)
             if matches:
                 st.error("This release names a protected member: "
@@ -154,15 +160,22 @@ if campaign is not None:
                 common.attempt(lambda: releases.submit(db, actor, release.id, now=utcnow()),
                         "Submitted: the approvers can vote now.")
             if can(actor, "approver") and release.status == "in_review":
-                with st.form("vote", clear_on_submit=True):
-                    decision = st.radio("Your vote", ["approve", "reject"], horizontal=True)
-                    comment = st.text_area("Comment", help="Required when you reject: say "
-                                           "what should change.")
-                    if st.form_submit_button("Cast vote"):
-                        common.attempt(lambda: releases.vote(
-                            db, actor, release.id, decision, comment, now=utcnow()),
-                            lambda result: f"Vote recorded. {result.describe()}: "
-                            f"{result.state.replace('_', ' ')}.")
+                if tally and actor.name in tally.authors:
+                    st.caption("You wrote this version, so your vote cannot count toward its "
+                               "approval." + (f" Waiting for: {', '.join(tally.waiting_for)}."
+                                              if tally.waiting_for else ""))
+                else:
+                    vote_form = f"vote-{release.id}-{release.version}"
+                    with st.form(common.form_round(vote_form)):
+                        decision = st.radio("Your vote", ["approve", "reject"],
+                                            horizontal=True)
+                        comment = st.text_area("Comment", help="Required when you reject: "
+                                               "say what should change.")
+                        if st.form_submit_button("Cast vote"):
+                            common.attempt(lambda: releases.vote(
+                                db, actor, release.id, decision, comment, now=utcnow()),
+                                lambda result: f"Vote recorded. {result.describe()}: "
+                                f"{result.state.replace('_', ' ')}.", clears=vote_form)
 
             if release.template and can(actor, "editor") and release.status != "sent":
                 with common.expander("Edit (saves a new version; votes on the old one are void)",

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import audit, campaigns, scheduling, sessions, users, vault
-from outreach.org_settings import SMTP_SECURITY, get_org, set_org
+from outreach import approval, audit, campaigns, scheduling, sessions, users, vault
+from outreach.org_settings import SMTP_SECURITY, ApprovalRule, get_org, set_org
 from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
@@ -26,6 +26,42 @@ sections = ["Campaigns"] + (
     if can(actor, "admin") else []
 )
 tabs = dict(zip(sections, common.tabs(sections), strict=True))
+
+
+def approval_rules(org) -> None:
+    """The committee's three approval rules, each with what it asks of today's committee.
+
+    Outside the committee form, so that N is offered only for "at least N approvers"."""
+    st.markdown("**Approval rules** (an author's own vote never counts)")
+    approvers = len(approval.approver_names(db))
+    rules = {}
+    for name, label in (("release_rule", "Releases"),
+                        ("rapid_response_rule", "Rapid-response releases"),
+                        ("post_rule", "Posts")):
+        current = getattr(org, name)
+        cols = st.columns([3, 1])
+        kind = cols[0].selectbox(label, ["majority", "at_least"],
+                                 index=0 if current.kind == "majority" else 1,
+                                 format_func=lambda k: "a majority of approvers"
+                                 if k == "majority" else "at least N approvers",
+                                 key=f"rule-{name}")
+        n = current.n
+        if kind == "at_least":
+            n = int(cols[1].number_input("N", min_value=1, max_value=50, value=current.n,
+                                         key=f"rule-n-{name}"))
+        rule = ApprovalRule(kind, n)
+        rules[name] = {"kind": kind, "n": n}
+        problem = approval.rule_problem(rule, approvers)
+        if problem:
+            st.warning(problem, icon=":material/group_off:")
+        else:
+            st.caption(f"With today's {approvers} approvers: {approval.needed(rule, approvers)}"
+                       f" approval(s) when an editor wrote it, "
+                       f"{approval.needed(rule, approvers - 1)} when an approver did.")
+    if st.button("Save approval rules"):
+        common.attempt(lambda: set_org(db, actor, rules, now=utcnow()),
+                       "Saved the approval rules.")
+
 
 with tabs["Campaigns"]:
     common.show_table(
@@ -73,6 +109,7 @@ with tabs["Campaigns"]:
 if "Committee" in tabs:
     with tabs["Committee"]:
         org = get_org(db)
+        approval_rules(org)
         with st.form("org"):
             st.markdown("**For every release**")
             union_name = st.text_input("Union name", value=org.union_name)
@@ -81,21 +118,6 @@ if "Committee" in tabs:
             contact_name = cols[0].text_input("Media contact", value=org.media_contact_name)
             contact_phone = cols[1].text_input("Phone", value=org.media_contact_phone)
             contact_email = cols[2].text_input("E-mail", value=org.media_contact_email)
-            st.markdown("**Approval rules**")
-            rules = {}
-            for name, label in (("release_rule", "Releases"),
-                                ("rapid_response_rule", "Rapid-response releases"),
-                                ("post_rule", "Posts")):
-                current = getattr(org, name)
-                cols = st.columns(2)
-                kind = cols[0].selectbox(label, ["majority", "at_least"],
-                                         index=0 if current.kind == "majority" else 1,
-                                         format_func=lambda k: "a majority of approvers"
-                                         if k == "majority" else "at least N approvers",
-                                         key=f"rule-{name}")
-                n = cols[1].number_input("N", min_value=1, max_value=50, value=current.n,
-                                         key=f"rule-n-{name}")
-                rules[name] = {"kind": kind, "n": int(n)}
             posts_need = st.checkbox("Posts need approval before they are scheduled",
                                      value=org.posts_need_approval)
             cols = st.columns(2)
@@ -137,7 +159,7 @@ if "Committee" in tabs:
                 common.attempt(lambda: set_org(db, actor, {
                     "union_name": union_name, "boilerplate": boilerplate,
                     "media_contact_name": contact_name, "media_contact_phone": contact_phone,
-                    "media_contact_email": contact_email, **rules,
+                    "media_contact_email": contact_email,
                     "posts_need_approval": posts_need,
                     "late_after_minutes": int(late_after), "hold_late_posts": hold_late,
                     "x_price_post": price_post, "x_price_post_with_url": price_url,

@@ -269,6 +269,13 @@ if campaign is not None:
                                    key=common.remember("post_id", ids[0], options=ids))
             post = scheduling.get_post(db, post_id)
             status = post["status"]
+            tally = scheduling.post_tally(db, post_id) if status == "in_review" else None
+            if tally:
+                st.markdown(f"**In review:** {tally.describe()} (the rule: "
+                            f"{org.post_rule.describe()})")
+                if tally.problem():
+                    st.warning(tally.problem(), icon=":material/group_off:")
+                common.rerun_when_changed(lambda: scheduling.get_post(db, post_id)["status"])
             if post["last_error"]:
                 st.error(f"The platform said: {post['last_error']}")
             cols = st.columns(5)
@@ -286,14 +293,19 @@ if campaign is not None:
                 if cols[4].button("Cancel post", disabled=not sure):
                     common.attempt(lambda: scheduling.cancel_post(db, actor, post_id, now=utcnow()),
                             "Cancelled.")
-            if status == "in_review" and can(actor, "approver"):
-                with st.form("post_vote", clear_on_submit=True):
+            if tally and can(actor, "approver") and actor.name in tally.authors:
+                st.caption("You wrote these words, so your vote cannot count toward their "
+                           "approval.")
+            elif tally and can(actor, "approver"):
+                vote_form = f"post-vote-{post_id}-{post['version']}"
+                with st.form(common.form_round(vote_form)):
                     decision = st.radio("Your vote", ["approve", "reject"], horizontal=True)
                     comment = st.text_input("Comment (required to reject)")
                     if st.form_submit_button("Cast vote"):
                         common.attempt(lambda: scheduling.vote_post(db, actor, post_id, decision,
                                                              comment, now=utcnow()),
-                                "Vote recorded.")
+                                lambda result: f"Vote recorded. {result.describe()}.",
+                                clears=vote_form)
             if status not in ("publishing", "published", "cancelled") \
                     and post["kind"] != "repost":
                 with st.form(f"edit-{post_id}-{post['version']}"):
