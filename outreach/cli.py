@@ -296,9 +296,12 @@ def cmd_worker(args, settings: Settings) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    interval = args.interval or settings.worker_interval
+    runs_with = {row["setting"]: row["value"] for row in settings.describe()}
+    runs_with["OUTREACH_WORKER_INTERVAL"] = f"{interval:g}"  # --interval wins over .env
     passes = worker.run(
-        engine, interval=args.interval or settings.worker_interval, stop=stop,
-        once=args.once, jobs=worker_jobs(settings, stop),
+        engine, interval=interval, stop=stop, once=args.once,
+        jobs=worker_jobs(settings, stop), settings=runs_with,
     )
     if args.once:
         print(f"One pass done: {worker.worker_status(engine, worker.utcnow()).last_summary}")

@@ -63,9 +63,12 @@ def beat(
     passes: int,
     summary: str,
     stopped: bool = False,
+    settings: dict[str, str] | None = None,
 ) -> None:
-    """Record that worker `wid` is alive (or has stopped) as of `now`."""
+    """Record that worker `wid` is alive (or has stopped) as of `now`, with the settings
+    it runs with, so the dashboard can tell when they differ from its own."""
     values = {
+        "settings": settings,
         "beat_at": now,
         "interval_s": interval,
         "passes": passes,
@@ -94,8 +97,10 @@ def run(
     once: bool = False,
     jobs: Sequence[tuple[str, Job]] = (),
     clock: Callable[[], datetime] = utcnow,
+    settings: dict[str, str] | None = None,
 ) -> int:
-    """Run passes every `interval` seconds until `stop` is set (or once); return passes run."""
+    """Run passes every `interval` seconds until `stop` is set (or once); return passes run.
+    `settings` (name -> value, no secrets) goes into every heartbeat."""
     wid = worker_id()
     started = clock()
     passes = 0
@@ -106,12 +111,12 @@ def run(
         summary = run_pass(db, now, jobs)
         passes += 1
         beat(db, wid, now=now, started_at=started, interval=interval,
-             passes=passes, summary=summary)
+             passes=passes, summary=summary, settings=settings)
         log.debug("pass %s: %s", passes, summary)
         if once or stop.wait(interval):
             break
     beat(db, wid, now=clock(), started_at=started, interval=interval,
-         passes=passes, summary=summary, stopped=True)
+         passes=passes, summary=summary, stopped=True, settings=settings)
     log.info("worker %s stopped after %s passes", wid, passes)
     return passes
 
@@ -125,6 +130,7 @@ class WorkerStatus:
     beat_at: datetime | None = None
     passes: int = 0
     last_summary: str = ""
+    settings: dict[str, str] | None = None  # what the worker runs with, as it last said
 
     def describe(self, now: datetime) -> str:
         """One sentence for people, e.g. 'running; last pass 12 s ago'."""
@@ -154,7 +160,18 @@ def worker_status(db: Engine, now: datetime) -> WorkerStatus:
         return "stale" if (now - row.beat_at).total_seconds() > limit else "running"
 
     row = next((r for r in rows if state(r) == "running"), rows[0])
-    return WorkerStatus(state(row), row.worker_id, row.beat_at, row.passes, row.last_summary)
+    return WorkerStatus(state(row), row.worker_id, row.beat_at, row.passes, row.last_summary,
+                        row.settings)
+
+
+def settings_compared(mine: list[dict[str, str]], status: WorkerStatus) -> list[dict]:
+    """Each setting as this process has it beside the running worker's value, and
+    whether they differ (the worker reads its settings when it starts)."""
+    theirs = status.settings if status.state == "running" and status.settings else None
+    return [{"setting": row["setting"], "here": row["value"],
+             "worker": "" if theirs is None else theirs.get(row["setting"], ""),
+             "differs": theirs is not None and theirs.get(row["setting"]) != row["value"],
+             "what it does": row["what it does"]} for row in mine]
 
 
 def repeat(step: Callable[[], None], *, interval: float, once: bool) -> int:

@@ -34,7 +34,7 @@ from outreach.store.tables import post_images
 from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SESSION_KEY
 from outreach.ui.common import edited_rows
-from outreach.worker import utcnow
+from outreach.worker import beat, utcnow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {
@@ -448,6 +448,22 @@ def test_an_admin_signs_an_editor_out_on_every_device(store):
     editor_at.run()
     assert editor_at.title[0].value == "Union Media Desk"
     assert "You were signed out on every device by admin." in editor_at.info[0].value
+
+
+def test_configuration_names_what_the_running_worker_still_uses(store, monkeypatch):
+    at = open_page("settings")
+    assert any("No worker is running" in i.value for i in at.info)
+    runs_with = {r["setting"]: r["value"] for r in Settings.from_env().describe()}
+    beat(store, "host:1", now=utcnow(), started_at=utcnow(), interval=30, passes=1,
+                summary="nothing due", settings=runs_with)
+    monkeypatch.setenv("OUTREACH_TIMEZONE", "America/Chicago")
+    at = open_page("settings")
+    assert any("still uses its old value of OUTREACH_TIMEZONE: restart it" in w.value
+               for w in at.warning)
+    table = next(d.value for d in at.dataframe if "differs" in d.value.columns)
+    row = table[table["setting"] == "OUTREACH_TIMEZONE"].iloc[0]
+    assert (row["here"], row["worker"], bool(row["differs"])) == ("America/Chicago", "UTC",
+                                                                  True)
 
 
 def test_a_secret_set_in_the_ui_is_never_shown_stored_or_logged(demo_store, app_env, caplog):

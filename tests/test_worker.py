@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from outreach import worker
+from outreach.config import Settings
 from outreach.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +100,30 @@ def test_worker_process_stops_cleanly_on_sigterm(tmp_path):
     assert "Worker stopped after" in output
     assert worker.worker_status(engine, worker.utcnow()).state == "stopped"
     engine.dispose()
+
+
+def test_the_heartbeat_carries_the_settings_the_worker_runs_with(db, now):
+    mine = Settings.from_env({"OUTREACH_TIMEZONE": "America/Chicago"}, env_file=None)
+    runs_with = {row["setting"]: row["value"] for row in mine.describe()}
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(db,), kwargs={
+        "interval": 30, "stop": stop, "settings": runs_with})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while worker.worker_status(db, worker.utcnow()).state != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        status = worker.worker_status(db, worker.utcnow())
+        assert status.settings["OUTREACH_TIMEZONE"] == "America/Chicago"
+        # The dashboard's .env has changed since the worker started.
+        now_here = Settings.from_env({"OUTREACH_TIMEZONE": "Europe/Madrid"}, env_file=None)
+        rows = worker.settings_compared(now_here.describe(), status)
+        differs = {r["setting"]: (r["here"], r["worker"]) for r in rows if r["differs"]}
+        assert differs == {"OUTREACH_TIMEZONE": ("Europe/Madrid", "America/Chicago")}
+    finally:
+        stop.set()
+        thread.join()
+    stopped = worker.worker_status(db, worker.utcnow())
+    assert not any(r["differs"] for r in worker.settings_compared(now_here.describe(),
+                                                                    stopped))

@@ -13,12 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import audit, vault
-from outreach.errors import AlreadyExists, InvalidInput, NotFound, PublishError
+from outreach.config import Settings
+from outreach.errors import AlreadyExists, InvalidInput, NotFound, PublishError, VaultError
 from outreach.roles import Actor, require
 from outreach.social.bluesky import BlueskyPublisher
 from outreach.social.publisher import Publisher
 from outreach.social.x import XPublisher
-from outreach.store.tables import social_accounts
+from outreach.store.tables import secrets, social_accounts
 
 DEFAULT_BLUESKY_SERVICE = "https://bsky.social"
 X_KEYS = tuple(field for field, _ in vault.ACCOUNT_FIELDS["x"])
@@ -138,3 +139,42 @@ def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,
         conn.execute(social_accounts.update().where(social_accounts.c.id == account_id)
                      .values(verified_at=now))
     return f"{row.platform} {row.handle}: ok ({who})"
+
+
+def publishing_problems(db: Engine, settings: Settings, account_ids: list[int]) -> dict[int, str]:
+    """Which of these accounts cannot publish, and why, before anything is scheduled on
+    them: credentials missing (the demo's accounts have none), or credentials the vault's
+    key cannot open. No network: an account not listed may still be refused by its
+    platform (`accounts check` asks it)."""
+    with db.connect() as conn:
+        accounts = conn.execute(sa.select(social_accounts)
+                                .where(social_accounts.c.id.in_(account_ids))).all()
+        stored = dict(conn.execute(sa.select(secrets.c.name, secrets.c.ciphertext)).all())
+    the_vault = _existing_vault(settings)
+    problems = {}
+    for account in accounts:
+        who = f"{account.platform} {account.handle}"
+        names = [_secret(account.platform, account.id, f)
+                 for f, _ in vault.ACCOUNT_FIELDS[account.platform]]
+        missing = [n for n in names if n not in stored]
+        if missing:
+            problems[account.id] = (
+                f"{who} has no credentials saved, so it cannot publish (the demo's accounts "
+                "are fictional). Connect it under Social > Accounts or add them under "
+                "Settings > Credentials.")
+            continue
+        try:
+            if the_vault is None:
+                raise VaultError("the credential vault's key is missing")
+            for name in names:
+                the_vault.decrypt(stored[name], name)
+        except VaultError as exc:
+            problems[account.id] = f"{who}: its credentials cannot be opened: {exc}"
+    return problems
+
+
+def _existing_vault(settings: Settings) -> vault.Vault | None:
+    """The vault when its key exists; never creates a key just to look."""
+    if not settings.secret_keys and not vault.key_path(settings).exists():
+        return None
+    return vault.Vault.open(settings)

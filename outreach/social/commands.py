@@ -130,6 +130,9 @@ def cmd_schedule(args, settings) -> int:
         variants.append(scheduling.Variant(account_id, _parts(args, text, platform), images))
     at = scheduling.next_free_slot(db, variants[0].account_id, after=utcnow()) \
         if args.at == "next" else _when(args.at)
+    for problem in accounts.publishing_problems(
+            db, settings, [v.account_id for v in variants]).values():
+        print(f"warning: {problem}", file=sys.stderr)
     ids = scheduling.create_posts(db, cli_actor(), variants, now=utcnow(), at=at,
                                   kind="quote" if args.quote else "post",
                                   target_url=args.quote)

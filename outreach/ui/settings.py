@@ -11,7 +11,7 @@ from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
 from outreach.ui import auth, common
-from outreach.worker import utcnow
+from outreach.worker import settings_compared, utcnow, worker_status
 
 db = common.engine()
 settings = common.settings()
@@ -270,6 +270,22 @@ if "Users" in tabs:
                             "audit-log.csv", mime="text/csv")
 
     with tabs["Configuration"]:
-        st.caption("Read from the environment and `.env` when the app starts; "
-                   "`.env.example` explains each one.")
-        st.dataframe(settings.describe(), hide_index=True)
+        st.caption("Read from the environment and `.env` (the dashboard reads them again on "
+                   "every page; the worker only when it starts); `.env.example` explains "
+                   "each one.")
+        running = worker_status(db, utcnow())
+        rows = settings_compared(settings.describe(), running)
+        changed = [r["setting"] for r in rows if r["differs"]]
+        if running.state != "running":
+            st.info("No worker is running, so there is nothing to compare: it reads these "
+                    "values when it starts (`make run`, or `python -m outreach worker`).")
+        elif changed:
+            st.warning(f"The running worker still uses its old value of {', '.join(changed)}: "
+                       "restart it to use the new ones (Ctrl-C, then `make run` again; or "
+                       "restart `python -m outreach worker`).", icon=":material/sync_problem:")
+        else:
+            st.caption("The running worker uses these same values.")
+        st.dataframe(rows, hide_index=True,
+                     column_order=["setting", "here", "worker", "differs", "what it does"],
+                     column_config={"here": "Dashboard", "worker": "Running worker",
+                                    "differs": "Differs"})

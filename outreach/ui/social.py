@@ -209,6 +209,9 @@ if campaign is not None:
                 format_func=labels.__getitem__,
                 help="Pick several accounts to post the same message everywhere; each can "
                 "have its own wording below.")
+            # Said before saving: a post on an account that cannot publish would only fail.
+            for problem in accounts.publishing_problems(db, common.settings(), chosen).values():
+                st.warning(problem, icon=":material/key_off:")
             kinds = {"post": "A post or thread",
                      "quote": "Quote someone's post (solidarity, with your words)",
                      "repost": "Repost someone's post (solidarity)"}
