@@ -46,16 +46,16 @@ def split(text: str, platform: str, thread: bool, number: bool) -> list[str]:
 
 
 def compose_variant(account_id: int, platform: str, text: str, thread: bool, number: bool,
-                    uploads: list, alts: list[str]) -> scheduling.Variant | None:
+                    uploads: list, alts: list[str], draft: str) -> scheduling.Variant | None:
     """One account's tab: its own wording if wanted, the preview, its prepared images."""
-    if st.checkbox("Write different words for this account", key=f"own-{account_id}"):
+    if st.checkbox("Write different words for this account", key=f"{draft}-own-{account_id}"):
         text = st.text_area("Text for this account", value=text, height=140,
-                            key=f"text-{account_id}")
+                            key=f"{draft}-text-{account_id}")
     parts = split(text, platform, thread, number)
     show_parts(parts, platform)
     link = linkcard.first_link(parts[0]) if parts and platform == "bluesky" else None
     if link and not uploads:
-        show_card(link, account_id)
+        show_card(link, f"{draft}-card-{account_id}")
     images = []
     for upload, alt in zip(uploads, alts, strict=False):
         try:
@@ -79,10 +79,10 @@ def card_for(url: str) -> tuple[str, str, bytes | None] | str:
     return card.title, card.description, card.thumb
 
 
-def show_card(url: str, account_id: int) -> None:
+def show_card(url: str, key: str) -> None:
     """The Bluesky link card for the post's first link, fetched when asked for."""
     st.caption(f"Bluesky shows a link card for {url} (fetched again when it is published).")
-    if not st.toggle("Preview the link card", key=f"card-{account_id}"):
+    if not st.toggle("Preview the link card", key=key):
         return
     card = card_for(url)
     if isinstance(card, str):
@@ -96,16 +96,16 @@ def show_card(url: str, account_id: int) -> None:
         st.caption(description)
 
 
-def choose_time(chosen: list[int]) -> datetime | None:
+def choose_time(chosen: list[int], draft: str) -> datetime | None:
     """A time in the committee's zone, or the first account's next free slot."""
     when = st.radio("When", ["at a time", "next free slot"], horizontal=True,
-                    key="compose-when")
+                    key=f"{draft}-when")
     if when == "at a time":
         # The default is worked out once: a minute later the chosen time must still stand.
         soon = (datetime.now(zone) + timedelta(hours=1)).replace(second=0, microsecond=0)
         cols = st.columns(2)
-        day = cols[0].date_input("Date", key=common.remember("compose-date", soon.date()))
-        time_ = cols[1].time_input("Time", key=common.remember("compose-time", soon.time()))
+        day = cols[0].date_input("Date", key=common.remember(f"{draft}-date", soon.date()))
+        time_ = cols[1].time_input("Time", key=common.remember(f"{draft}-time", soon.time()))
         st.caption(f"In {tz}.")
         return datetime.combine(day, time_, zone)
     if not chosen:
@@ -204,8 +204,11 @@ if campaign is not None:
         else:
             labels = {a["id"]: f"{a['platform']}: {a['handle']}" for a in connected}
             platform_of = {a["id"]: a["platform"] for a in connected}
+            # Every input belongs to this round: once saved, the composer starts empty, so a
+            # second click cannot schedule the same post twice.
+            draft = common.form_round("compose")
             chosen = st.multiselect(
-                "Post from", list(labels), default=list(labels)[:1],
+                "Post from", list(labels), default=list(labels)[:1], key=f"{draft}-from",
                 format_func=labels.__getitem__,
                 help="Pick several accounts to post the same message everywhere; each can "
                 "have its own wording below.")
@@ -215,48 +218,52 @@ if campaign is not None:
             kinds = {"post": "A post or thread",
                      "quote": "Quote someone's post (solidarity, with your words)",
                      "repost": "Repost someone's post (solidarity)"}
-            kind = st.radio("What", list(kinds), horizontal=True, format_func=kinds.__getitem__)
+            kind = st.radio("What", list(kinds), horizontal=True, format_func=kinds.__getitem__,
+                            key=f"{draft}-kind")
             variants: list[scheduling.Variant] = []
             target = ""
             if kind == "quote":
-                target = st.text_input("Address of the post to quote",
+                target = st.text_input("Address of the post to quote", key=f"{draft}-quote",
                                        placeholder="https://bsky.app/profile/.../post/...")
             if kind != "repost":
-                text = st.text_area("Text", height=160)
+                text = st.text_area("Text", height=160, key=f"{draft}-text")
                 cols = st.columns(2)
-                thread = cols[0].checkbox("Split into a thread if it is too long", value=True)
-                number = cols[1].checkbox("Number the parts 1/n", value=True)
+                thread = cols[0].checkbox("Split into a thread if it is too long", value=True,
+                                          key=f"{draft}-thread")
+                number = cols[1].checkbox("Number the parts 1/n", value=True,
+                                          key=f"{draft}-number")
                 uploads = st.file_uploader(
                     f"Images (up to {MAX_IMAGES}, JPEG or PNG)", type=["jpg", "jpeg", "png"],
-                    accept_multiple_files=True,
+                    accept_multiple_files=True, key=f"{draft}-images",
                     help="Location and camera data are removed before anything is stored.")
                 if len(uploads) > MAX_IMAGES:
                     st.warning(f"Only the first {MAX_IMAGES} images are used.")
-                alts = [st.text_input(f"Alt text for {upload.name}", key=f"alt-{i}",
+                alts = [st.text_input(f"Alt text for {upload.name}", key=f"{draft}-alt-{i}",
                                       help="What a screen reader should say. Required.")
                         for i, upload in enumerate(uploads[:MAX_IMAGES])]
                 for account_id, tab in zip(chosen, st.tabs([labels[a] for a in chosen]),
                                            strict=True):
                     with tab:
                         variant = compose_variant(account_id, platform_of[account_id], text,
-                                                  thread, number, uploads, alts)
+                                                  thread, number, uploads, alts, draft)
                     if variant is not None:
                         variants.append(variant)
             else:
-                target = st.text_input("Address of the post to repost",
+                target = st.text_input("Address of the post to repost", key=f"{draft}-repost",
                                        placeholder="https://bsky.app/profile/.../post/...")
                 variants = [scheduling.Variant(a, []) for a in chosen]
-            at = choose_time(chosen)
+            at = choose_time(chosen, draft)
             if any(platform_of[a] == "x" for a in chosen):
                 show_x_cost(variants, kind, at)
             needs_vote = org.posts_need_approval and kind != "repost"
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
-                         type="primary", disabled=at is None or not chosen):
+                         type="primary", disabled=at is None or not chosen,
+                         key=f"{draft}-save"):
                 common.attempt(lambda: scheduling.create_posts(
                     db, actor, variants, now=utcnow(), at=at, kind=kind, target_url=target),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
                     else "Scheduled: the worker publishes it on time.",
-                    then=lambda ids: common.show_next("post_id", ids[0]))
+                    then=lambda ids: common.show_next("post_id", ids[0]), clears="compose")
 
     with tab_queue:
         state = st.selectbox("Show", ["all", *counts],
