@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach import audit, trash
 from outreach.contact_fields import (
     join_items,
     normalise_email,
@@ -29,6 +29,7 @@ from outreach.store.tables import (
     journalist_outlets,
     journalists,
     outlets,
+    pitch_messages,
     press_hits,
     press_list_members,
     press_lists,
@@ -234,8 +235,11 @@ def _clean_field(name: str, value):
 def update_journalist(
     db: Engine, actor: Actor, journalist_id: int, changes: dict, *, now: datetime
 ) -> list[str]:
-    """Apply validated edits (editors); return the fields that changed, audited."""
+    """Apply validated edits (editors); return the fields that changed, audited. An
+    "outlet" change names the outlet (a new name adds it; empty clears it)."""
     require(actor, "editor", "editing journalists")
+    changes = dict(changes)
+    outlet_name = changes.pop("outlet", None)
     clean = clean_fields(changes)
     with db.begin() as conn:
         row = conn.execute(
@@ -243,6 +247,13 @@ def update_journalist(
         ).first()
         if row is None:
             raise NotFound(f"No journalist with id {journalist_id}.")
+        if outlet_name is not None:
+            clean["outlet_id"] = _outlet_id(conn, outlet_name, now) \
+                if outlet_name.strip() else None
+        if clean.get("email") and conn.execute(sa.select(journalists.c.id).where(
+                journalists.c.email == clean["email"],
+                journalists.c.id != journalist_id)).first():
+            raise AlreadyExists(f"Another journalist already has {clean['email']}.")
         changed = {k: v for k, v in clean.items() if getattr(row, k) != v}
         dnc = changed.get("do_not_contact", row.do_not_contact)
         reason = changed.get("do_not_contact_reason", row.do_not_contact_reason)
@@ -260,15 +271,24 @@ def update_journalist(
 
 def add_journalist(db: Engine, actor: Actor, values: dict, *, now: datetime,
                    outlet_name: str = "") -> int:
-    """Add one journalist by hand (editors); refuses an e-mail already on file."""
+    """Add one journalist by hand (editors); refuses one already on file (the same e-mail,
+    or the same name at the same outlet), naming who."""
     require(actor, "editor", "adding journalists")
     clean = clean_fields({"name": "", **values})
     with db.begin() as conn:
-        if clean.get("email") and conn.execute(
-            sa.select(journalists.c.id).where(journalists.c.email == clean["email"])
-        ).first():
-            raise AlreadyExists(f"A journalist with {clean['email']} is already on file.")
+        same_email = conn.execute(
+            sa.select(journalists.c.name).where(journalists.c.email == clean["email"])
+        ).scalar() if clean.get("email") else None
+        if same_email:
+            raise AlreadyExists(f"{same_email} is already on file with {clean['email']}: "
+                                "edit them instead.")
         outlet_id = _outlet_id(conn, outlet_name, now) if outlet_name.strip() else None
+        same_name = conn.execute(sa.select(journalists.c.name).where(
+            sa.func.lower(journalists.c.name) == clean["name"].lower(),
+            journalists.c.outlet_id == outlet_id)).scalar() if outlet_id else None
+        if same_name:
+            raise AlreadyExists(f"{same_name} at {outlet_name.strip()} is already on file: "
+                                "edit them instead.")
         new_id = conn.execute(journalists.insert().values(
             **clean, outlet_id=outlet_id, created_at=now, updated_at=now
         )).inserted_primary_key[0]
@@ -500,3 +520,103 @@ def count_journalists(db: Engine) -> int:
     """How many journalists are on file."""
     with db.connect() as conn:
         return conn.execute(sa.select(sa.func.count()).select_from(journalists)).scalar_one()
+
+
+def delete_journalist(db: Engine, actor: Actor, journalist_id: int, *, now: datetime) -> str:
+    """Delete a journalist with their lists and history (editors); undoable for 30 days
+    from "Recently deleted", links from press hits and pitches included. Returns the name."""
+    require(actor, "editor", "deleting journalists")
+    with db.begin() as conn:
+        row = conn.execute(sa.select(journalists.c.name)
+                           .where(journalists.c.id == journalist_id)).first()
+        if row is None:
+            raise NotFound(f"No journalist with id {journalist_id}.")
+        links = [trash.Link(table.name, "journalist_id", tuple(conn.execute(
+            sa.select(table.c.id).where(table.c.journalist_id == journalist_id)).scalars()),
+            journalist_id) for table in (press_hits, pitch_messages)]
+        hanging = (journalist_outlets, press_list_members, interactions)
+        trash.keep(conn, actor, entity="journalist", entity_id=journalist_id,
+                   label=f"{row.name} (journalist)", now=now, links=links,
+                   unique={"journalists": "email"},
+                   rows={"journalists": trash.rows_of(conn, journalists,
+                                                      journalists.c.id == journalist_id)}
+                   | {table.name: trash.rows_of(conn, table,
+                                                table.c.journalist_id == journalist_id)
+                      for table in hanging})
+        for table in hanging:
+            conn.execute(table.delete().where(table.c.journalist_id == journalist_id))
+        conn.execute(journalists.delete().where(journalists.c.id == journalist_id))
+    return row.name
+
+
+def create_press_list(db: Engine, actor: Actor, name: str, description: str = "", *,
+                      now: datetime) -> int:
+    """A new, empty press list (editors)."""
+    require(actor, "editor", "changing press lists")
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A press list needs a name.")
+    with db.begin() as conn:
+        if conn.execute(sa.select(press_lists.c.id).where(press_lists.c.name == name)).first():
+            raise AlreadyExists(f"There is already a press list named {name!r}.")
+        list_id = conn.execute(press_lists.insert().values(
+            name=name, description=description.strip(), created_at=now)).inserted_primary_key[0]
+        audit.record(conn, actor, entity="press_list", entity_id=name, action="create", now=now)
+    return list_id
+
+
+def update_press_list(db: Engine, actor: Actor, name: str, *, new_name: str,
+                      description: str, now: datetime) -> None:
+    """Rename a press list or change its description (editors)."""
+    require(actor, "editor", "changing press lists")
+    new_name = new_name.strip()
+    if not new_name:
+        raise InvalidInput("A press list needs a name.")
+    with db.begin() as conn:
+        list_id = _existing_list(conn, name)
+        if new_name != name and conn.execute(
+                sa.select(press_lists.c.id).where(press_lists.c.name == new_name)).first():
+            raise AlreadyExists(f"There is already a press list named {new_name!r}.")
+        conn.execute(press_lists.update().where(press_lists.c.id == list_id).values(
+            name=new_name, description=description.strip()))
+        audit.record(conn, actor, entity="press_list", entity_id=new_name, action="edit",
+                     summary=f"was {name}" if new_name != name else "description", now=now)
+
+
+def delete_press_list(db: Engine, actor: Actor, name: str, *, now: datetime) -> int:
+    """Delete a press list, not its journalists (editors); undoable for 30 days. Returns
+    how many members it had."""
+    require(actor, "editor", "changing press lists")
+    with db.begin() as conn:
+        list_id = _existing_list(conn, name)
+        members = trash.rows_of(conn, press_list_members,
+                                press_list_members.c.list_id == list_id)
+        trash.keep(conn, actor, entity="press_list", entity_id=name,
+                   label=f"{name} (press list, {len(members)} members)", now=now,
+                   rows={"press_lists": trash.rows_of(conn, press_lists,
+                                                      press_lists.c.id == list_id),
+                         "press_list_members": members})
+        conn.execute(press_list_members.delete().where(press_list_members.c.list_id == list_id))
+        conn.execute(press_lists.delete().where(press_lists.c.id == list_id))
+    return len(members)
+
+
+def remove_from_list(db: Engine, actor: Actor, ids: list[int], list_name: str, *,
+                     now: datetime) -> int:
+    """Take journalists off a press list (editors); returns how many were on it."""
+    require(actor, "editor", "changing press lists")
+    with db.begin() as conn:
+        list_id = _existing_list(conn, list_name)
+        removed = conn.execute(press_list_members.delete().where(
+            press_list_members.c.list_id == list_id,
+            press_list_members.c.journalist_id.in_(ids))).rowcount
+        audit.record(conn, actor, entity="press_list", entity_id=list_name,
+                     action="remove_members", summary=f"{removed} removed", now=now)
+    return removed
+
+
+def _existing_list(conn: sa.Connection, name: str) -> int:
+    found = conn.execute(sa.select(press_lists.c.id).where(press_lists.c.name == name)).scalar()
+    if found is None:
+        raise NotFound(f"No press list named {name!r}.")
+    return found

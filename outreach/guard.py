@@ -52,7 +52,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit, spokespeople, worker
+from outreach import audit, spokespeople, trash, worker
 from outreach.errors import InvalidInput, NotFound
 from outreach.roles import Actor, cli_actor, require
 from outreach.store import open_store
@@ -382,19 +382,49 @@ def add_protected(
 
 
 def remove_protected(db: Engine, actor: Actor, name: str, *, now: datetime) -> int:
-    """Take an entry, with its aliases, off the list (editors and above); returns its id.
+    """Take an entry, with its aliases, off the list (approvers and admins: it unshields
+    someone); returns its id. Undoable for 30 days by an approver or admin.
 
-    `name` is compared as the matcher compares. The audit entry holds only the id.
+    `name` is compared as the matcher compares. The audit entry holds who, when and the
+    id, never the name.
     """
-    require(actor, "editor", "changing the protected-names list")
+    require(actor, "approver", "removing a protected name")
     with db.begin() as conn:
         entry = _find(_load(conn), name)
         if entry is None:
             raise NotFound("No entry on the protected list has that name.")
+        trash.keep(conn, actor, entity="protected_name", entity_id=entry.id,
+                   label=entry.name, audit_summary="", now=now,
+                   rows={"protected_names": trash.rows_of(
+                       conn, protected_names, protected_names.c.id == entry.id)})
         conn.execute(protected_names.delete().where(protected_names.c.id == entry.id))
-        audit.record(conn, actor, entity="protected_name", entity_id=entry.id,
-                     action="remove", now=now)
     return entry.id
+
+
+def update_protected(db: Engine, actor: Actor, entry_id: int, name: str,
+                     aliases: Iterable[str], *, now: datetime) -> ProtectedName:
+    """Correct an entry's name and replace its aliases (editors and above). Dropping an
+    alias unshields a spelling, so it needs an approver or admin, like a removal."""
+    require(actor, "editor", "changing the protected-names list")
+    name = _clean_name(name, "name")
+    wanted = list(dict.fromkeys(_clean_name(a, "alias") for a in aliases))
+    with db.begin() as conn:
+        entries = _load(conn)
+        entry = next((p for p in entries if p.id == entry_id), None)
+        if entry is None:
+            raise NotFound("That entry is no longer on the protected list.")
+        other = _find([p for p in entries if p.id != entry_id], name)
+        if other is not None:
+            raise InvalidInput("Another entry already protects that name: add the spelling "
+                               "to it instead.")
+        dropped = {_key(a) for a in entry.aliases} - {_key(a) for a in wanted}
+        if dropped:
+            require(actor, "approver", "removing a spelling of a protected name")
+        conn.execute(protected_names.update().where(protected_names.c.id == entry_id)
+                     .values(name=name, aliases=wanted))
+        audit.record(conn, actor, entity="protected_name", entity_id=entry_id, action="edit",
+                     summary=f"{_aliases(len(wanted))}, {len(dropped)} dropped", now=now)
+        return next(p for p in _load(conn) if p.id == entry_id)
 
 
 def list_protected(db: Engine, actor: Actor) -> list[ProtectedName]:

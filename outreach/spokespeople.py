@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach import audit, trash
 from outreach.contact_fields import join_items, split_items
 from outreach.errors import InvalidInput, NotFound
 from outreach.roles import Actor, require
@@ -69,12 +69,16 @@ def update_spokesperson(db: Engine, actor: Actor, spokesperson_id: int, changes:
 
 def remove_spokesperson(db: Engine, actor: Actor, spokesperson_id: int, *,
                         now: datetime) -> None:
-    """Take someone off the roster (editors)."""
+    """Take someone off the roster (editors); undoable for 30 days."""
     require(actor, "editor", "editing the spokesperson roster")
     with db.begin() as conn:
+        found = trash.rows_of(conn, spokespeople, spokespeople.c.id == spokesperson_id)
+        if not found:
+            raise NotFound(f"No spokesperson with id {spokesperson_id}.")
+        trash.keep(conn, actor, entity="spokesperson", entity_id=spokesperson_id,
+                   label=f"{found[0]['name']} (spokesperson)",
+                   rows={"spokespeople": found}, now=now)
         conn.execute(spokespeople.delete().where(spokespeople.c.id == spokesperson_id))
-        audit.record(conn, actor, entity="spokesperson", entity_id=spokesperson_id,
-                     action="remove", now=now)
 
 
 def roster(db: Engine, *, on: date | None = None) -> list[dict]:

@@ -31,6 +31,7 @@ from outreach.spokespeople import add_spokesperson
 ADMIN = Actor("ada", "admin")
 EDITOR = Actor("ed", "editor")
 VIEWER = Actor("vi", "viewer")
+APPROVER = Actor("ap", "approver")
 
 MARIA = ProtectedName(1, "María González", ("Mari", "La Flaca"))
 ANA = ProtectedName(2, "Ana")
@@ -200,10 +201,12 @@ def test_add_list_and_remove(db, now):
     assert entry == ProtectedName(entry.id, "María González", ("Mari", "La Flaca"), "ed", now)
     other = add_protected(db, ADMIN, "Ana", now=now)
     assert list_protected(db, EDITOR) == [other, entry]
-    assert remove_protected(db, EDITOR, "MARIA GONZALEZ", now=now) == entry.id
+    with pytest.raises(PermissionDenied, match="removing a protected name needs approver"):
+        remove_protected(db, EDITOR, "MARIA GONZALEZ", now=now)
+    assert remove_protected(db, APPROVER, "MARIA GONZALEZ", now=now) == entry.id
     assert list_protected(db, EDITOR) == [other]
     with pytest.raises(NotFound, match="No entry on the protected list has that name"):
-        remove_protected(db, EDITOR, "María González", now=now)
+        remove_protected(db, APPROVER, "María González", now=now)
 
 
 def test_adding_a_listed_name_merges_its_aliases(db, now):
@@ -245,12 +248,12 @@ def test_audit_and_logs_never_hold_a_name(db, now, caplog):
     caplog.set_level(logging.DEBUG)
     entry = add_protected(db, EDITOR, "Zelda Quintero", ["Zee"], now=now)
     add_protected(db, EDITOR, "zelda quintero", ["Zq Nick", "Zee"], now=now)
-    remove_protected(db, EDITOR, "Zelda Quintero", now=now)
+    remove_protected(db, APPROVER, "Zelda Quintero", now=now)
     entries = audit.list_entries(db, ADMIN, entity="protected_name")
     assert [(e["action"], e["entity_id"], e["summary"]) for e in reversed(entries)] == [
         ("add", str(entry.id), "with 1 alias"),
         ("add_alias", str(entry.id), "added 1 alias, 2 in all"),
-        ("remove", str(entry.id), ""),
+        ("delete", str(entry.id), ""),
     ]
     written = repr(audit.list_entries(db, ADMIN)).casefold() + caplog.text.casefold()
     for secret in ("zelda", "quintero", "zee", "zq nick"):
