@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,8 @@ from journey import Volunteer, report, sign_in
 from running_app import RENDER_TIMEOUT_MS, RunningApp, chromium, settle, start_app, tab_in
 from test_pitching import Server
 
-from outreach import campaigns, demo, pitching, releases, users
+from outreach import campaigns, contacts, demo, pitching, releases, users
+from outreach.contacts import JournalistFilter
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.store import make_engine
@@ -39,6 +41,7 @@ ROOT = Actor("root", "admin")
 # The committee of every journey: an editor who writes and two approvers who vote.
 PEOPLE = {"ana": "editor", "luis": "approver", "rosa": "approver"}
 SEND_TIMEOUT_MS = 60_000
+DATA = Path(__file__).parent / "data" / "journeys"
 
 
 @dataclass
@@ -276,3 +279,42 @@ def test_pressing_send_again_emails_nobody_twice(desk, capsys):
         assert desk.smtp.recorder.copies() == {r.email: 1 for r in plan.recipients}
         assert len(pitching.release_batches(desk.db, release["id"])) == 1
         report(capsys, "pitch, then press Send again", ana)
+
+
+def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
+    export = DATA / "prtool_export_messy.csv"
+    with volunteer(desk, "ana") as ana:
+        ana.open_page("Press list")
+        ana.tab("Import & export", title="Press list")
+        ana.upload(ana.main.locator('input[type="file"]'), export)
+        settle(ana.page, "Press list")
+        # The dry run says at the top what would happen, and why it would fail.
+        ana.sees("Importing would fail: 1 row(s) are invalid")
+        expect(ana.main.get_by_role("button", name="Import", exact=True)).to_be_disabled()
+        ana.click(ana.main.get_by_text("Skip invalid rows and import the rest", exact=True),
+                  "skip")
+        settle(ana.page, "Press list")
+        ana.button("Import", title="Press list")
+        ana.confirmed("Imported: 3 added")
+        assert contacts.count(desk.db, JournalistFilter(text="Okafor")) == 1
+
+        ana.tab("Journalists", title="Press list")
+        search = ana.main.get_by_role("textbox", name="Search")
+        ana.fill(search, "Okafor")
+        ana.press(search, "Enter")
+        settle(ana.page, "Press list")
+        ana.sees("1 journalists match")
+        ana.tab("One journalist", title="Press list")
+        ana.click(ana.main.get_by_text("Edit every field"), "open the edit panel")
+        settle(ana.page, "Press list")
+        ana.fill(ana.main.get_by_role("textbox", name="Phone"), "555-0144")
+        ana.button("Save changes", title="Press list")
+        ana.confirmed("Saved Chioma Okafor: phone")
+        ana.choose("Add to a list", "Labor beat", title="Press list")
+        ana.button("Add to list", title="Press list")
+        ana.confirmed("Added Chioma Okafor to Labor beat")
+        rows, _ = contacts.search(desk.db, JournalistFilter(text="Okafor"), limit=5)
+        chioma = contacts.get_journalist(desk.db, rows[0]["id"])
+        assert (chioma["phone"], chioma["x_handle"], chioma["lists"]) == (
+            "555-0144", "chioma_wire", ["Labor beat"])
+        report(capsys, "import a messy export, find, edit and list someone", ana)

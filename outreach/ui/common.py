@@ -75,6 +75,18 @@ def current_campaign(db: Engine) -> Campaign | None:
     return None
 
 
+def campaign_zone(db: Engine) -> str:
+    """The time zone of the campaign chosen in the sidebar, or the configured one when
+    there is none: every time on a page is shown in it, and labelled."""
+    campaign_id = st.session_state.get(CAMPAIGN_KEY)
+    if campaign_id is not None:
+        try:
+            return get_campaign(db, campaign_id).timezone
+        except NotFound:
+            pass
+    return settings().timezone
+
+
 def local_times(rows: list[dict], tz_name: str) -> pd.DataFrame:
     """Rows as a table with every datetime shown in the campaign's time zone."""
     tz = ZoneInfo(tz_name)
@@ -209,6 +221,11 @@ def show_next(key: str, value: Any) -> None:
     """Make widget `key` (a tab, a picker) show `value` on the next run, e.g. the new
     release after saving it; a widget's value cannot change once it is drawn."""
     st.session_state[_NEXT + key] = value
+
+
+def next_value(key: str) -> Any:
+    """The value show_next set for widget `key`, still to be shown (else None)."""
+    return st.session_state.get(_NEXT + key)
 
 
 def _take_next(key: str) -> None:

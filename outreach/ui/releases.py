@@ -17,7 +17,7 @@ from outreach import (
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
-from outreach.ui import auth, common
+from outreach.ui import auth, common, protected_names
 from outreach.ui.template_form import field_inputs
 from outreach.worker import utcnow
 
@@ -344,20 +344,4 @@ if campaign is not None:
                             f"Deleted {gone}.")
 
     with tab_guard:
-        st.caption("Members who must not be named publicly (fired organizers, people at "
-                   "risk). A release or post that names one cannot be submitted or approved. "
-                   "Spokespeople on the roster are exempt.")
-        if not can(actor, "editor"):
-            st.caption("Seeing and changing this list needs the editor role.")
-        else:
-            common.show_table([{"name": p.name, "aliases": ", ".join(p.aliases)}
-                               for p in guard.list_protected(db, actor)], tz,
-                              "Nobody on the list yet.")
-            with st.form("protect", clear_on_submit=True):
-                name = st.text_input("Full name")
-                aliases = st.text_input("Nicknames and other spellings",
-                                        help="Comma-separated, e.g. Mari, La Flaca")
-                if st.form_submit_button("Protect this name"):
-                    common.attempt(lambda: guard.add_protected(
-                        db, actor, name, [a.strip() for a in aliases.split(",") if a.strip()],
-                        now=utcnow()), "Added to the protected list.")
+        protected_names.render(db, actor, tz)
