@@ -23,6 +23,7 @@ from conftest import free_port, missing_service
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 except ImportError:
     sync_playwright = None
 
@@ -155,3 +156,35 @@ def settle(page: Page, title: str) -> None:
         title, timeout=RENDER_TIMEOUT_MS)
     expect(page.locator('[data-testid="stApp"]')).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=RENDER_TIMEOUT_MS)
+
+
+# Counts the runs the page starts: a MutationObserver sees every change of the app's
+# run state, even a run that starts and ends between two of Playwright's polls.
+_COUNT_RUNS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && window.__runsStarted === undefined) {
+    window.__runsStarted = 0;
+    new MutationObserver(records => {
+      for (const r of records) if (r.oldValue === 'notRunning') window.__runsStarted++;
+    }).observe(app, {attributes: true, attributeOldValue: true,
+                     attributeFilter: ['data-test-script-state']});
+  }
+  return window.__runsStarted ?? 0;
+}"""
+# How long an action may take to start its run; actions that start none wait this long.
+RUN_START_TIMEOUT_MS = 3_000
+
+
+@contextlib.contextmanager
+def run_of(page: Page, title: str) -> Iterator[None]:
+    """Wait, after the action in the block, for the run it starts to end on page `title`.
+
+    settle() alone can return before a click's run has even begun (the app still says
+    "not running" from the run before), so the next step would act on the old screen.
+    """
+    started = page.evaluate(_COUNT_RUNS)
+    yield
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("n => (window.__runsStarted ?? 0) > n", arg=started,
+                               timeout=RUN_START_TIMEOUT_MS)
+    settle(page, title)

@@ -101,8 +101,7 @@ def test_signed_in_survives_reloads_and_bookmarks_until_sign_out(desk, capsys):
         ana.page.goto(f"{desk.app.url}/social")
         settle(ana.page, "Social")
         ana.click(ana.page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out"),
-                  "sign out")
-        settle(ana.page, "Union Media Desk")
+                  "sign out", settles="Union Media Desk")
         ana.sees("You have signed out.")
         with desk.db.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(user_sessions).where(
@@ -123,11 +122,9 @@ def test_a_scheduled_time_stands_however_long_the_edit_takes(desk, capsys):
         text = ana.main.get_by_role("textbox", name="Text")
         ana.fill(text, "Strike deadline in six days. Join the picket at 6 a.m. #AcmeContract")
         ana.type_in(ana.main.get_by_role("spinbutton", name="year, Date"),
-                    f"{chosen:%Y%m%d}", "choose the day")
-        settle(ana.page, "Social")
+                    f"{chosen:%Y%m%d}", "choose the day", settles="Social")
         ana.type_in(ana.main.get_by_role("spinbutton", name="hour, Time"), "0930",
-                    "choose the time")
-        settle(ana.page, "Social")
+                    "choose the time", settles="Social")
         # A phone call, a minute and more: then back to the words.
         time.sleep(61)
         ana.fill(text, "Strike deadline in six days. Join the picket line at 6 a.m. "
@@ -148,8 +145,8 @@ def test_draft_a_strike_release_in_two_languages_approve_and_export(desk, capsys
         ana.open_page("Releases")
         ana.tab("New release", title="Releases")
         ana.choose("Template", "Strike announcement (en)", title="Releases")
-        ana.click(ana.main.get_by_text("Start from the sample values"), "start from samples")
-        settle(ana.page, "Releases")
+        ana.click(ana.main.get_by_text("Start from the sample values"), "start from samples",
+                  settles="Releases")
         headline = ana.main.get_by_role("textbox", name="Headline")
         ana.fill(headline, "Acme Logistics workers strike for safe staffing")
         ana.button("Save draft", title="Releases")
@@ -158,8 +155,8 @@ def test_draft_a_strike_release_in_two_languages_approve_and_export(desk, capsys
         ana.confirmed("Submitted")
         ana.tab("New release", title="Releases")
         ana.choose("Template", "Comunicado de prensa (es)", title="Releases")
-        ana.click(ana.main.get_by_text("Start from the sample values"), "start from samples")
-        settle(ana.page, "Releases")
+        ana.click(ana.main.get_by_text("Start from the sample values"), "start from samples",
+                  settles="Releases")
         ana.fill(ana.main.get_by_role("textbox", name="Titular"),
                  "Trabajadores de Acme Logistics en huelga por personal suficiente")
         ana.button("Save draft", title="Releases")
@@ -208,11 +205,9 @@ def test_rapid_response_from_nothing_to_a_queued_pitch(desk, capsys):
     with volunteer(desk, "ana") as ana:
         settle(ana.page, "Overview")
         ana.click(ana.main.get_by_role("link", name=re.compile("^Rapid response")),
-                  "rapid response")
-        settle(ana.page, "Releases")
+                  "rapid response", settles="Releases")
         ana.click(ana.main.get_by_text("Immigration enforcement at the workplace"),
-                  "what happened")
-        settle(ana.page, "Releases")
+                  "what happened", settles="Releases")
         ana.fill(ana.main.get_by_role("textbox", name="Headline"),
                  "Union demands due process after agents enter Acme warehouse")
         ana.fill(ana.main.get_by_role("textbox", name="What happened"),
@@ -241,7 +236,8 @@ def test_rapid_response_from_nothing_to_a_queued_pitch(desk, capsys):
         count = len(plan.recipients)
         expect(ana.main).to_contain_text("Pitch it to journalists", timeout=30_000)
         expect(ana.main.get_by_role("combobox", name="Press list")).to_have_value(rapid_list)
-        ana.click(ana.main.get_by_text(f"Yes, e-mail {count} journalists now"), "confirm")
+        ana.click(ana.main.get_by_text(f"Yes, e-mail {count} journalists now"), "confirm",
+                  settles="Releases")
         ana.button("Send", title="Releases")
         ana.confirmed("Queued")
         expect(ana.main.get_by_text(f"{count} sent").first).to_be_visible(
@@ -261,7 +257,8 @@ def test_pressing_send_again_emails_nobody_twice(desk, capsys):
         ana.open_page("Releases")
         ana.choose("Release", f"#{release['id']} {release['title']} (sent)", title="Releases")
         ana.choose("Press list", target, title="Releases")
-        ana.click(ana.main.get_by_text(f"Yes, e-mail {count} journalists now"), "confirm")
+        ana.click(ana.main.get_by_text(f"Yes, e-mail {count} journalists now"), "confirm",
+                  settles="Releases")
         send = ana.main.get_by_role("button", name="Send", exact=True)
         expect(send).to_be_enabled(timeout=RENDER_TIMEOUT_MS)
         ana._count("double-click Send")
@@ -286,14 +283,12 @@ def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
     with volunteer(desk, "ana") as ana:
         ana.open_page("Press list")
         ana.tab("Import & export", title="Press list")
-        ana.upload(ana.main.locator('input[type="file"]'), export)
-        settle(ana.page, "Press list")
+        ana.upload(ana.main.locator('input[type="file"]'), export, settles="Press list")
         # The dry run says at the top what would happen, and why it would fail.
         ana.sees("Importing would fail: 1 row(s) are invalid")
         expect(ana.main.get_by_role("button", name="Import", exact=True)).to_be_disabled()
         ana.click(ana.main.get_by_text("Skip invalid rows and import the rest", exact=True),
-                  "skip")
-        settle(ana.page, "Press list")
+                  "skip", settles="Press list")
         ana.button("Import", title="Press list")
         ana.confirmed("Imported: 3 added")
         assert contacts.count(desk.db, JournalistFilter(text="Okafor")) == 1
@@ -301,12 +296,11 @@ def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
         ana.tab("Journalists", title="Press list")
         search = ana.main.get_by_role("textbox", name="Search")
         ana.fill(search, "Okafor")
-        ana.press(search, "Enter")
-        settle(ana.page, "Press list")
+        ana.press(search, "Enter", settles="Press list")
         ana.sees("1 journalists match")
         ana.tab("One journalist", title="Press list")
-        ana.click(ana.main.get_by_text("Edit every field"), "open the edit panel")
-        settle(ana.page, "Press list")
+        ana.click(ana.main.get_by_text("Edit every field"), "open the edit panel",
+                  settles="Press list")
         ana.fill(ana.main.get_by_role("textbox", name="Phone"), "555-0144")
         ana.button("Save changes", title="Press list")
         ana.confirmed("Saved Chioma Okafor: phone")
