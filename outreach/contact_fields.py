@@ -16,6 +16,41 @@ from outreach.store.tables import CONTACT_METHODS
 
 # Deliberately plainer than RFC 5322: an ASCII local part without quotes or comments, and a
 # domain of dot-separated labels ending in a TLD of at least two letters (or punycode).
+# Field -> its name for people: the column header of our own export, and the label in
+# messages and on the page. The importer also accepts other headers (contacts_import);
+# "first_name" and "last_name" are import-only (joined into the name).
+FIELDS: dict[str, str] = {
+    "name": "Name",
+    "pronouns": "Pronouns",
+    "title": "Title",
+    "outlet": "Outlet",
+    "outlet_domain": "Outlet Domain",
+    "outlet_kind": "Outlet Kind",
+    "outlet_region": "Outlet Region",
+    "outlet_language": "Outlet Language",
+    "outlet_feed_url": "Outlet Feed URL",
+    "email": "Email",
+    "other_emails": "Other Emails",
+    "phone": "Phone",
+    "beats": "Beats",
+    "bluesky_handle": "Bluesky",
+    "x_handle": "X",
+    "website": "Website",
+    "city": "City",
+    "region": "Region",
+    "languages": "Languages",
+    "preferred_contact": "Preferred Contact",
+    "tags": "Tags",
+    "do_not_contact": "Do Not Contact",
+    "do_not_contact_reason": "Do Not Contact Reason",
+    "notes": "Notes",
+    "source": "Source",
+    "lists": "Lists",
+    "other_outlets": "Other Outlets",
+    "last_contacted_at": "Last Contacted",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+}
 _EMAIL = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"

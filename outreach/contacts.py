@@ -14,11 +14,14 @@ from sqlalchemy.engine import Engine
 
 from outreach import audit, trash
 from outreach.contact_fields import (
+    FIELDS,
     join_items,
+    name_key,
     normalise_email,
     normalise_handle,
     normalise_preferred_contact,
     parse_bool,
+    split_emails,
     split_items,
 )
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
@@ -45,6 +48,9 @@ EDITABLE_FIELDS = (
     "bluesky_handle", "x_handle", "website", "city", "region", "languages",
     "preferred_contact", "tags", "do_not_contact", "do_not_contact_reason", "notes", "source",
 )
+# What each text column holds at most, so a long value is refused in words, not by the database.
+_LIMITS = {column.name: column.type.length for column in journalists.c
+           if isinstance(column.type, sa.String) and column.type.length}
 
 
 @dataclass(frozen=True)
@@ -209,7 +215,11 @@ def clean_fields(changes: dict) -> dict:
         try:
             clean[name] = _clean_field(name, value)
         except InvalidInput as exc:
-            raise InvalidInput(f"{name}: {exc}") from None
+            raise InvalidInput(f"{FIELDS[name]}: {exc}") from None
+        limit = _LIMITS.get(name)
+        if limit and isinstance(clean[name], str) and len(clean[name]) > limit:
+            raise InvalidInput(f"{FIELDS[name]}: {len(clean[name])} characters is too long; "
+                               f"at most {limit} fit (put longer text in Notes).")
     return clean
 
 
@@ -250,16 +260,16 @@ def update_journalist(
         if outlet_name is not None:
             clean["outlet_id"] = _outlet_id(conn, outlet_name, now) \
                 if outlet_name.strip() else None
-        if clean.get("email") and conn.execute(sa.select(journalists.c.id).where(
-                journalists.c.email == clean["email"],
-                journalists.c.id != journalist_id)).first():
-            raise AlreadyExists(f"Another journalist already has {clean['email']}.")
+        for email in _emails(clean):
+            holder = _holder_of(conn, email, besides=journalist_id)
+            if holder:
+                raise AlreadyExists(f"{holder} already has {email}: one address, one person.")
         changed = {k: v for k, v in clean.items() if getattr(row, k) != v}
         dnc = changed.get("do_not_contact", row.do_not_contact)
         reason = changed.get("do_not_contact_reason", row.do_not_contact_reason)
         if dnc and not reason:
-            raise InvalidInput("do_not_contact_reason: say why this journalist must not "
-                               "be contacted, so the next volunteer knows.")
+            raise InvalidInput(f"{FIELDS['do_not_contact_reason']}: say why this journalist "
+                               "must not be contacted, so the next volunteer knows.")
         if changed:
             conn.execute(journalists.update().where(journalists.c.id == journalist_id)
                          .values(**changed, updated_at=now))
@@ -276,19 +286,20 @@ def add_journalist(db: Engine, actor: Actor, values: dict, *, now: datetime,
     require(actor, "editor", "adding journalists")
     clean = clean_fields({"name": "", **values})
     with db.begin() as conn:
-        same_email = conn.execute(
-            sa.select(journalists.c.name).where(journalists.c.email == clean["email"])
-        ).scalar() if clean.get("email") else None
-        if same_email:
-            raise AlreadyExists(f"{same_email} is already on file with {clean['email']}: "
-                                "edit them instead.")
+        for email in _emails(clean):
+            same_email = _holder_of(conn, email)
+            if same_email:
+                raise AlreadyExists(f"{same_email} is already on file with {email}: "
+                                    "edit them instead.")
         outlet_id = _outlet_id(conn, outlet_name, now) if outlet_name.strip() else None
-        same_name = conn.execute(sa.select(journalists.c.name).where(
-            sa.func.lower(journalists.c.name) == clean["name"].lower(),
-            journalists.c.outlet_id == outlet_id)).scalar() if outlet_id else None
+        key = name_key(clean["name"])
+        same_name = next((name for name in conn.execute(sa.select(journalists.c.name).where(
+            journalists.c.outlet_id == outlet_id)).scalars() if name_key(name) == key),
+            None) if outlet_id else None
         if same_name:
-            raise AlreadyExists(f"{same_name} at {outlet_name.strip()} is already on file: "
-                                "edit them instead.")
+            outlet = conn.execute(sa.select(outlets.c.name).where(outlets.c.id == outlet_id)
+                                  ).scalar()
+            raise AlreadyExists(f"{same_name} at {outlet} is already on file: edit them instead.")
         new_id = conn.execute(journalists.insert().values(
             **clean, outlet_id=outlet_id, created_at=now, updated_at=now
         )).inserted_primary_key[0]
@@ -297,7 +308,31 @@ def add_journalist(db: Engine, actor: Actor, values: dict, *, now: datetime,
     return new_id
 
 
+def _emails(clean: dict) -> list[str]:
+    """The addresses among cleaned fields: the e-mail and the other e-mails."""
+    return [e for e in (clean.get("email", ""), *split_emails(clean.get("other_emails", "")))
+            if e]
+
+
+def _holder_of(conn: sa.Connection, email: str, besides: int | None = None) -> str | None:
+    """The name of the journalist (other than `besides`) who has `email`, as their address
+    or one of their others."""
+    query = sa.select(journalists.c.name, journalists.c.email, journalists.c.other_emails).where(
+        (journalists.c.email == email)
+        | journalists.c.other_emails.contains(email, autoescape=True))
+    if besides is not None:
+        query = query.where(journalists.c.id != besides)
+    for name, primary, others in conn.execute(query):
+        if email == primary or email in split_emails(others):
+            return name
+    return None
+
+
 def _outlet_id(conn: sa.Connection, name: str, now: datetime) -> int:
+    limit = outlets.c.name.type.length
+    if len(name.strip()) > limit:
+        raise InvalidInput(f"Outlet: {len(name.strip())} characters is too long; at most "
+                           f"{limit} fit.")
     found = conn.execute(
         sa.select(outlets.c.id).where(sa.func.lower(outlets.c.name) == name.strip().lower())
     ).scalar()

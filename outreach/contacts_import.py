@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import audit, worker
 from outreach.contact_fields import (
+    FIELDS,
     clean_text,
     dedupe_items,
     domain_of,
@@ -59,40 +60,6 @@ from outreach.store.tables import (
     press_lists,
 )
 
-# Field -> the column header of our own export. The importer also accepts the variants in
-# _HEADER_VARIANTS; "first_name" and "last_name" are import-only (joined into the name).
-FIELDS: dict[str, str] = {
-    "name": "Name",
-    "pronouns": "Pronouns",
-    "title": "Title",
-    "outlet": "Outlet",
-    "outlet_domain": "Outlet Domain",
-    "outlet_kind": "Outlet Kind",
-    "outlet_region": "Outlet Region",
-    "outlet_language": "Outlet Language",
-    "outlet_feed_url": "Outlet Feed URL",
-    "email": "Email",
-    "other_emails": "Other Emails",
-    "phone": "Phone",
-    "beats": "Beats",
-    "bluesky_handle": "Bluesky",
-    "x_handle": "X",
-    "website": "Website",
-    "city": "City",
-    "region": "Region",
-    "languages": "Languages",
-    "preferred_contact": "Preferred Contact",
-    "tags": "Tags",
-    "do_not_contact": "Do Not Contact",
-    "do_not_contact_reason": "Do Not Contact Reason",
-    "notes": "Notes",
-    "source": "Source",
-    "lists": "Lists",
-    "other_outlets": "Other Outlets",
-    "last_contacted_at": "Last Contacted",
-    "first_name": "First Name",
-    "last_name": "Last Name",
-}
 EXPORT_COLUMNS: list[str] = [
     label for name, label in FIELDS.items() if name not in ("first_name", "last_name")
 ]
@@ -201,6 +168,17 @@ class Table:
     rows: list[tuple[int, list[str]]]
     encoding: str
     delimiter: str
+
+    @property
+    def form(self) -> str:
+        """How the file was read, in words: "UTF-8, comma-separated" or "XLSX"."""
+        return describe_form(self.encoding, self.delimiter)
+
+
+def describe_form(encoding: str, delimiter: str) -> str:
+    """An encoding and delimiter in words, as the CLI report and the page say them."""
+    return (_ENCODING_NAMES.get(encoding, encoding)
+            + (f", {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}" if delimiter else ""))
 
 
 @dataclass
@@ -1212,9 +1190,8 @@ def format_report(report: ImportReport) -> str:
     fields a merge changes, as old -> new, and conflicts kept as they were), new outlets
     and lists, and the totals."""
     lines = [
-        f"Read {report.filename} ({_ENCODING_NAMES.get(report.encoding, report.encoding)}"
-        + (f", {_DELIMITER_NAMES[report.delimiter]}" if report.delimiter else "")
-        + f"): {len(report.outcomes)} rows."
+        f"Read {report.filename} ({describe_form(report.encoding, report.delimiter)}): "
+        f"{len(report.outcomes)} rows."
     ]
     if report.ignored:
         lines.append("Ignored columns: " + ", ".join(report.ignored))

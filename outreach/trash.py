@@ -89,11 +89,11 @@ def recently_deleted(db: Engine, *, now: datetime, entities: tuple[str, ...]) ->
             .order_by(deleted_records.c.deleted_at.desc(), deleted_records.c.id.desc()))]
 
 
-def restore(db: Engine, actor: Actor, record_id: int, *, now: datetime,
-            role: str = "editor") -> str:
-    """Put a deleted row back with what hung on it (`role` and above); returns its label.
-    Refused, with nothing written, when something took its place meanwhile."""
-    require(actor, role, "undoing a delete")
+def restore(db: Engine, actor: Actor, record_id: int, *, now: datetime) -> str:
+    """Put a deleted row back with what hung on it (editors: undoing a delete only adds
+    back what an editor may add); returns its label. Refused, with nothing written, when
+    something took its place meanwhile."""
+    require(actor, "editor", "undoing a delete")
     with db.begin() as conn:
         record = conn.execute(sa.select(deleted_records)
                               .where(deleted_records.c.id == record_id)).first()

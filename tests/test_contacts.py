@@ -83,9 +83,12 @@ def test_edits_are_validated_normalised_and_audited(press, now):
         "ana.q@example.org", "anaq", "ally; tv")
     assert audit.list_entries(press, ADMIN, entity="journalist")[0]["summary"].endswith(
         "email, tags, x_handle")
-    for change, says in (({"email": "not-an-email"}, "email"), ({"name": " "}, "name"),
-                         ({"preferred_contact": "pigeon"}, "preferred_contact"),
-                         ({"do_not_contact": True}, "do_not_contact_reason"),
+    for change, says in (({"email": "not-an-email"}, "^Email: "), ({"name": " "}, "^Name: "),
+                         ({"preferred_contact": "pigeon"}, "^Preferred Contact: "),
+                         ({"do_not_contact": True}, "^Do Not Contact Reason: say why"),
+                         ({"phone": "5" * 61}, "^Phone: 61 characters is too long; at most 60"),
+                         ({"x_handle": "a" * 51}, "^X: "),
+                         ({"outlet": "O" * 201}, "^Outlet: 201 characters is too long"),
                          ({"shoe_size": "9"}, "Unknown field")):
         with pytest.raises(InvalidInput, match=says):
             contacts.update_journalist(press, EDITOR, 1, change, now=now)

@@ -35,7 +35,7 @@ def test_add_a_journalist_with_a_mistake_then_fix_it(demo_store):  # noqa: F811
     at.text_input(key="add-journalist-0-email").input("rae at example")
     at.text_input(key="add-journalist-0-new-outlet").input("Eastside Examiner")
     button(at, "Add journalist").click().run()
-    assert any("email" in e.value for e in at.error)
+    assert any(e.value.startswith("Email: ") for e in at.error)
     # What was typed is still there, to fix.
     assert at.text_input(key="add-journalist-0-name").value == "Rae Noon"
     at.text_input(key="add-journalist-0-email").input("Rae@Example.org")
@@ -68,7 +68,7 @@ def test_edit_every_kind_of_field(demo_store):  # noqa: F811
     at.selectbox(key=f"{form}-prefers").select("phone")
     at.checkbox(key=f"{form}-dnc").check()
     button(at, "Save changes").click().run()
-    assert any("do_not_contact_reason" in e.value for e in at.error)
+    assert any(e.value.startswith("Do Not Contact Reason: ") for e in at.error)
     at.text_input(key=f"{form}-dnc-why").input("Asked us to stop during her leave.")
     button(at, "Save changes").click().run()
     assert confirmed(at)[0].startswith("Saved Ana Quillfeather: do_not_contact")
@@ -124,6 +124,13 @@ def test_lists_are_created_renamed_and_deleted_on_the_page(demo_store):  # noqa:
     assert "Labor beat" not in [x["name"] for x in contacts.list_press_lists(demo_store)]
 
 
+def in_order(node):
+    """Every element under `node`, top to bottom as the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from in_order(child)
+
+
 def test_the_dry_run_summarises_and_import_waits_until_it_would_succeed(demo_store):  # noqa: F811
     at = editor_page(demo_store)
     at.get("file_uploader")[0].upload("export.csv", MESSY, "text/csv").run()
@@ -132,6 +139,12 @@ def test_the_dry_run_summarises_and_import_waits_until_it_would_succeed(demo_sto
     assert any("Importing would fail: 1 row(s) are invalid" in e.value for e in at.error)
     assert not any("--skip-invalid" in e.value for e in at.error)
     assert at.button(key="import-0-go").disabled
+    # The outcome and the Import button come first, above the columns to check.
+    order = [node.type for node in in_order(at.main) if node.type == "metric" or (
+        node.type == "selectbox" and node.label.startswith("Column"))]
+    assert order.index("selectbox") > order.index("metric")
+    assert any(c.value.startswith("Read 2 rows (UTF-8 with BOM, semicolon-separated).")
+               for c in at.caption)
     # Columns are named as people name them, never as the code does.
     labels = {s.label: s for s in at.selectbox if s.label.startswith("Column")}
     assert labels["Column “Full Name”"].format_func(labels["Column “Full Name”"].value) == \
@@ -153,7 +166,7 @@ def test_times_show_in_the_campaign_s_zone_labelled(demo_store):  # noqa: F811
     assert f"Times in {zone}." in [c.value for c in at.caption]
 
 
-def test_protected_names_are_corrected_and_removed_by_an_approver(demo_store):  # noqa: F811
+def test_protected_names_are_corrected_removed_by_an_approver_and_put_back(demo_store):  # noqa: F811
     entry = guard.add_protected(demo_store, ROOT, "Pat Doe", ["Patty"], now=utcnow())
     at = open_page("releases", as_user=user_id(demo_store, "editor"))
     at.text_input(key=f"protected-{entry.id}-0-aliases").input("Patty, Pat D.")
@@ -165,6 +178,7 @@ def test_protected_names_are_corrected_and_removed_by_an_approver(demo_store):  
     at.button(key=f"unprotect-{entry.id}").click().run()
     assert guard.list_protected(demo_store, ROOT) == []
     [record] = trash.recently_deleted(demo_store, now=utcnow(), entities=("protected_name",))
+    at = open_page("releases", as_user=user_id(demo_store, "editor"))
     at.button(key=f"reprotect-{record['id']}").click().run()
     assert confirmed(at) == ["Protected again."]
     assert guard.list_protected(demo_store, ROOT)[0].aliases == ("Patty", "Pat D.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -85,6 +85,12 @@ def campaign_zone(db: Engine) -> str:
         except NotFound:
             pass
     return settings().timezone
+
+
+def today(tz: str) -> date:
+    """The date now in the campaign's zone (not the server's): the default of every date
+    field, so a late-evening entry in Chicago is not dated tomorrow."""
+    return datetime.now(ZoneInfo(tz)).date()
 
 
 def local_times(rows: list[dict], tz_name: str) -> pd.DataFrame:

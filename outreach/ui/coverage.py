@@ -1,6 +1,6 @@
 """Coverage: the campaign's press hits, charts, clip report, feeds and query."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import altair as alt
@@ -30,7 +30,7 @@ def tools() -> tuple[httpx.Client, URLGuard]:
 
 def hit_filter() -> coverage.HitFilter:
     """The filters at the top of the Hits tab."""
-    today = datetime.now(zone).date()
+    today = common.today(tz)
     cols = st.columns(4)
     since = cols[0].date_input("From", value=today - timedelta(days=90))
     until = cols[1].date_input("To", value=today)
@@ -113,7 +113,7 @@ def hits_tab() -> None:
 
 
 def charts_tab() -> None:
-    today = datetime.now(zone).date()
+    today = common.today(tz)
     cols = st.columns(2)
     since = cols[0].date_input("From", value=today - timedelta(days=60), key="chart-from")
     until = cols[1].date_input("To", value=today, key="chart-to")
@@ -160,7 +160,7 @@ def charts_tab() -> None:
 
 
 def report_tab() -> None:
-    today = datetime.now(zone).date()
+    today = common.today(tz)
     cols = st.columns(2)
     since = cols[0].date_input("From", value=today.replace(day=1), key="report-from")
     until = cols[1].date_input("To", value=today, key="report-to")

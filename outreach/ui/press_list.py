@@ -1,6 +1,6 @@
 """Press list: search, add and edit journalists, lists, import, the roster, and undo."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -258,7 +258,7 @@ with tab_one:
                 st.markdown("**Log an interaction**")
                 kind_done = st.selectbox("What happened", INTERACTION_KINDS,
                                          key=f"{logging}-kind")
-                when = st.date_input("When", value=date.today(), key=f"{logging}-when")
+                when = st.date_input("When", value=common.today(tz), key=f"{logging}-when")
                 notes = st.text_area("Notes", key=f"{logging}-notes")
                 if st.form_submit_button("Log it"):
                     happened = pd.Timestamp(when, tz=tz).to_pydatetime()
@@ -316,8 +316,10 @@ with tab_import:
                 st.error(str(exc))
         if table is not None:
             mapping, unmapped = contacts_import.auto_mapping(table.headers)
-            st.caption(f"{len(table.rows)} rows, {table.encoding}, delimiter "
-                       f"{table.delimiter!r}. Check how the columns are understood:")
+            # The dry run's outcome goes here, at the top, once the options below are read.
+            summary = st.container()
+            st.caption(f"Read {len(table.rows)} rows ({table.form}). Check how each "
+                       "column is understood:")
             choices = [None, *contacts_import.FIELDS]
             for position, header in enumerate(table.headers):
                 picked = st.selectbox(
@@ -338,21 +340,27 @@ with tab_import:
             if plan is not None:
                 counts = plan.counts
                 invalid = counts["skipped"]
-                st.markdown("**Dry run: nothing is written until you press Import.**")
-                cols = st.columns(4)
-                cols[0].metric("Would be added", counts["added"])
-                cols[1].metric("Would be merged", counts["merged"],
-                               help="Into a journalist on file, or an earlier row.")
-                cols[2].metric("Already on file", counts["unchanged"])
-                cols[3].metric("Would be skipped" if skip else "Invalid", invalid)
                 blocked = bool(invalid) and not skip
-                if blocked:
-                    st.error(f"Importing would fail: {invalid} row(s) are invalid (listed "
-                             "below with the reason). Correct them in the file and upload it "
-                             "again, or tick “Skip invalid rows and import the rest”.",
-                             icon=":material/block:")
-                elif invalid:
-                    st.warning(f"{invalid} invalid row(s) will be skipped (listed below).")
+                with summary:
+                    st.markdown("**Dry run: nothing is written until you press Import.**")
+                    cols = st.columns(4)
+                    cols[0].metric("Would be added", counts["added"])
+                    cols[1].metric("Would be merged", counts["merged"],
+                                   help="Into a journalist on file, or an earlier row.")
+                    cols[2].metric("Already on file", counts["unchanged"])
+                    cols[3].metric("Would be skipped" if skip else "Invalid", invalid)
+                    if blocked:
+                        st.error(f"Importing would fail: {invalid} row(s) are invalid "
+                                 "(listed below with the reason). Correct them in the file "
+                                 "and upload it again, or tick “Skip invalid rows and import "
+                                 "the rest” below.", icon=":material/block:")
+                    elif invalid:
+                        st.warning(f"{invalid} invalid row(s) will be skipped (listed below).")
+                    if st.button("Import", type="primary", key=f"{importing}-go",
+                                 disabled=blocked or not plan.outcomes):
+                        common.attempt(lambda: contacts_import.apply_import(
+                            db, actor, plan, now=utcnow(), skip_invalid=skip),
+                            lambda report: f"Imported: {report}.", clears="import")
                 outcome_names = {"added": "added", "merged": "merged",
                                  "unchanged": "already on file",
                                  "skipped": "skipped" if skip else "invalid"}
@@ -368,11 +376,6 @@ with tab_import:
                     st.caption("New: " + "; ".join(filter(None, [
                         f"outlets {', '.join(plan.new_outlets)}" if plan.new_outlets else "",
                         f"lists {', '.join(plan.new_lists)}" if plan.new_lists else ""])))
-                if st.button("Import", type="primary", key=f"{importing}-go",
-                             disabled=blocked or not plan.outcomes):
-                    common.attempt(lambda: contacts_import.apply_import(
-                        db, actor, plan, now=utcnow(), skip_invalid=skip),
-                        lambda report: f"Imported: {report}.", clears="import")
 
 with tab_lists:
     st.markdown("#### Press lists")
@@ -437,7 +440,7 @@ with tab_roster:
                                             value=current.get("available_from"),
                                             key=f"{key}-from"),
             "available_to": st.date_input("Available to", value=current.get(
-                "available_to", date.today() + timedelta(days=90)), key=f"{key}-to"),
+                "available_to", common.today(tz) + timedelta(days=90)), key=f"{key}-to"),
         }
 
     if editor:

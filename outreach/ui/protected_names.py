@@ -18,8 +18,8 @@ def _split(text: str) -> list[str]:
 
 
 def render(db: Engine, actor: Actor, tz: str) -> None:
-    """The list (editors and up), adding, correcting, and removing with undo (approvers
-    and admins, as removing unshields someone)."""
+    """The list (editors and up): adding, correcting and putting back a removed name;
+    removing one needs an approver or admin, as removing unshields someone."""
     st.caption("Members who must not be named publicly (fired organizers, people at "
                "risk). A release or post that names one cannot be submitted or approved. "
                "Spokespeople on the roster are exempt.")
@@ -39,8 +39,7 @@ def render(db: Engine, actor: Actor, tz: str) -> None:
                            "Added to the protected list.", clears="protect")
     if entries:
         _correct_or_remove(db, actor, entries)
-    if can(actor, "approver"):
-        _recently_removed(db, actor, tz)
+    _recently_removed(db, actor, tz)
 
 
 def _correct_or_remove(db: Engine, actor: Actor, entries: list) -> None:
@@ -80,5 +79,4 @@ def _recently_removed(db: Engine, actor: Actor, tz: str) -> None:
                      f"{when:%Y-%m-%d %H:%M} ({tz})")
         if cols[1].button("Undo", key=f"reprotect-{record['id']}"):
             common.attempt(lambda record=record: trash.restore(
-                db, actor, record["id"], now=utcnow(), role="approver"),
-                "Protected again.")
+                db, actor, record["id"], now=utcnow()), "Protected again.")

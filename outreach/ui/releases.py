@@ -77,7 +77,7 @@ if campaign is not None:
                                                         options=list(kinds)))
             template = templates.get_template(db, chosen_rapid)
             start = releases.rapid_response_start(db, campaign.id, chosen_rapid,
-                                                  today=datetime.now(ZoneInfo(tz)).date())
+                                                  today=common.today(tz))
             values = field_inputs(template, start, roster, key=f"{rapid}-{chosen_rapid}")
             with st.expander("Preview", expanded=True):
                 try:

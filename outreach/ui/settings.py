@@ -1,6 +1,6 @@
 """Settings: campaigns, users, credentials, the audit log and configuration, by role."""
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -95,7 +95,7 @@ with tabs["Campaigns"]:
             chosen = st.session_state.get(common.CAMPAIGN_KEY)
             campaign_id = st.selectbox("Campaign", ids, format_func=names.__getitem__,
                                        index=ids.index(chosen) if chosen in ids else 0)
-            event_date = st.date_input("Date", value=date.today())
+            event_date = st.date_input("Date", value=common.today(common.campaign_zone(db)))
             title = st.text_input("Title", help="e.g. 'Strike authorization vote'")
             kind = st.selectbox("Kind", CAMPAIGN_EVENT_KINDS,
                                 format_func=lambda k: k.replace("_", " "))
