@@ -369,7 +369,7 @@ def snapshot_job(settings: Settings) -> Callable[[Engine, datetime], str]:
     interval = timedelta(minutes=settings.metrics_interval_minutes)
 
     def job(db: Engine, now: datetime) -> str:
-        reader_for = accounts.publisher_for(db, vault.Vault.open(settings), now=now)
+        reader_for = accounts.publisher_for(db, vault.Vault.open(settings, db), now=now)
         return take_snapshots(db, reader_for, now=now, account_interval=interval)
     return job
 

@@ -639,7 +639,7 @@ def make_sender_factory(db: Engine, settings: Settings) -> Callable[[], SmtpSend
                           "before sending.")
     password = ""
     if org.smtp_user:
-        password = vault.reveal(db, vault.Vault.open(settings), vault.SMTP_CREDENTIAL)
+        password = vault.reveal(db, vault.Vault.open(settings, db), vault.SMTP_CREDENTIAL)
         if password is None:
             raise ConfigError(f"The SMTP user is {org.smtp_user} but no SMTP password is "
                               "stored: set it under Settings, Credentials.")

@@ -7,8 +7,10 @@ logged, and are shown back only as "set, ends in abcd".
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,12 +45,33 @@ def key_path(settings: Settings) -> Path:
 
 
 def _write_keys(path: Path, keys: list[bytes]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(path.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(b"\n".join(keys) + b"\n")
     os.replace(tmp, path)
+
+
+def _create_key_file(path: Path) -> None:
+    """Write a new key file unless another process just did: the key goes to a private
+    temporary file that is linked into place, and linking fails when one is there."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key() + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+
+
+def _count_secrets(db: Engine) -> int:
+    with db.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(secrets)).scalar()
 
 
 def _read_keys(path: Path) -> list[bytes]:
@@ -90,13 +113,21 @@ class Vault:
         self.source = source
 
     @classmethod
-    def open(cls, settings: Settings) -> Vault:
-        """The vault for these settings; creates the key file on first use."""
+    def open(cls, settings: Settings, db: Engine | None = None) -> Vault:
+        """The vault for these settings; creates the key file on first use, once however
+        many processes start together. With the store `db`, a missing key file while
+        secrets are stored is an error, never a new key that cannot open them."""
         if settings.secret_keys:
             return cls([k.encode() for k in settings.secret_keys], "OUTREACH_SECRET_KEY")
         path = key_path(settings)
         if not path.exists():
-            _write_keys(path, [Fernet.generate_key()])
+            stored = _count_secrets(db) if db is not None else 0
+            if stored:
+                raise VaultError(
+                    f"The vault key file {path} is missing, and {stored} secret(s) are "
+                    "stored under it. Put the key file back from your backup (or set "
+                    "OUTREACH_SECRET_KEY); a new key could not open them.")
+            _create_key_file(path)
         return cls(_read_keys(path), str(path))
 
     def encrypt(self, value: str) -> str:
@@ -190,7 +221,7 @@ def rotate_key(db: Engine, settings: Settings, actor: Actor, *, now: datetime) -
                 f"  OUTREACH_SECRET_KEY={new},{settings.secret_keys[0]}\n"
                 "and run `python -m outreach vault rotate-key` again."
             )
-        count = _reencrypt(db, Vault.open(settings), actor, now)
+        count = _reencrypt(db, Vault.open(settings, db), actor, now)
         return (
             f"Re-encrypted {count} secrets under the first key of OUTREACH_SECRET_KEY; "
             "you may now remove the other keys from it."

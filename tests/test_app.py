@@ -347,6 +347,15 @@ def test_settings_rejects_a_bad_time_zone_and_writes_nothing(store):
     assert campaigns.list_campaigns(store) == []
 
 
+def test_a_wrong_vault_key_is_said_in_words_and_settings_still_work(demo_store, monkeypatch):
+    """A bad OUTREACH_SECRET_KEY breaks only the Credentials tab, in words, with no trace."""
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "letmein")
+    at = open_page("settings")
+    assert any("is not a valid Fernet key" in e.value for e in at.error)
+    assert not at.exception
+    assert "Add campaign" in [b.label for b in at.button]
+
+
 def test_settings_adds_an_event(demo_store):
     at = open_page("settings")
     inputs = {t.label: t for t in at.text_input}

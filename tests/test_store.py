@@ -1,5 +1,7 @@
 """The store migrates to head on SQLite and PostgreSQL and matches the table definitions."""
 
+import os
+import stat
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -8,6 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from outreach import backup
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.migrate import current_revision, head_revision
 from outreach.store.tables import campaigns, metadata
@@ -80,3 +83,32 @@ def test_sqlite_folder_is_created(tmp_path):
     upgrade_to_head(engine)
     assert (tmp_path / "new" / "dir" / "outreach.db").is_file()
     engine.dispose()
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_only_the_owner_can_read_the_store_and_its_backups(tmp_path):
+    """The store holds the protected names: its folder, file, WAL and backups are the
+    owner's alone, even under a permissive umask, and a looser old file is tightened."""
+    old_umask = os.umask(0o002)
+    try:
+        folder = tmp_path / "data"
+        engine = make_engine(f"sqlite:///{folder / 'outreach.db'}")
+        upgrade_to_head(engine)
+        with engine.begin() as conn:  # a write leaves the WAL and shared-memory files
+            conn.execute(campaigns.insert().values(name="C", timezone="UTC", keywords=[],
+                                                   created_at=datetime.now(UTC)))
+            written = [folder / "outreach.db-wal", folder / "outreach.db-shm"]
+            assert all(p.exists() for p in written)
+            assert [mode(p) for p in written] == [0o600, 0o600]
+        backup.backup(engine, folder / "backup.db")
+        engine.dispose()
+        assert (mode(folder), mode(folder / "outreach.db"), mode(folder / "backup.db")) == (
+            0o700, 0o600, 0o600)
+        (folder / "outreach.db").chmod(0o644)
+        make_engine(f"sqlite:///{folder / 'outreach.db'}").dispose()
+        assert mode(folder / "outreach.db") == 0o600
+    finally:
+        os.umask(old_umask)

@@ -2,6 +2,9 @@
 
 import logging
 import stat
+import subprocess
+import sys
+import time
 
 import pytest
 from cryptography.fernet import Fernet
@@ -74,10 +77,39 @@ def test_only_admins_touch_credentials_and_empty_values_are_refused(db, now, tmp
 
 def test_a_lost_key_gives_a_clear_error(db, now, tmp_path):
     settings = settings_for(tmp_path)
-    vault.set_secret(db, vault.Vault.open(settings), ADMIN, "s", SECRET, now=now)
+    vault.set_secret(db, vault.Vault.open(settings, db), ADMIN, "s", SECRET, now=now)
     vault.key_path(settings).unlink()
     with pytest.raises(VaultError, match="cannot be decrypted with the key"):
         vault.reveal(db, vault.Vault.open(settings), "s")
+
+
+def test_a_lost_key_file_is_not_silently_replaced_while_secrets_exist(db, now, tmp_path):
+    settings = settings_for(tmp_path)
+    vault.set_secret(db, vault.Vault.open(settings, db), ADMIN, "s", SECRET, now=now)
+    vault.key_path(settings).unlink()
+    with pytest.raises(VaultError, match=r"secret\.key is missing, and 1 secret\(s\) are stored"):
+        vault.Vault.open(settings, db)
+    assert not vault.key_path(settings).exists()
+
+
+def test_processes_starting_together_make_one_key(tmp_path):
+    """Workers and the dashboard may all start on a fresh install: each opens the same
+    key, so nothing one of them encrypts is lost."""
+    settings = settings_for(tmp_path)
+    go = tmp_path / "go"
+    script = ("import os, sys; from outreach import vault; from outreach.config import Settings; "
+              "s = Settings.from_env({'OUTREACH_DATA_DIR': sys.argv[1]}, env_file=None)\n"
+              "while not os.path.exists(sys.argv[2]): pass\n"
+              "print(vault.Vault.open(s).encrypt('x'))")
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(settings.data_dir), str(go)],
+                             stdout=subprocess.PIPE, text=True) for _ in range(6)]
+    time.sleep(3)  # all have imported and wait at the start line
+    go.touch()
+    tokens = [run.communicate(timeout=120)[0].strip() for run in runs]
+    opened = vault.Vault.open(settings)
+    assert [opened.decrypt(t) for t in tokens] == ["x"] * 6
+    assert [p.name for p in settings.data_dir.iterdir()] == [vault.KEY_FILE_NAME]
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
 
 
 def test_rotate_key_file(db, now, tmp_path):

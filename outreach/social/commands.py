@@ -31,7 +31,7 @@ def _secret_input(args, prompt: str) -> str:
 def cmd_add_bluesky(args, settings) -> int:
     db = open_store(settings.database_url)
     account_id = accounts.connect_bluesky(
-        db, vault.Vault.open(settings), cli_actor(), resolve_campaign(db, args.campaign),
+        db, vault.Vault.open(settings, db), cli_actor(), resolve_campaign(db, args.campaign),
         args.handle, _secret_input(args, "App password: "), service_url=args.service,
         now=utcnow())
     print(f"Connected Bluesky {args.handle} (account {account_id}); the app password is "
@@ -45,7 +45,7 @@ def cmd_add_x(args, settings) -> int:
         lines = [sys.stdin.readline().rstrip("\n") for _ in accounts.X_KEYS]
     else:
         lines = [getpass.getpass(f"{key}: ") for key in accounts.X_KEYS]
-    account_id = accounts.connect_x(db, vault.Vault.open(settings), cli_actor(),
+    account_id = accounts.connect_x(db, vault.Vault.open(settings, db), cli_actor(),
                                     resolve_campaign(db, args.campaign),
                                     dict(zip(accounts.X_KEYS, lines, strict=True)),
                                     now=utcnow())
@@ -68,7 +68,7 @@ def cmd_list(args, settings) -> int:
 
 def cmd_check(args, settings) -> int:
     db = open_store(settings.database_url)
-    the_vault = vault.Vault.open(settings)
+    the_vault = vault.Vault.open(settings, db)
     with db.connect() as conn:
         ids = list(conn.execute(sa.select(social_accounts.c.id)).scalars())
     results = [accounts.check_account(db, the_vault, i, now=utcnow()) for i in ids]

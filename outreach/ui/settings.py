@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from outreach import approval, audit, campaigns, scheduling, sessions, users, vault
+from outreach.errors import VaultError
 from outreach.org_settings import SMTP_SECURITY, ApprovalRule, get_org, set_org
 from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
@@ -231,27 +232,36 @@ if "Users" in tabs:
                             clears="manage_user")
 
     with tabs["Credentials"]:
-        the_vault = vault.Vault.open(settings)
-        slots = {vault.SMTP_CREDENTIAL: "SMTP password (pitch e-mail)"}
-        for campaign in existing:
-            for account in scheduling.list_accounts(db, campaign.id):
-                for field, label in vault.ACCOUNT_FIELDS[account["platform"]]:
-                    name = vault.account_secret_name(account["platform"], account["id"], field)
-                    slots[name] = f"{account['platform']} {account['handle']}: {label}"
-        st.caption("Values are encrypted with a key kept outside the database and are "
-                   "never shown again; only whether they are set and their last 4 characters.")
-        with st.form(common.form_round("set_secret")):
-            slot = st.selectbox("Credential", list(slots), format_func=slots.__getitem__)
-            value = st.text_input("Value", type="password")
-            if st.form_submit_button("Save credential"):
-                common.attempt(lambda: vault.set_secret(db, the_vault, actor, slot, value,
-                                                 now=utcnow()), f"Saved {slots[slot]}.",
-                               clears="set_secret")
-        statuses = [vault.secret_status(db, the_vault, name) for name in slots]
-        common.show_table(
-            [{"credential": slots[s.name], "status": s.describe(),
-              "updated_at": s.updated_at, "by": s.updated_by} for s in statuses],
-            settings.timezone, "")
+        try:
+            the_vault = vault.Vault.open(settings, db)
+        except VaultError as exc:
+            # Said in words with the way out; the rest of Settings still works.
+            common.refusal(exc)
+            the_vault = None
+        if the_vault is not None:
+            slots = {vault.SMTP_CREDENTIAL: "SMTP password (pitch e-mail)"}
+            for campaign in existing:
+                for account in scheduling.list_accounts(db, campaign.id):
+                    for field, label in vault.ACCOUNT_FIELDS[account["platform"]]:
+                        name = vault.account_secret_name(account["platform"], account["id"],
+                                                         field)
+                        slots[name] = f"{account['platform']} {account['handle']}: {label}"
+            st.caption("Values are encrypted with a key kept outside the database and are "
+                       "never shown again; only whether they are set and their last 4 "
+                       "characters.")
+            with st.form(common.form_round("set_secret")):
+                slot = st.selectbox("Credential", list(slots),
+                                    format_func=slots.__getitem__)
+                value = st.text_input("Value", type="password")
+                if st.form_submit_button("Save credential"):
+                    common.attempt(lambda: vault.set_secret(
+                        db, the_vault, actor, slot, value, now=utcnow()),
+                        f"Saved {slots[slot]}.", clears="set_secret")
+            statuses = [vault.secret_status(db, the_vault, name) for name in slots]
+            common.show_table(
+                [{"credential": slots[s.name], "status": s.describe(),
+                  "updated_at": s.updated_at, "by": s.updated_by} for s in statuses],
+                settings.timezone, "")
 
     with tabs["Audit log"]:
         left, middle, right = st.columns(3)
