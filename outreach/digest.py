@@ -8,7 +8,6 @@ Figures follow the definitions in outreach/analytics.py. Also `python -m outreac
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Engine
 from outreach import analytics, campaigns, coverage, press_hits
 from outreach.clip_report import html_environment, long_date, safe_link
 from outreach.errors import InvalidInput
+from outreach.safety import md_escape
 from outreach.store import open_store
 from outreach.store.tables import pitch_batches, pitch_messages, releases
 from outreach.worker import utcnow
@@ -31,11 +31,6 @@ HTML_TEMPLATE = "digest.html.j2"
 MARKDOWN_TEMPLATE = "digest.markdown.j2"
 TOP_POSTS = 3
 TOP_OUTLETS = 5
-# Markdown reads these as markup anywhere in a line (& only where it starts an entity)...
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~]|&(?=#?\w+;))")
-# ... and these at the start of one (lists, headings, setext underlines, ordered lists).
-_MD_LEADING = re.compile(r"^( ?)([-+#=])(?=\s|$|\2+\s*$)")
-_MD_ORDERED = re.compile(r"^( ?\d{1,9})([.)])(?=\s|$)")
 
 
 @dataclass(frozen=True)
@@ -208,13 +203,6 @@ def render_markdown(digest: Digest) -> str:
     """The digest as Markdown, for e-mail or a chat channel; every text from the store is
     escaped so that a headline cannot turn into markup or a link."""
     return _markdown_environment().get_template(MARKDOWN_TEMPLATE).render(**_context(digest))
-
-
-def md_escape(value: object) -> str:
-    """`value` as literal Markdown text on one line: markup characters are backslash-escaped
-    and line breaks (any run of white space) become one space."""
-    text = _MD_INLINE.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
-    return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\1\\\2", text))
 
 
 def short(text: str, limit: int = 120) -> str:

@@ -1,4 +1,5 @@
-"""Safe outputs and fetches: CSV cells a spreadsheet will not run, and one guard for every URL
+"""Safe outputs and fetches: CSV cells a spreadsheet will not run, outside text that Markdown
+shows as it is (md_escape), and one guard for every URL
 the program fetches because someone typed or pasted it (feeds, link cards, coverage links).
 
 A URL that points inside the network lets whoever wrote it read a router's admin page or a
@@ -31,6 +32,23 @@ _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Markdown reads these as markup anywhere in a line (& only where it starts an entity; $ for
+# the dashboard's formulas)...
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~$]|&(?=#?\w+;))")
+# ... and these at the start of one (lists, headings, setext underlines, ordered lists).
+_MD_LEADING = re.compile(r"^( ?)([-+#=])(?=\s|$|\2+\s*$)")
+_MD_ORDERED = re.compile(r"^( ?\d{1,9})([.)])(?=\s|$)")
+
+
+def md_escape(value: object) -> str:
+    """`value` as literal Markdown text on one line: markup characters are backslash-escaped
+    and line breaks (any run of white space) become one space. For every text from outside
+    (a feed's title, an imported name, a platform's error) shown where Markdown is rendered:
+    `![](http://host/pixel)` in a headline must not make each reader's browser fetch it."""
+    text = _MD_INLINE.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+    return _MD_ORDERED.sub(r"\1\\\2", _MD_LEADING.sub(r"\1\\\2", text))
 
 
 def csv_safe(value: object) -> str:

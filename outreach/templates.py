@@ -780,8 +780,14 @@ p.end { text-align: center; margin-top: 2em; }
 """
 
 
+# A release page is text: it loads nothing (an image from elsewhere would tell its host
+# who opened the file, and when), and says so to the browser too.
+_HTML_TAGS = nh3.ALLOWED_TAGS - {"img"}
+_HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
 def _html_page(template: Template, markdown: str, *, draft: bool, embargo: str | None) -> str:
-    fragment = nh3.clean(_markdown_parser().render(_mark_end(markdown)))
+    fragment = nh3.clean(_markdown_parser().render(_mark_end(markdown)), tags=_HTML_TAGS)
     fragment = fragment.replace(f"<p>{END_MARK}</p>", f'<p class="end">{END_MARK}</p>')
     title = html.escape(_title(_blocks(markdown)) or template.label)
     top = ""
@@ -792,6 +798,7 @@ def _html_page(template: Template, markdown: str, *, draft: bool, embargo: str |
         top += f'<p class="embargo">EMBARGOED UNTIL {html.escape(embargo)}</p>\n'
     return (
         f'<!DOCTYPE html>\n<html lang="{template.language}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_HTML_POLICY}">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{top}"
         f"<main>\n{fragment}</main>\n</body>\n</html>\n"

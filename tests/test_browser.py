@@ -14,8 +14,10 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,37 @@ def _screenshot_overview(page: Page, path: Path) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def test_pages_load_no_image_from_another_host(page, app):
+    """Outside text is shown as plain text; behind that, the content policy keeps any
+    image that is not the dashboard's own from loading, so a hostile feed cannot learn
+    who reads it, or from where."""
+    fetched: list[str] = []
+
+    class Pixel(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the name http.server calls)
+            fetched.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/gif")
+            self.end_headers()
+            self.wfile.write(b"GIF89a")
+
+        def log_message(self, *_args):
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Pixel) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _sign_in(page, app, _admin_password(app))
+        response = page.goto(f"{app.url}/press_list")
+        assert "img-src 'self'" in response.headers["content-security-policy"]
+        settle(page, "Press list")
+        pixel = f"http://127.0.0.1:{server.server_address[1]}/pixel.gif"
+        page.evaluate("src => { const i = new Image(); i.src = src;"
+                      " document.body.appendChild(i); }", pixel)
+        page.wait_for_timeout(1000)
+        server.shutdown()
+    assert fetched == []
+
+
 def test_signed_out_visitors_see_only_the_sign_in_form(page, app):
     """Whatever page a stranger asks for, they get the sign-in form and no data."""
     for path, _title, texts in PAGES:
@@ -151,6 +184,8 @@ def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):
         assert exceptions.count() == 0, (
             f"{title} page shows an error: {exceptions.all_inner_texts()}")
         assert not page_errors, f"{title} page raised in the browser: {page_errors}"
+        # Tables offer no raw CSV download of their own (formula injection).
+        assert main.get_by_role("button", name="Download as CSV").count() == 0, title
         if title == "Overview":
             _wait_for_running_worker(page)
             _screenshot_overview(page, tmp_path / "overview.png")

@@ -1,6 +1,7 @@
 """Settings come from the environment and .env, with clear errors for bad values."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,12 @@ def test_every_setting_is_shown_with_help():
     rows = Settings.from_env({}, env_file=None).describe()
     assert [r["setting"] for r in rows] == [s.env for s in SETTINGS]
     assert all(r["what it does"] for r in rows)
+
+
+def test_the_dashboard_shows_no_tracebacks_and_no_raw_table_downloads():
+    """Streamlit's own settings for the dashboard: a failure shows no traceback or path,
+    and tables have no raw CSV download (cells starting with = would run as formulas)."""
+    with open(Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml", "rb") as f:
+        client = tomllib.load(f)["client"]
+    assert client["showErrorDetails"] == "none"
+    assert client["disableDataExport"] is True

@@ -303,7 +303,7 @@ def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
                   settles="Press list")
         ana.fill(ana.main.get_by_role("textbox", name="Phone"), "555-0144")
         ana.button("Save changes", title="Press list")
-        ana.confirmed("Saved Chioma Okafor: phone")
+        ana.confirmed("Saved Chioma Okafor: Phone")
         ana.choose("Add to a list", "Labor beat", title="Press list")
         ana.button("Add to list", title="Press list")
         ana.confirmed("Added Chioma Okafor to Labor beat")

@@ -71,7 +71,8 @@ def test_edit_every_kind_of_field(demo_store):  # noqa: F811
     assert any(e.value.startswith("Do Not Contact Reason: ") for e in at.error)
     at.text_input(key=f"{form}-dnc-why").input("Asked us to stop during her leave.")
     button(at, "Save changes").click().run()
-    assert confirmed(at)[0].startswith("Saved Ana Quillfeather: do_not_contact")
+    assert confirmed(at)[0].startswith(
+        "Saved Ana Quillfeather: Do Not Contact, Do Not Contact Reason")
     ana = one(demo_store, "Ana Quillfeather")
     assert (ana["phone"], ana["x_handle"], ana["notes"], ana["outlet"],
             ana["preferred_contact"], ana["do_not_contact"]) == (
@@ -182,3 +183,18 @@ def test_protected_names_are_corrected_removed_by_an_approver_and_put_back(demo_
     at.button(key=f"reprotect-{record['id']}").click().run()
     assert confirmed(at) == ["Protected again."]
     assert guard.list_protected(demo_store, ROOT)[0].aliases == ("Patty", "Pat D.")
+
+
+def test_a_name_from_outside_shows_as_plain_text(demo_store):  # noqa: F811
+    """An imported or typed name that is Markdown (a remote image: a tracking pixel) is
+    shown as the characters it is, in labels and confirmations alike."""
+    hostile = "Rae ![](http://127.0.0.1:9/pixel.gif)"
+    jid = contacts.add_journalist(demo_store, ROOT, {"name": hostile}, now=utcnow())
+    at = editor_page(demo_store)
+    select(at, "Journalist (from the current results)").select(jid).run()
+    label = at.checkbox(key=f"delete-sure-{jid}").label
+    assert "!\\[\\](http://127.0.0.1:9/pixel.gif)" in label
+    at.checkbox(key=f"delete-sure-{jid}").check().run()
+    at.button(key=f"delete-{jid}").click().run()
+    assert confirmed(at) == ["Deleted Rae !\\[\\](http://127.0.0.1:9/pixel.gif): undo it under "
+                             "Recently deleted."]

@@ -13,7 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from markdown_it import MarkdownIt
 
+from outreach import safety
 from outreach.config import Settings
 from outreach.errors import ConfigError, UnsafeURL
 from outreach.safety import URLGuard, csv_safe, csv_text, guarded_get, write_csv
@@ -438,3 +440,14 @@ def test_csv_text_is_safe_and_reads_back():
     text = csv_text([{"actor": "=HYPERLINK(\"http://evil.example\")", "n": -3}])
     assert list(csv.reader(io.StringIO(text))) == [
         ["actor", "n"], ["'=HYPERLINK(\"http://evil.example\")", "-3"]]
+
+
+@pytest.mark.parametrize("text", ["*bold* _it_", "- a list", "1. first", "# heading",
+                                  "<b>tag</b>", "a | b", "line\n\nbreak", "`code`",
+                                  "![](http://127.0.0.1:9/pixel.gif)", "costs $5 or $6"])
+def test_md_escape_keeps_text_literal(text):
+    html = MarkdownIt("commonmark").render(f"Before {safety.md_escape(text)}\n\n"
+                                           f"{safety.md_escape(text)}")
+    shown = " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;")
+    assert html.count(shown) == 2, html
+    assert "<img" not in html

@@ -354,6 +354,18 @@ def test_html_escapes_markup_typed_into_fields():
     assert "EMBARGOED UNTIL &lt;b&gt;soon&lt;/b&gt;" in embargoed
 
 
+def test_an_html_release_loads_nothing_from_elsewhere():
+    """An image written into a field (a pasted tracking pixel) is dropped, and the page
+    tells the browser to load nothing at all."""
+    template = shipped("press_release.en")
+    values = tpl.sample_values(template)
+    values["body"] = "Rally at noon. ![logo](http://127.0.0.1:9/pixel.gif)"
+    html = tpl.render(template, values, org=tpl.SAMPLE_ORG, fmt="html")
+    assert "Rally at noon." in html
+    assert not re.search(r"<img\b", html, re.I) and "pixel.gif" not in html
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';' in html
+
+
 # --- parsing errors name the problem and line --------------------------------------------------
 
 

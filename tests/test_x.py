@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -53,6 +54,16 @@ def test_publish_creates_the_post_and_returns_its_public_url(server, x):
     [create] = server.calls("POST", "/2/tweets")
     assert create.json == {"text": "Strike vote Thursday at 6pm, Local 99 hall."}
     assert server.requests and all(r.verified for r in server.requests)
+
+
+def test_debug_logging_never_prints_a_credential(server, x, caplog):
+    """Even with every logger at DEBUG, no key, token or signature reaches the log."""
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger().setLevel(logging.DEBUG)
+        x.publish(post("Picket at 6"))
+    assert caplog.records  # the program itself still logs
+    for credential in (API_KEY, API_SECRET, ACCESS_TOKEN, ACCESS_SECRET, "oauth_signature"):
+        assert credential not in caplog.text
 
 
 def test_a_thread_goes_out_in_order_each_part_replying_to_the_last(server, x):

@@ -52,6 +52,10 @@ from outreach.social.publisher import Image, OutgoingPost, Published
 from outreach.social.reader import AccountCounts, PostCounts
 
 log = logging.getLogger(__name__)
+# At DEBUG, requests_oauthlib and oauthlib log the consumer key, the access token, the
+# signed header and the signature base string: never below WARNING, whatever the level.
+for _talkative in ("requests_oauthlib", "oauthlib"):
+    logging.getLogger(_talkative).setLevel(logging.WARNING)
 
 X_API = "https://api.twitter.com"
 USER_AGENT = "UnionMediaDesk (tweepy)"

@@ -183,7 +183,7 @@ def digest_tab() -> None:
     try:
         weekly = digest.build(db, campaign.id, *week)
     except OutreachError as exc:
-        st.error(str(exc))
+        common.refusal(exc)
         return
     cols = st.columns(2)
     with cols[0]:
@@ -203,7 +203,7 @@ if campaign is not None:
     # A refused or failing read is said in the platform's words, never drawn as zeros.
     for account in account_reads:
         if account.problem:
-            st.warning(f"{account.label}: {account.problem}", icon=":material/block:")
+            common.refusal(f"{account.label}: {account.problem}", warn=True)
     tab_followers, tab_posts, tab_times, tab_digest = common.tabs(
         ["Followers", "Posts", "Best times", "Digest"])
     with tab_followers:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from outreach.campaigns import Campaign, get_campaign, list_campaigns
 from outreach.config import Settings
 from outreach.errors import NotFound, OutreachError
-from outreach.safety import csv_text
+from outreach.safety import csv_text, md_escape
 from outreach.store import make_engine, upgrade_to_head
 from outreach.worker import utcnow, worker_status
 
@@ -157,7 +157,7 @@ def attempt(action: Callable[[], Any], done: str | Callable[[Any], str], *,
     try:
         result = action()
     except OutreachError as exc:
-        st.error(str(exc), icon=":material/error:")
+        refusal(exc)
         return None
     message = done(result) if callable(done) else done
     if then is not None:
@@ -168,10 +168,21 @@ def attempt(action: Callable[[], Any], done: str | Callable[[Any], str], *,
     st.rerun()
 
 
+def refusal(problem: Exception | str, *, warn: bool = False) -> None:
+    """Say what went wrong, as plain text: an error may quote outside text (a feed's title,
+    an imported name, a platform's answer) that must not render as Markdown."""
+    text = md_escape(str(problem))
+    if warn:
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.error(text, icon=":material/error:")
+
+
 def show_flash() -> None:
-    """The confirmations of the writes that re-ran the page (see attempt), as toasts."""
+    """The confirmations of the writes that re-ran the page (see attempt), as toasts, in
+    plain text (they name journalists, feeds and titles)."""
     for message in st.session_state.pop(FLASH_KEY, []):
-        st.toast(message, icon=":material/check_circle:", duration="long")
+        st.toast(md_escape(message), icon=":material/check_circle:", duration="long")
 
 
 def form_round(name: str) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 from outreach import campaigns, clip_report, contacts, coverage, feeds, press_hits
 from outreach.errors import OutreachError
 from outreach.roles import can
-from outreach.safety import URLGuard
+from outreach.safety import URLGuard, md_escape
 from outreach.store.tables import OUTLET_KINDS
 from outreach.ui import auth, common
 from outreach.worker import utcnow
@@ -51,7 +51,8 @@ def hit_filter() -> coverage.HitFilter:
 def mark_form(hit: dict) -> None:
     """Tone, quoted, key message and hide for one hit."""
     with st.form(f"mark-{hit['id']}"):
-        st.markdown(f"**{hit['title']}** · {hit['outlet'] or 'outlet unknown'}")
+        st.markdown(f"**{md_escape(hit['title'])}** · "
+                    f"{md_escape(hit['outlet'] or 'outlet unknown')}")
         cols = st.columns(4)
         tone = cols[0].selectbox("Tone", list(TONES), index=list(TONES).index(hit["tone"]),
                                  format_func=TONES.__getitem__)
@@ -167,7 +168,7 @@ def report_tab() -> None:
     try:
         report = clip_report.build(db, campaign.id, since, until)
     except OutreachError as exc:
-        st.error(str(exc))
+        common.refusal(exc)
         return
     st.caption(f"{report.total} clip(s) from {report.outlets} outlet(s). The HTML file "
                "opens in any browser; print it to PDF for the bargaining committee.")

@@ -10,6 +10,7 @@ import streamlit as st
 from outreach import analytics, contacts, coverage, digest, releases, scheduling
 from outreach.campaigns import list_events
 from outreach.roles import can
+from outreach.safety import md_escape
 from outreach.ui import auth, common
 from outreach.worker import utcnow
 
@@ -85,7 +86,7 @@ if campaign is not None:
                        "followers once a day.")
         for read in analytics.account_reads(db, campaign.id):
             if read.problem:
-                st.caption(f"{read.label}: {read.problem}")
+                st.caption(md_escape(f"{read.label}: {read.problem}"))
 
     st.markdown("#### Timeline")
     events = [e.__dict__ for e in list_events(db, campaign.id)]

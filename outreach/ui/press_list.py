@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from outreach import contacts, contacts_import, spokespeople, trash
+from outreach.contact_fields import FIELDS
 from outreach.contacts import JournalistFilter
 from outreach.errors import OutreachError
 from outreach.roles import can
-from outreach.safety import csv_text
+from outreach.safety import csv_text, md_escape
 from outreach.store.tables import CONTACT_METHODS, INTERACTION_KINDS, OUTLET_KINDS
 from outreach.ui import auth, common
 from outreach.worker import utcnow
@@ -230,8 +231,9 @@ with tab_one:
                         common.attempt(
                             lambda: contacts.update_journalist(db, actor, jid, values,
                                                                now=utcnow()),
-                            lambda changed: f"Saved {person['name']}: "
-                            f"{', '.join(changed) or 'nothing had changed'}.", clears=edit)
+                            lambda changed: f"Saved {person['name']}: " + (", ".join(
+                                FIELDS.get(c, "Outlet") for c in changed)
+                                or "nothing had changed") + ".", clears=edit)
             st.markdown("#### Lists")
             for list_on in person["lists"]:
                 cols = st.columns([3, 1])
@@ -266,8 +268,8 @@ with tab_one:
                         db, actor, jid, kind_done, happened_at=happened, notes=notes,
                         now=utcnow()), "Logged.", clears="log")
             st.markdown("#### Delete")
-            sure = st.checkbox(f"Yes, delete {person['name']} with their lists and history "
-                               "(undo under Recently deleted for 30 days)",
+            sure = st.checkbox(f"Yes, delete {md_escape(person['name'])} with their lists and "
+                               "history (undo under Recently deleted for 30 days)",
                                key=f"delete-sure-{jid}")
             if st.button("Delete journalist", disabled=not sure, key=f"delete-{jid}"):
                 common.attempt(
@@ -313,19 +315,19 @@ with tab_import:
             try:
                 table = contacts_import.read_table(upload.getvalue(), upload.name)
             except OutreachError as exc:
-                st.error(str(exc))
+                common.refusal(exc)
         if table is not None:
             mapping, unmapped = contacts_import.auto_mapping(table.headers)
             # The dry run's outcome goes here, at the top, once the options below are read.
             summary = st.container()
             st.caption(f"Read {len(table.rows)} rows ({table.form}). Check how each "
                        "column is understood:")
-            choices = [None, *contacts_import.FIELDS]
+            choices = [None, *FIELDS]
             for position, header in enumerate(table.headers):
                 picked = st.selectbox(
                     f"Column “{header}”", choices, key=f"{importing}-map-{position}",
                     index=choices.index(mapping.get(header)),
-                    format_func=lambda f: contacts_import.FIELDS[f] if f else "(ignore)")
+                    format_func=lambda f: FIELDS[f] if f else "(ignore)")
                 mapping[header] = picked
             into = st.text_input("Also add everyone to the list", help="Optional.",
                                  key=f"{importing}-into")
@@ -335,7 +337,7 @@ with tab_import:
                 plan = contacts_import.plan_import(db, table, mapping=mapping,
                                                    list_name=into or None, source=upload.name)
             except OutreachError as exc:
-                st.error(str(exc))
+                common.refusal(exc)
                 plan = None
             if plan is not None:
                 counts = plan.counts
@@ -366,7 +368,7 @@ with tab_import:
                                  "skipped": "skipped" if skip else "invalid"}
                 shown = [{"row": o.row, "name": o.name, "outcome": outcome_names[o.action],
                           "details": "; ".join(filter(None, [
-                              o.detail, *(f"{contacts_import.FIELDS.get(c, c)}: {old or '∅'}"
+                              o.detail, *(f"{FIELDS.get(c, c)}: {old or '∅'}"
                                           f" → {new}" for c, old, new in o.changes),
                               *o.notes]))}
                          for o in sorted(plan.outcomes,
@@ -403,8 +405,9 @@ with tab_lists:
                     common.attempt(lambda: contacts.update_press_list(
                         db, actor, picked, new_name=renamed, description=described,
                         now=utcnow()), f"Saved {renamed.strip()}.", clears=f"list-{picked}")
-            sure = st.checkbox(f"Yes, delete the list {picked} ({current['members']} members; "
-                               "they stay on file)", key=f"delete-list-sure-{picked}")
+            sure = st.checkbox(f"Yes, delete the list {md_escape(picked)} "
+                               f"({current['members']} members; they stay on file)",
+                               key=f"delete-list-sure-{picked}")
             if st.button("Delete list", disabled=not sure, key=f"delete-list-{picked}"):
                 common.attempt(lambda: contacts.delete_press_list(db, actor, picked,
                                                                   now=utcnow()),
@@ -464,7 +467,7 @@ with tab_roster:
                     common.attempt(lambda: spokespeople.update_spokesperson(
                         db, actor, sid, person, now=utcnow()),
                         f"Saved {person['name'].strip()}.", clears=f"roster-{sid}")
-            sure = st.checkbox(f"Yes, take {everyone[sid]['name']} off the roster",
+            sure = st.checkbox(f"Yes, take {md_escape(everyone[sid]['name'])} off the roster",
                                key=f"remove-roster-sure-{sid}")
             if st.button("Remove from roster", disabled=not sure, key=f"remove-roster-{sid}"):
                 common.attempt(lambda: spokespeople.remove_spokesperson(db, actor, sid,

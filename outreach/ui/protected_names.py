@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import guard, trash
 from outreach.roles import Actor, can
+from outreach.safety import md_escape
 from outreach.ui import common
 from outreach.worker import utcnow
 
@@ -61,7 +62,7 @@ def _correct_or_remove(db: Engine, actor: Actor, entries: list) -> None:
     if not can(actor, "approver"):
         st.caption("Removing a name needs an approver or admin.")
         return
-    sure = st.checkbox(f"Yes, stop protecting {entry.name} (undo below for "
+    sure = st.checkbox(f"Yes, stop protecting {md_escape(entry.name)} (undo below for "
                        f"{trash.RETENTION.days} days)", key=f"unprotect-sure-{picked}")
     if st.button("Remove from the list", disabled=not sure, key=f"unprotect-{picked}"):
         common.attempt(lambda: guard.remove_protected(db, actor, entry.name, now=utcnow()),

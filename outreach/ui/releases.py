@@ -17,6 +17,7 @@ from outreach import (
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
+from outreach.safety import md_escape
 from outreach.ui import auth, common, protected_names
 from outreach.ui.template_form import field_inputs
 from outreach.worker import utcnow
@@ -84,7 +85,7 @@ if campaign is not None:
                     clean = templates.check_values(template, values)
                     st.markdown(templates.render(template, clean, org=get_org(db), fmt="md"))
                 except OutreachError as exc:
-                    st.info(f"Preview once this is fixed: {exc}")
+                    st.info(md_escape(f"Preview once this is fixed: {exc}"))
             if st.button("Save and ask the committee", type="primary", key=f"{rapid}-save"):
                 common.attempt(lambda: releases.start_rapid_response(
                     db, actor, campaign.id, chosen_rapid, values, now=utcnow()),
@@ -116,7 +117,7 @@ if campaign is not None:
                     st.markdown(templates.render(template, clean, org=get_org(db),
                                                  fmt="md"))
                 except OutreachError as exc:
-                    st.info(f"Preview once this is fixed: {exc}")
+                    st.info(md_escape(f"Preview once this is fixed: {exc}"))
             if st.button("Save draft", type="primary", key=f"{draft}-save"):
                 common.attempt(lambda: releases.create_release(
                     db, actor, campaign.id, chosen, values, now=utcnow(), embargo_at=embargo),
@@ -198,7 +199,7 @@ if campaign is not None:
                     try:
                         exported = releases.export(db, release.id, fmt)
                     except OutreachError as exc:
-                        st.caption(f"No {fmt.upper()}: {exc}")
+                        st.caption(md_escape(f"No {fmt.upper()}: {exc}"))
                         continue
                     common.download(fmt.upper(), exported, f"release-{release.id}.{fmt}",
                                     key=f"export-{fmt}")
@@ -242,7 +243,7 @@ if campaign is not None:
                         plan = pitching.plan_pitch(db, release.id, list_name=target, note=note,
                                                    again=True)
                 except OutreachError as exc:
-                    st.error(str(exc))
+                    common.refusal(exc)
                     plan = None
                 if plan is not None:
                     st.caption(f"{len(plan.recipients)} will receive it; "
@@ -253,7 +254,7 @@ if campaign is not None:
                     sure = False
                     if plan.recipients:
                         first = plan.recipients[0]
-                        with st.expander(f"Preview: the e-mail to {first.name}"):
+                        with st.expander(f"Preview: the e-mail to {md_escape(first.name)}"):
                             message = pitching.preview(db, plan, first.journalist_id)
                             st.text(f"To: {message['To']}\nSubject: {message['Subject']}")
                             st.text(message.get_content())
@@ -299,7 +300,7 @@ if campaign is not None:
                                 text=f"Batch {batch_id}: {totals['sent']} sent, "
                                 f"{totals['pending']} pending, {totals['failed']} failed")
                             if batch["last_error"]:
-                                st.error(batch["last_error"])
+                                common.refusal(batch["last_error"])
                             if batch["finished_at"] is not None:
                                 st.rerun()
 
@@ -312,7 +313,7 @@ if campaign is not None:
                             "" if batch["finished_at"] else " (sending...)")
                         with st.expander(label, expanded=batch["finished_at"] is None):
                             if batch["last_error"]:
-                                st.error(batch["last_error"])
+                                common.refusal(batch["last_error"])
                             common.show_table(pitching.batch_status(db, batch["id"]), tz, "")
                     st.button("Refresh", icon=":material/refresh:")
                     st.markdown("#### Coverage this release earned")
@@ -339,7 +340,7 @@ if campaign is not None:
                         "Saved. It is now offered under New release.")
             if custom:
                 gone = st.selectbox("Delete a committee template", custom)
-                if st.checkbox(f"Yes, delete {gone}") and st.button("Delete"):
+                if st.checkbox(f"Yes, delete {md_escape(gone)}") and st.button("Delete"):
                     common.attempt(lambda: templates.delete_template(db, actor, gone, now=utcnow()),
                             f"Deleted {gone}.")
 

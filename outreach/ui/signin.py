@@ -163,7 +163,36 @@ def routes() -> list[Route]:
     return [Route(SIGN_IN_PATH, sign_in_page, methods=["GET", "POST"])]
 
 
+# Pages may show images from this server only (uploads, charts, link-card thumbnails
+# it fetched itself): a remote image in outside text that slipped past md_escape still
+# cannot tell a hostile host who is reading, from where.
+CONTENT_POLICY = ("img-src 'self' data: blob:; media-src 'self' data: blob:; "
+                  "frame-ancestors 'none'")
+
+
+class ContentPolicy:
+    """Add CONTENT_POLICY to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_policy(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    headers.append((b"content-security-policy", CONTENT_POLICY.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_policy)
+
+
 def middleware(sso: bool) -> list[Middleware]:
     """The gate in front of the dashboard's pages (left open when single sign-on,
-    which Streamlit runs itself, is configured)."""
-    return [Middleware(SignInRequired, sso=sso)]
+    which Streamlit runs itself, is configured), and the content policy on every page."""
+    return [Middleware(ContentPolicy), Middleware(SignInRequired, sso=sso)]

@@ -10,7 +10,7 @@ from outreach import scheduling, vault
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
-from outreach.safety import URLGuard
+from outreach.safety import URLGuard, md_escape
 from outreach.social import accounts, linkcard
 from outreach.social import text as social_text
 from outreach.social.images import MAX_IMAGES, prepare_image
@@ -41,7 +41,7 @@ def split(text: str, platform: str, thread: bool, number: bool) -> list[str]:
     try:
         return social_text.split_thread(text, platform, number=number) if thread else [text]
     except OutreachError as exc:
-        st.error(str(exc))
+        common.refusal(exc)
         return []
 
 
@@ -61,7 +61,7 @@ def compose_variant(account_id: int, platform: str, text: str, thread: bool, num
         try:
             images.append(prepare_image(upload.getvalue(), alt, platform))
         except OutreachError as exc:
-            st.warning(str(exc))
+            common.refusal(exc, warn=True)
     if not parts:
         return None
     return scheduling.Variant(account_id, parts, tuple(images))
@@ -81,19 +81,20 @@ def card_for(url: str) -> tuple[str, str, bytes | None] | str:
 
 def show_card(url: str, key: str) -> None:
     """The Bluesky link card for the post's first link, fetched when asked for."""
-    st.caption(f"Bluesky shows a link card for {url} (fetched again when it is published).")
+    st.caption(f"Bluesky shows a link card for {md_escape(url)} (fetched again when it is "
+               "published).")
     if not st.toggle("Preview the link card", key=key):
         return
     card = card_for(url)
     if isinstance(card, str):
-        st.warning(f"No card: {card} The post goes out without one.")
+        common.refusal(f"No card: {card} The post goes out without one.", warn=True)
         return
     title, description, thumb = card
     with st.container(border=True):
         if thumb:
             st.image(thumb, width=240)
-        st.markdown(f"**{title}**")
-        st.caption(description)
+        st.markdown(f"**{md_escape(title)}**")
+        st.caption(md_escape(description))
 
 
 def choose_time(chosen: list[int], draft: str) -> datetime | None:
@@ -113,7 +114,7 @@ def choose_time(chosen: list[int], draft: str) -> datetime | None:
     try:
         at = scheduling.next_free_slot(db, chosen[0], after=utcnow())
     except OutreachError as exc:
-        st.warning(str(exc))
+        common.refusal(exc, warn=True)
         return None
     st.caption(f"Next free slot: {at.astimezone(zone):%a %d %b %H:%M} ({tz}).")
     return at
@@ -170,7 +171,7 @@ if campaign is not None:
                                                  plans[a["id"]].split(",") if x.strip()],
                             now=utcnow()), f"Slots saved for {a['handle']}.")
         if can(actor, "admin"):
-            the_vault = vault.Vault.open(common.settings())
+            the_vault = vault.Vault.open(common.settings(), db)
             with st.form(common.form_round("bluesky")):
                 st.markdown("**Connect a Bluesky account** (use an app password, not the "
                             "account's own password)")
@@ -238,7 +239,8 @@ if campaign is not None:
                     help="Location and camera data are removed before anything is stored.")
                 if len(uploads) > MAX_IMAGES:
                     st.warning(f"Only the first {MAX_IMAGES} images are used.")
-                alts = [st.text_input(f"Alt text for {upload.name}", key=f"{draft}-alt-{i}",
+                alts = [st.text_input(f"Alt text for {md_escape(upload.name)}",
+                                      key=f"{draft}-alt-{i}",
                                       help="What a screen reader should say. Required.")
                         for i, upload in enumerate(uploads[:MAX_IMAGES])]
                 for account_id, tab in zip(chosen, st.tabs([labels[a] for a in chosen]),
