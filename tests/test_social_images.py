@@ -60,3 +60,14 @@ def test_alt_text_is_required_and_junk_is_refused():
         prepare_image(photo(), "  ", "bluesky")
     with pytest.raises(InvalidInput, match="not an image"):
         prepare_image(b"%PDF-1.7 not a picture", "x", "bluesky")
+
+
+@pytest.mark.parametrize("side", [7_000, 20_000])
+def test_a_small_file_with_huge_dimensions_is_refused_before_decoding(side):
+    """A PNG of a few kilobytes can say it is gigapixels: it is refused from its header,
+    in words (Pillow alone would decode 7,000 x 7,000, and raise on 20,000 x 20,000)."""
+    out = io.BytesIO()
+    PILImage.new("1", (side, side)).save(out, "PNG", optimize=True)
+    assert len(out.getvalue()) < 200_000
+    with pytest.raises(InvalidInput, match="40 million .*Resize it"):
+        prepare_image(out.getvalue(), "A blank picture", "bluesky")

@@ -18,6 +18,8 @@ MAX_IMAGES = 4
 # Bytes an uploaded image may take: older Bluesky servers refuse blobs over 976.56 KB.
 MAX_BYTES = {"bluesky": 976_560, "x": 5_000_000}
 MAX_SIDE = 2000
+# Larger pictures are not decoded at all: a small file can unpack to gigabytes of pixels.
+MAX_PIXELS = 40_000_000
 QUALITIES = (90, 82, 74, 66, 58, 50)
 
 
@@ -30,6 +32,15 @@ def _encode(picture: PILImage.Image, fmt: str, quality: int) -> bytes:
     return out.getvalue()
 
 
+def refuse_too_many_pixels(opened: PILImage.Image) -> None:
+    """Refuse, before decoding, a picture of more than MAX_PIXELS pixels (read from its
+    header): decoding a 17 KB PNG of that size takes gigabytes of memory."""
+    if opened.width * opened.height > MAX_PIXELS:
+        raise InvalidInput(f"The image is {opened.width}x{opened.height} pixels; at most "
+                           f"{MAX_PIXELS // 1_000_000} million are read. Resize it and "
+                           "try again.")
+
+
 def prepare_image(data: bytes, alt: str, platform: str) -> Image:
     """An upload-ready image: upright, without metadata, within the platform's size.
 
@@ -40,8 +51,12 @@ def prepare_image(data: bytes, alt: str, platform: str) -> Image:
                            "should say), e.g. 'Workers picketing at Gate 3 at dawn'.")
     try:
         with PILImage.open(io.BytesIO(data)) as opened:
+            refuse_too_many_pixels(opened)
             opened.load()
             picture = ImageOps.exif_transpose(opened)
+    except PILImage.DecompressionBombError:
+        raise InvalidInput(f"The image has far more than {MAX_PIXELS // 1_000_000} million "
+                           "pixels, the most that are read. Resize it and try again.") from None
     except (UnidentifiedImageError, OSError) as exc:
         raise InvalidInput(f"This file is not an image we can read ({exc}); use a JPEG "
                            "or PNG.") from None

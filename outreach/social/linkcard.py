@@ -26,7 +26,7 @@ from PIL import ImageOps
 from outreach.errors import InvalidInput, NotFound, OutreachError
 from outreach.safety import URLGuard, guarded_get
 from outreach.social.bluesky import LinkCard
-from outreach.social.images import MAX_BYTES
+from outreach.social.images import MAX_BYTES, refuse_too_many_pixels
 from outreach.social.text import first_link
 
 __all__ = ["LinkCard", "card_fetcher", "fetch_card", "first_link", "preview_card"]
@@ -39,8 +39,6 @@ FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 CARD_DEADLINE_SECONDS = 20.0
 MAX_PAGE_BYTES = 1_000_000
 MAX_IMAGE_BYTES = 5_000_000
-# Larger pictures are not decoded at all: a small file can unpack to gigabytes of pixels.
-MAX_IMAGE_PIXELS = 40_000_000
 MAX_TITLE = 300
 MAX_DESCRIPTION = 1000
 THUMB_MAX_SIDE = 1000
@@ -244,9 +242,7 @@ def _thumbnail(data: bytes) -> bytes:
     the pixels alone (no EXIF, GPS or other metadata); InvalidInput when it cannot be made."""
     try:
         with PILImage.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > MAX_IMAGE_PIXELS:
-                raise InvalidInput(f"The image is {opened.width}x{opened.height} pixels, "
-                                   "too large to make a thumbnail of.")
+            refuse_too_many_pixels(opened)
             opened.draft("RGB", (THUMB_MAX_SIDE, THUMB_MAX_SIDE))  # JPEG: decode smaller
             picture = ImageOps.exif_transpose(opened).convert("RGBA")
     except (OSError, ValueError, PILImage.DecompressionBombError) as exc:
