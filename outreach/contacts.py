@@ -48,9 +48,10 @@ EDITABLE_FIELDS = (
     "bluesky_handle", "x_handle", "website", "city", "region", "languages",
     "preferred_contact", "tags", "do_not_contact", "do_not_contact_reason", "notes", "source",
 )
-# What each text column holds at most, so a long value is refused in words, not by the database.
-_LIMITS = {column.name: column.type.length for column in journalists.c
-           if isinstance(column.type, sa.String) and column.type.length}
+# What each text column holds at most, so a long value is refused in words, not by the
+# database (the importer checks its rows against the same table).
+FIELD_LIMITS = {column.name: column.type.length for column in journalists.c
+                if isinstance(column.type, sa.String) and column.type.length}
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def clean_fields(changes: dict) -> dict:
             clean[name] = _clean_field(name, value)
         except InvalidInput as exc:
             raise InvalidInput(f"{FIELDS[name]}: {exc}") from None
-        limit = _LIMITS.get(name)
+        limit = FIELD_LIMITS.get(name)
         if limit and isinstance(clean[name], str) and len(clean[name]) > limit:
             raise InvalidInput(f"{FIELDS[name]}: {len(clean[name])} characters is too long; "
                                f"at most {limit} fit (put longer text in Notes).")

@@ -48,6 +48,7 @@ from outreach.contact_fields import (
     split_emails,
     split_items,
 )
+from outreach.contacts import FIELD_LIMITS
 from outreach.errors import InvalidInput, NotFound
 from outreach.roles import Actor, cli_actor, require
 from outreach.safety import write_csv
@@ -134,8 +135,6 @@ _LISTS = ("other_emails", "beats", "tags", "languages")
 _WRITTEN = (*_SCALARS, *_LISTS, "outlet_id", "do_not_contact", "last_contacted_at")
 # Column lengths, which PostgreSQL enforces and SQLite does not: checked while planning so
 # that both refuse the same rows, with a message instead of a database error.
-_LIMITS = {column.name: column.type.length for column in journalists.c
-           if isinstance(column.type, sa.String) and column.type.length}
 _OUTLET_LIMITS = {column.name: column.type.length for column in outlets.c
                   if isinstance(column.type, sa.String) and column.type.length}
 _LIST_NAME_MAX = press_lists.c.name.type.length
@@ -826,7 +825,7 @@ def _too_long(values: dict[str, Any]) -> str:
     """Which list-like field a merge made too long for its column, or "". (A row's own
     values are checked as it is read; only a union can grow beyond them.)"""
     for name in _LISTS:
-        limit = _LIMITS[name]
+        limit = FIELD_LIMITS[name]
         if len("; ".join(values[name])) > limit:
             return f"{FIELDS[name]} longer than {limit} characters"
     return ""
@@ -873,15 +872,15 @@ class _RowReader:
                 value = (clean(entries[0][1]) if len(entries) == 1 else
                          _first(entries, clean, notes))
                 values[name] = value
-                limit = _LIMITS.get(name)
+                limit = FIELD_LIMITS.get(name)
                 if limit is not None and len(value) > limit:
                     errors.append(f"{FIELDS[name]} is longer than {limit} characters")
             elif kind == "items":
                 items = (split_items(entries[0][1]) if len(entries) == 1 else
                          dedupe_items(i for _, cell in entries for i in split_items(cell)))
                 values[name] = items
-                if len("; ".join(items)) > _LIMITS[name]:
-                    errors.append(f"{FIELDS[name]} is longer than {_LIMITS[name]} characters")
+                if len("; ".join(items)) > FIELD_LIMITS[name]:
+                    errors.append(f"{FIELDS[name]} is longer than {FIELD_LIMITS[name]} characters")
             elif kind == "parsed":
                 try:
                     values[name] = _PARSERS[name](_first(entries, clean_text, notes))
@@ -909,8 +908,8 @@ class _RowReader:
         last_name = values.pop("last_name", "")
         if not name and (first_name or last_name):
             name = f"{first_name} {last_name}".strip()
-            if len(name) > _LIMITS["name"]:
-                errors.append(f"Name is longer than {_LIMITS['name']} characters")
+            if len(name) > FIELD_LIMITS["name"]:
+                errors.append(f"Name is longer than {FIELD_LIMITS['name']} characters")
         values["name"] = name
         if not name:
             errors.append("the name is empty")
@@ -930,8 +929,8 @@ class _RowReader:
                     errors.append(f"{header}: {exc}".rstrip("."))
         if len(emails) > 1:
             emails = list(dict.fromkeys(emails))
-            if len("; ".join(emails[1:])) > _LIMITS["other_emails"]:
-                errors.append(f"the other e-mails are longer than {_LIMITS['other_emails']} "
+            if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
+                errors.append(f"the other e-mails are longer than {FIELD_LIMITS['other_emails']} "
                               "characters together")
         return emails
 

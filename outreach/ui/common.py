@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from outreach import trash
 from outreach.campaigns import Campaign, get_campaign, list_campaigns
 from outreach.config import Settings
 from outreach.errors import NotFound, OutreachError
@@ -176,6 +177,20 @@ def refusal(problem: Exception | str, *, warn: bool = False) -> None:
         st.warning(text, icon=":material/warning:")
     else:
         st.error(text, icon=":material/error:")
+
+
+def undo_list(records: list[dict], tz: str, *, removed: str, key: str,
+              done: str | Callable[[Any], str], can_undo: bool, db: Engine, actor) -> None:
+    """Recently deleted rows (trash.recently_deleted), each with who `removed` it, when
+    (in the campaign's zone) and an Undo button for those allowed."""
+    for record in records:
+        cols = st.columns([4, 1])
+        when = record["deleted_at"].astimezone(ZoneInfo(tz))
+        cols[0].text(f"{record['label']} · {removed} by {record['deleted_by']} on "
+                     f"{when:%Y-%m-%d %H:%M} ({tz})")
+        if can_undo and cols[1].button("Undo", key=f"{key}-{record['id']}"):
+            attempt(lambda record=record: trash.restore(db, actor, record["id"], now=utcnow()),
+                    done)
 
 
 def show_flash() -> None:

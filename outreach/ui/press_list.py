@@ -1,7 +1,6 @@
 """Press list: search, add and edit journalists, lists, import, the roster, and undo."""
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -482,12 +481,6 @@ with tab_deleted:
                "hung on it (lists, history, links to stories and pitches).")
     if not deleted:
         st.caption("Nothing deleted recently.")
-    for record in deleted:
-        cols = st.columns([4, 1])
-        when = record["deleted_at"].astimezone(ZoneInfo(tz))
-        cols[0].text(f"{record['label']} · deleted by {record['deleted_by']} on "
-                     f"{when:%Y-%m-%d %H:%M} ({tz})")
-        if editor and cols[1].button("Undo", key=f"undo-{record['id']}"):
-            common.attempt(lambda record=record: trash.restore(db, actor, record["id"],
-                                                               now=utcnow()),
-                           lambda label: f"Put back {label}.")
+    common.undo_list(deleted, tz, removed="deleted", key="undo",
+                     done=lambda label: f"Put back {label}.", can_undo=editor, db=db,
+                     actor=actor)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -73,11 +71,5 @@ def _recently_removed(db: Engine, actor: Actor, tz: str) -> None:
     removed = trash.recently_deleted(db, now=utcnow(), entities=("protected_name",))
     if removed:
         st.markdown("**Recently removed**")
-    for record in removed:
-        cols = st.columns([4, 1])
-        when = record["deleted_at"].astimezone(ZoneInfo(tz))
-        cols[0].text(f"{record['label']} · removed by {record['deleted_by']} on "
-                     f"{when:%Y-%m-%d %H:%M} ({tz})")
-        if cols[1].button("Undo", key=f"reprotect-{record['id']}"):
-            common.attempt(lambda record=record: trash.restore(
-                db, actor, record["id"], now=utcnow()), "Protected again.")
+    common.undo_list(removed, tz, removed="removed", key="reprotect", done="Protected again.",
+                     can_undo=True, db=db, actor=actor)
