@@ -48,12 +48,15 @@ sys.path.insert(0, str(ROOT))
 import feedparser  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from outreach import campaigns, coverage_query, feed_fetch, feeds  # noqa: E402
+from outreach import campaigns  # noqa: E402
+from outreach.clock import utcnow  # noqa: E402
+from outreach.coverage import feeds
+from outreach.coverage import fetch as feed_fetch
+from outreach.coverage import query as coverage_query
 from outreach.roles import Actor  # noqa: E402
 from outreach.safety import URLGuard  # noqa: E402
 from outreach.store import open_store  # noqa: E402
 from outreach.store.tables import feeds as feeds_table  # noqa: E402
-from outreach.worker import utcnow  # noqa: E402
 
 ADMIN = Actor("bench", "admin")
 FIRST_TARGET, SECOND_TARGET = 4.0, 20.0

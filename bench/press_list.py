@@ -25,10 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from outreach import contacts_import, users  # noqa: E402
+from outreach.auth import users
+from outreach.clock import utcnow  # noqa: E402
+from outreach.presslist import importing as contacts_import  # noqa: E402
 from outreach.roles import Actor  # noqa: E402
 from outreach.store import open_store  # noqa: E402
-from outreach.worker import utcnow  # noqa: E402
 
 FIRST = ("Ana", "Marcus", "Priya", "Jonah", "Leila", "Tomas", "Grace", "Dmitri", "Rosa",
          "Kwame", "Hannah", "Luis", "Mei", "Samuel", "Fatima", "Owen", "Camila", "Idris")

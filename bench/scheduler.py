@@ -38,16 +38,21 @@ import conftest  # noqa: E402,F401  (first: tests/pds.py and conftest import eac
 import sqlalchemy as sa  # noqa: E402
 from pds import LocalPds, running_pds  # noqa: E402
 
-from outreach import campaigns, publishing, scheduling, vault  # noqa: E402
+from outreach import campaigns  # noqa: E402
+from outreach.auth import vault
+from outreach.clock import utcnow  # noqa: E402
 from outreach.config import Settings  # noqa: E402
 from outreach.org_settings import set_org  # noqa: E402
 from outreach.roles import Actor  # noqa: E402
-from outreach.social import accounts  # noqa: E402
-from outreach.social.bluesky import BlueskyPublisher  # noqa: E402
+from outreach.social import (
+    accounts,  # noqa: E402
+    publishing,
+)
+from outreach.social import queue as post_queue
+from outreach.social.adapters.bluesky import BlueskyPublisher  # noqa: E402
 from outreach.social.publisher import OutgoingPost, new_key  # noqa: E402
 from outreach.store import open_store  # noqa: E402
 from outreach.store.tables import post_parts, posts  # noqa: E402
-from outreach.worker import utcnow  # noqa: E402
 
 ADMIN = Actor("bench", "admin")
 PASSWORD = "benchmark-password-2026"  # noqa: S105 (throwaway accounts, local PDS)
@@ -102,7 +107,7 @@ def time_ours(pds: LocalPds, work: Path, count: int, n_accounts: int
                    for handle in handles(pds, n_accounts, "ours")]
     due = utcnow() + timedelta(seconds=1 + SCHEDULE_LEAD_PER_POST * count)
     for i in range(count):
-        scheduling.create_post(db, ADMIN, account_ids[i % n_accounts],
+        post_queue.create_post(db, ADMIN, account_ids[i % n_accounts],
                                [f"Scheduled post {i:05d} #AcmeContract"], now=utcnow(), at=due)
     if utcnow() > due:
         raise SystemExit("scheduling took longer than SCHEDULE_LEAD_PER_POST allows")

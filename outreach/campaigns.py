@@ -9,9 +9,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach.auth import audit
 from outreach.config import check_timezone
-from outreach.coverage_query import compile_query
+from outreach.coverage.query import compile_query
 from outreach.errors import AlreadyExists, ConfigError, InvalidInput, NotFound
 from outreach.roles import Actor, require
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, campaign_events, campaigns

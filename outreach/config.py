@@ -18,6 +18,11 @@ from dotenv import dotenv_values
 
 from outreach.errors import ConfigError
 
+# The shipped release, e-mail and report templates and the sample press list sit beside
+# the package; every module that reads them finds them here.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+
 
 @dataclass(frozen=True)
 class SettingSpec:

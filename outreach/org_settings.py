@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach.auth import audit
 from outreach.errors import InvalidInput
 from outreach.roles import Actor, require
 from outreach.store.tables import org_settings

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit
+from outreach.auth import audit
 from outreach.errors import InvalidInput, NotFound
 from outreach.roles import Actor, require
 from outreach.store.tables import UTCDateTime, deleted_records, metadata

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
-from outreach import campaigns, vault
+from outreach import campaigns
+from outreach.auth import vault
 from outreach.cli import main
 from outreach.config import Settings
 from outreach.roles import Actor

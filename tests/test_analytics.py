@@ -9,8 +9,11 @@ import pytest
 import sqlalchemy as sa
 from test_app import charts, demo_store, open_page, store  # noqa: F401 (fixtures)
 
-from outreach import analytics, campaigns, demo, digest
+from outreach import campaigns
+from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
+from outreach.insights import analytics, digest
+from outreach.ops import demo
 from outreach.roles import Actor
 from outreach.safety import md_escape
 from outreach.social.publisher import new_key
@@ -25,7 +28,6 @@ from outreach.store.tables import (
     releases,
     social_accounts,
 )
-from outreach.worker import utcnow
 
 ROOT = Actor("root", "admin")
 TZ = "America/Chicago"

@@ -13,28 +13,24 @@ from streamlit.testing.v1 import AppTest
 from test_linkcard import site  # noqa: F401 (a fixture)
 from test_social_images import photo
 
-from outreach import (
-    campaigns,
-    contacts,
-    demo,
-    guard,
-    pitching,
-    releases,
-    scheduling,
-    sessions,
-    spokespeople,
-    templates,
-    users,
-)
+from outreach import campaigns
+from outreach.auth import sessions, users
+from outreach.clock import utcnow
 from outreach.config import Settings
+from outreach.ops import demo
+from outreach.ops.worker import beat
 from outreach.org_settings import get_org, set_org
+from outreach.pitching import pitches as pitching
+from outreach.presslist import contacts, spokespeople
+from outreach.releases import drafts as releases
+from outreach.releases import protected_names, templates
 from outreach.roles import Actor
+from outreach.social import queue as post_queue
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import post_images
 from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SESSION_KEY
 from outreach.ui.common import edited_rows
-from outreach.worker import beat, utcnow
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {
@@ -266,27 +262,27 @@ def test_compose_counts_splits_and_saves_for_approval(demo_store, now):
     button(at, "Save for the committee's approval").click().run()
     assert any(m.startswith("Saved: submit it") for m in confirmed(at))
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    drafts = scheduling.list_posts(demo_store, campaign.id, status="draft")
+    drafts = post_queue.list_posts(demo_store, campaign.id, status="draft")
     assert any(r["text"].startswith("Acme workers stand together") for r in drafts)
 
 
 def test_queue_submit_vote_and_cancel(demo_store, now):
     set_org(demo_store, ROOT, {"post_rule": {"kind": "at_least", "n": 1}}, now=now)
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    account = scheduling.list_accounts(demo_store, campaign.id)[0]["id"]
-    post_id = scheduling.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
+    account = post_queue.list_accounts(demo_store, campaign.id)[0]["id"]
+    post_id = post_queue.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
                                      at=now + timedelta(days=1))
     at = open_page("social", as_user=user_id(demo_store, "editor"))
     select(at, "Post").select(post_id).run()
     button(at, "Submit").click().run()
-    assert scheduling.get_post(demo_store, post_id)["status"] == "in_review"
+    assert post_queue.get_post(demo_store, post_id)["status"] == "in_review"
     at = open_page("social", as_user=user_id(demo_store, "approver"))
     select(at, "Post").select(post_id).run()
     button(at, "Cast vote").click().run()
-    assert scheduling.get_post(demo_store, post_id)["status"] == "scheduled"
+    assert post_queue.get_post(demo_store, post_id)["status"] == "scheduled"
     checkbox(at, "Sure?").check().run()
     button(at, "Cancel post").click().run()
-    assert scheduling.get_post(demo_store, post_id)["status"] == "cancelled"
+    assert post_queue.get_post(demo_store, post_id)["status"] == "cancelled"
 
 
 def test_a_failed_post_shows_the_platforms_message(demo_store, now):
@@ -296,7 +292,7 @@ def test_a_failed_post_shows_the_platforms_message(demo_store, now):
                      .values(status="failed", last_error="Unauthorized"))
     at = open_page("social")
     assert "post(s) failed" in at.error[0].value
-    assert scheduling.count_by_status(demo_store, campaign.id)["failed"] > 0
+    assert post_queue.count_by_status(demo_store, campaign.id)["failed"] > 0
 
 
 def test_empty_store_explains_what_to_do(store):
@@ -636,7 +632,7 @@ def test_viewers_cannot_draft_or_vote(demo_store):
 
 
 def test_a_protected_name_is_highlighted(demo_store, now):
-    guard.add_protected(demo_store, ROOT, "Rosa Delgado", now=now)
+    protected_names.add_protected(demo_store, ROOT, "Rosa Delgado", now=now)
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
     template = templates.get_template(demo_store, "press_release.en")
     rid = releases.create_release(demo_store, ROOT, campaign.id, template.name,
@@ -728,9 +724,9 @@ def test_compose_a_quote_post(demo_store, now):
     button(at, "Save for the committee's approval").click().run()
     assert any(m.startswith("Saved") for m in confirmed(at)), at.error
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    [draft] = [r for r in scheduling.list_posts(demo_store, campaign.id, status="draft")
+    [draft] = [r for r in post_queue.list_posts(demo_store, campaign.id, status="draft")
                if r["text"] == "We stand with the nurses."]
-    assert scheduling.get_post(demo_store, draft["id"])["kind"] == "quote"
+    assert post_queue.get_post(demo_store, draft["id"])["kind"] == "quote"
 
 
 def test_committee_sets_how_late_posts_are_handled(demo_store):
@@ -746,7 +742,7 @@ def test_committee_sets_how_late_posts_are_handled(demo_store):
 
 def test_compose_once_for_bluesky_and_x_with_different_words(demo_store, now):
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    accounts = {a["platform"]: a["id"] for a in scheduling.list_accounts(demo_store,
+    accounts = {a["platform"]: a["id"] for a in post_queue.list_accounts(demo_store,
                                                                          campaign.id)}
     at = open_page("social", as_user=user_id(demo_store, "editor"))
     at.multiselect[0].set_value([accounts["bluesky"], accounts["x"]]).run()
@@ -757,45 +753,45 @@ def test_compose_once_for_bluesky_and_x_with_different_words(demo_store, now):
         "Rally at Gate 3, noon! #Acme").run()
     button(at, "Save for the committee's approval").click().run()
     assert any(m.startswith("Saved") for m in confirmed(at)), at.error
-    drafts = {r["platform"]: r for r in scheduling.list_posts(demo_store, campaign.id,
+    drafts = {r["platform"]: r for r in post_queue.list_posts(demo_store, campaign.id,
                                                               status="draft")
               if r["text"].startswith("Rally at Gate 3")}
     assert drafts["bluesky"]["text"] == "Rally at Gate 3 at noon."
     assert drafts["x"]["text"] == "Rally at Gate 3, noon! #Acme"
-    groups = {scheduling.get_post(demo_store, d["id"])["group_id"] for d in drafts.values()}
+    groups = {post_queue.get_post(demo_store, d["id"])["group_id"] for d in drafts.values()}
     assert len(groups) == 1
     # The composer starts empty: the same click again has nothing to save.
     assert next(t for t in at.text_area if t.label == "Text").value == ""
     button(at, "Save for the committee's approval").click().run()
-    assert len([r for r in scheduling.list_posts(demo_store, campaign.id)
+    assert len([r for r in post_queue.list_posts(demo_store, campaign.id)
                 if r["text"].startswith("Rally at Gate 3")]) == 2
 
 
 def test_queue_edits_a_posts_words(demo_store, now):
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    account = scheduling.list_accounts(demo_store, campaign.id)[0]["id"]
-    post_id = scheduling.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
+    account = post_queue.list_accounts(demo_store, campaign.id)[0]["id"]
+    post_id = post_queue.create_post(demo_store, ROOT, account, ["Rally at noon."], now=now,
                                      at=now + timedelta(days=1))
     at = open_page("social", as_user=user_id(demo_store, "editor"))
     select(at, "Post").select(post_id).run()
     next(t for t in at.text_area if t.label == "Part 1").input("Rally moved to 1 pm.")
     button(at, "Save the words").click().run()
     assert "Saved; the post is draft." in confirmed(at), at.error
-    assert scheduling.get_post(demo_store, post_id)["text"] == "Rally moved to 1 pm."
+    assert post_queue.get_post(demo_store, post_id)["text"] == "Rally moved to 1 pm."
 
 
 def test_accounts_tab_sets_weekly_slots(demo_store):
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    first = scheduling.list_accounts(demo_store, campaign.id)[0]
+    first = post_queue.list_accounts(demo_store, campaign.id)[0]
     at = open_page("social", as_user=user_id(demo_store, "editor"))
     field = next(t for t in at.text_input
                  if t.label == f"{first['platform']}: {first['handle']}")
     field.input("Mon 09:00, Thu 18:30")
     button(at, "Save slots").click().run()
     assert f"Slots saved for {first['handle']}." in confirmed(at), at.error
-    stored = next(a for a in scheduling.list_accounts(demo_store, campaign.id)
+    stored = next(a for a in post_queue.list_accounts(demo_store, campaign.id)
                   if a["id"] == first["id"])
-    assert scheduling.describe_slots(stored["slot_plan"]) == "Mon 09:00, Thu 18:30"
+    assert post_queue.describe_slots(stored["slot_plan"]) == "Mon 09:00, Thu 18:30"
     field = next(t for t in at.text_input
                  if t.label == f"{first['platform']}: {first['handle']}")
     field.input("Someday 9")
@@ -815,7 +811,7 @@ def test_compose_previews_the_bluesky_link_card(demo_store, request, monkeypatch
     web = request.getfixturevalue("site")
     monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "127.0.0.1")
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    bluesky = next(a["id"] for a in scheduling.list_accounts(demo_store, campaign.id)
+    bluesky = next(a["id"] for a in post_queue.list_accounts(demo_store, campaign.id)
                    if a["platform"] == "bluesky")
     at = open_page("social", as_user=user_id(demo_store, "editor"))
     at.multiselect[0].set_value([bluesky]).run()

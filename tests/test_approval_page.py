@@ -13,10 +13,14 @@ from test_app import (  # noqa: F401 (fixtures)
     user_id,
 )
 
-from outreach import campaigns, demo, releases, scheduling, templates
+from outreach import campaigns
+from outreach.clock import utcnow
+from outreach.ops import demo
 from outreach.org_settings import get_org, set_org
+from outreach.releases import drafts as releases
+from outreach.releases import templates
 from outreach.roles import Actor
-from outreach.worker import utcnow
+from outreach.social import queue as post_queue
 
 
 def rule_box(at, label):
@@ -81,11 +85,11 @@ def test_a_committee_too_small_is_told_so_where_the_vote_is(store):  # noqa: F81
 def test_the_post_queue_shows_the_tally(demo_store):  # noqa: F811
     now = utcnow()
     campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
-    account = scheduling.list_accounts(demo_store, campaign.id)[0]
-    post_id = scheduling.create_post(demo_store, Actor("editor", "editor"), account["id"],
+    account = post_queue.list_accounts(demo_store, campaign.id)[0]
+    post_id = post_queue.create_post(demo_store, Actor("editor", "editor"), account["id"],
                                      ["Picket at 6 a.m."], now=now,
                                      at=now + timedelta(days=1))
-    scheduling.submit_post(demo_store, Actor("editor", "editor"), post_id, now=now)
+    post_queue.submit_post(demo_store, Actor("editor", "editor"), post_id, now=now)
     at = open_page("social")
     select(at, "Post").select(post_id).run()
     shown = next(m.value for m in at.markdown if m.value.startswith("**In review:**"))
@@ -93,4 +97,4 @@ def test_the_post_queue_shows_the_tally(demo_store):  # noqa: F811
     next(r for r in at.radio if r.label == "Your vote").set_value("approve")
     button(at, "Cast vote").click().run()
     assert confirmed(at) == ["Vote recorded. 1 of 1 approval."]
-    assert scheduling.get_post(demo_store, post_id)["status"] == "scheduled"
+    assert post_queue.get_post(demo_store, post_id)["status"] == "scheduled"

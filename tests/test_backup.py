@@ -16,9 +16,9 @@ from alembic.config import Config
 from conftest import POSTGRES_URL, missing_service
 from sqlalchemy.engine import Engine
 
-import outreach.backup
-from outreach.backup import BackupError, backup, restore
-from outreach.demo import load_demo
+import outreach.ops.backup
+from outreach.ops.backup import BackupError, backup, restore
+from outreach.ops.demo import load_demo
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.engine import sqlite_path
 from outreach.store.migrate import MIGRATIONS_DIR, current_revision, head_revision
@@ -185,7 +185,7 @@ def _add_campaign(db: Engine, name: str, now) -> int:
 def test_round_trip_loses_nothing(db, new_store, now, tmp_path):
     _fill_every_table(db, now)
     before = _dump(db)
-    path = tmp_path / "outreach.backup"
+    path = tmp_path / "outreach.ops.backup"
 
     taken = backup(db, path)
     assert taken.revision == head_revision()
@@ -268,7 +268,7 @@ def test_postgresql_export_reads_every_table_at_one_instant(new_store, now, tmp_
     upgrade_to_head(db)
     load_demo(db, now)
     committed = _dump(db)
-    read_table = outreach.backup._read_table
+    read_table = outreach.ops.backup._read_table
 
     def commit_a_campaign_first(*args):
         if not commit_a_campaign_first.done:
@@ -277,7 +277,7 @@ def test_postgresql_export_reads_every_table_at_one_instant(new_store, now, tmp_
         return read_table(*args)
 
     commit_a_campaign_first.done = False
-    monkeypatch.setattr(outreach.backup, "_read_table", commit_a_campaign_first)
+    monkeypatch.setattr(outreach.ops.backup, "_read_table", commit_a_campaign_first)
     path = tmp_path / "export.json.gz"
     backup(db, path)
     assert commit_a_campaign_first.done
@@ -291,9 +291,9 @@ def test_sqlite_backup_is_one_self_contained_file(sqlite_db, now, tmp_path):
     load_demo(sqlite_db, now)
     folder = tmp_path / "backups"
     folder.mkdir()
-    backup(sqlite_db, folder / "outreach.backup")
-    assert [p.name for p in folder.iterdir()] == ["outreach.backup"]
-    header = (folder / "outreach.backup").read_bytes()[:20]
+    backup(sqlite_db, folder / "outreach.ops.backup")
+    assert [p.name for p in folder.iterdir()] == ["outreach.ops.backup"]
+    header = (folder / "outreach.ops.backup").read_bytes()[:20]
     assert header[18:20] == b"\x01\x01"  # rollback journal, not WAL: no -wal file needed
 
 
@@ -326,7 +326,7 @@ def test_a_failed_backup_leaves_no_partial_file(db, now, tmp_path):
 
 def test_restore_refuses_a_database_with_data(db, new_store, now, tmp_path):
     load_demo(db, now)
-    path = tmp_path / "outreach.backup"
+    path = tmp_path / "outreach.ops.backup"
     backup(db, path)
     before = _dump(db)
     with pytest.raises(BackupError, match=r"not empty: .*campaigns \(1 rows\).*nothing was"):
@@ -347,7 +347,7 @@ def test_restore_refuses_a_database_with_data(db, new_store, now, tmp_path):
 def test_restore_refuses_a_database_of_another_program(new_store, now, tmp_path):
     source = new_store("sqlite")
     upgrade_to_head(source)
-    path = tmp_path / "outreach.backup"
+    path = tmp_path / "outreach.ops.backup"
     backup(source, path)
     other = new_store("sqlite")
     with other.begin() as conn:

@@ -17,7 +17,7 @@ from conftest import free_port
 from PIL import Image as PILImage
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError
-from outreach.social.bluesky import BlueskyPublisher, LinkCard, new_key
+from outreach.social.adapters.bluesky import BlueskyPublisher, LinkCard, new_key
 from outreach.social.publisher import Image, OutgoingPost
 
 # The SDK hands blob bytes to httpx as `data=`, which httpx deprecates.

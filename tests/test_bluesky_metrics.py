@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from atproto import Client, Request
 from conftest import free_port
 
-from outreach import campaigns, metrics, publishing, scheduling, vault
+from outreach import campaigns
+from outreach.auth import vault
 from outreach.config import Settings
 from outreach.errors import (
     PermanentPublishError,
@@ -24,10 +25,12 @@ from outreach.errors import (
     ReadRefused,
     TransientPublishError,
 )
+from outreach.insights import metrics
 from outreach.org_settings import set_org
 from outreach.roles import Actor
-from outreach.social import accounts
-from outreach.social.bluesky import BlueskyPublisher, new_key
+from outreach.social import accounts, publishing
+from outreach.social import queue as post_queue
+from outreach.social.adapters.bluesky import BlueskyPublisher, new_key
 from outreach.social.publisher import OutgoingPost
 from outreach.social.reader import AccountCounts, PostCounts
 from outreach.store.tables import follower_snapshots, post_metrics, post_parts
@@ -178,11 +181,11 @@ def test_snapshots_before_and_after_record_the_new_follower_and_the_like(
     ours = new_account(bsky_network, "local")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, ours.handle,
                                           PASSWORD, service_url=bsky_network.pds_url, now=now)
-    post_id = scheduling.create_post(db, EDITOR, account_id, ["Strike vote passes, 94% yes."],
+    post_id = post_queue.create_post(db, EDITOR, account_id, ["Strike vote passes, 94% yes."],
                                      now=now, at=now)
     assert publishing.publish_due(db, "w1", accounts.publisher_for(db, the_vault, now=now),
                                   clock=lambda: now) == "1 published"
-    [part] = scheduling.get_post(db, post_id)["parts"]
+    [part] = post_queue.get_post(db, post_id)["parts"]
     bsky_network.wait_until(lambda: bsky_network.post(part["remote_id"]) is not None,
                             "our post is indexed")
 

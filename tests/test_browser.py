@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from running_app import ROOT, VIEWPORT, RunningApp, chromium_page, settle, start_app
 
-from outreach.demo import DEMO_CAMPAIGN
+from outreach.clock import utcnow
+from outreach.ops.demo import DEMO_CAMPAIGN
+from outreach.ops.worker import worker_status
 from outreach.store import make_engine
-from outreach.worker import utcnow, worker_status
 
 try:
     from playwright.sync_api import Page, expect

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from outreach import campaigns
-from outreach.audit import list_entries
+from outreach.auth.audit import list_entries
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from outreach.roles import Actor
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from outreach import sessions, users
+from outreach.auth import sessions, users
 from outreach.cli import main
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.roles import Actor, cli_actor
 from outreach.store import make_engine
-from outreach.worker import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,9 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from outreach import audit, contacts, demo, spokespeople
-from outreach.contacts import JournalistFilter
+from outreach.auth import audit
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied
+from outreach.ops import demo
+from outreach.presslist import contacts, spokespeople
+from outreach.presslist.contacts import JournalistFilter
 from outreach.roles import Actor
 
 EDITOR = Actor("ed", "editor")

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outreach import audit, contacts_import
+from outreach.auth import audit
 from outreach.cli import main
-from outreach.contact_fields import (
+from outreach.errors import InvalidInput, NotFound, PermissionDenied
+from outreach.presslist import importing as contacts_import
+from outreach.presslist.fields import (
     domain_of,
     join_items,
     normalise_email,
@@ -25,7 +27,7 @@ from outreach.contact_fields import (
     split_emails,
     split_items,
 )
-from outreach.contacts_import import (
+from outreach.presslist.importing import (
     EXPORT_COLUMNS,
     apply_import,
     auto_mapping,
@@ -37,7 +39,6 @@ from outreach.contacts_import import (
     plan_import,
     read_table,
 )
-from outreach.errors import InvalidInput, NotFound, PermissionDenied
 from outreach.roles import Actor
 from outreach.store.tables import (
     audit_log,

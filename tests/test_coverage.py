@@ -11,8 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from outreach import campaigns, clip_report, coverage
-from outreach.coverage import HitFilter
+from outreach import campaigns
+from outreach.coverage import clip_report, hit_lists
+from outreach.coverage.hit_lists import HitFilter
 from outreach.errors import InvalidInput, NotFound
 from outreach.roles import Actor
 from outreach.store.tables import journalists, outlets, press_hits, releases
@@ -110,26 +111,26 @@ def ids(rows) -> set[int]:
 
 
 def test_list_hits_leaves_hidden_out_unless_asked(db, world, hits):
-    listed = coverage.list_hits(db, world.campaign_id, HitFilter())
+    listed = hit_lists.list_hits(db, world.campaign_id, HitFilter())
     assert hits["hidden"] not in ids(listed)
     assert len(listed) == 7
     assert [r["id"] for r in listed][:2] == [hits["anonymous"], hits["undated"]]
-    every = coverage.list_hits(db, world.campaign_id, HitFilter(include_hidden=True))
+    every = hit_lists.list_hits(db, world.campaign_id, HitFilter(include_hidden=True))
     assert hits["hidden"] in ids(every)
-    assert coverage.count_hits(db, world.campaign_id) == 7
+    assert hit_lists.count_hits(db, world.campaign_id) == 7
     assert "Acme Bakery wins pie contest" not in {
-        h["title"] for h in coverage.latest_hits(db, world.campaign_id)}
+        h["title"] for h in hit_lists.latest_hits(db, world.campaign_id)}
 
 
 def test_list_hits_carries_names_and_details(db, world, hits):
-    vote = next(h for h in coverage.list_hits(db, world.campaign_id, HitFilter())
+    vote = next(h for h in hit_lists.list_hits(db, world.campaign_id, HitFilter())
                 if h["id"] == hits["vote"])
     assert vote["outlet"] == "Riverside Daily" and vote["outlet_kind"] == "daily paper"
     assert vote["journalist"] == "Ana Ruiz"
     assert vote["release"] == "Workers vote to authorise a strike"
     assert vote["matched_terms"] == ["Acme"]
     assert vote["date"] == utc(2026, 11, 3, 15)
-    undated = next(h for h in coverage.list_hits(db, world.campaign_id, HitFilter())
+    undated = next(h for h in hit_lists.list_hits(db, world.campaign_id, HitFilter())
                    if h["id"] == hits["undated"])
     assert undated["published_at"] is None and undated["date"] == utc(2026, 11, 5, 18)
     assert undated["matched_terms"] == []
@@ -152,65 +153,65 @@ def test_list_hits_carries_names_and_details(db, world, hits):
     (HitFilter(tone="positive", include_hidden=True), {"late", "vote", "hidden"}),
 ])
 def test_filters(db, world, hits, flt, expected):
-    assert ids(coverage.list_hits(db, world.campaign_id, flt)) == {hits[k] for k in expected}
+    assert ids(hit_lists.list_hits(db, world.campaign_id, flt)) == {hits[k] for k in expected}
 
 
 def test_filter_by_outlet_and_journalist_ignores_unconfirmed_suggestions(db, world, hits):
-    by_tv = coverage.list_hits(db, world.campaign_id, HitFilter(outlet_id=world.tv))
+    by_tv = hit_lists.list_hits(db, world.campaign_id, HitFilter(outlet_id=world.tv))
     assert ids(by_tv) == {hits["tv"], hits["guess"]}
-    by_ben = coverage.list_hits(db, world.campaign_id, HitFilter(journalist_id=world.ben))
+    by_ben = hit_lists.list_hits(db, world.campaign_id, HitFilter(journalist_id=world.ben))
     assert ids(by_ben) == {hits["tv"]}
     guess = next(h for h in by_tv if h["id"] == hits["guess"])
     assert guess["journalist"] is None and guess["journalist_match"] == "suggested"
 
 
 def test_limit_and_oldest_first(db, world, hits):
-    oldest = coverage.list_hits(db, world.campaign_id, HitFilter(), limit=2, newest_first=False)
+    oldest = hit_lists.list_hits(db, world.campaign_id, HitFilter(), limit=2, newest_first=False)
     assert [h["id"] for h in oldest] == [hits["late"], hits["vote"]]
 
 
 def test_backwards_range_and_unknown_campaign_are_clear_errors(db, world, hits):
     with pytest.raises(InvalidInput, match="give the earlier date first"):
-        coverage.list_hits(db, world.campaign_id,
+        hit_lists.list_hits(db, world.campaign_id,
                            HitFilter(since=date(2026, 11, 5), until=date(2026, 11, 1)))
     with pytest.raises(NotFound, match="No campaign with id 999"):
-        coverage.hits_per_day(db, 999, HitFilter())
+        hit_lists.hits_per_day(db, 999, HitFilter())
 
 
 def test_hits_per_day_counts_days_in_the_campaign_zone(db, world, hits):
-    per_day = coverage.hits_per_day(db, world.campaign_id, HitFilter())
+    per_day = hit_lists.hits_per_day(db, world.campaign_id, HitFilter())
     assert per_day == [
         {"day": date(2026, 11, 2), "hits": 1},  # 04:30 UTC on the 3rd, evening in Chicago
         {"day": date(2026, 11, 3), "hits": 2},  # 23:00 UTC is 17:00 in Chicago
         {"day": date(2026, 11, 4), "hits": 1},  # the hidden hit does not count
         {"day": date(2026, 11, 5), "hits": 3},  # the undated hit counts when it was found
     ]
-    padded = coverage.hits_per_day(
+    padded = hit_lists.hits_per_day(
         db, world.campaign_id, HitFilter(since=date(2026, 11, 1), until=date(2026, 11, 4),
                                          outlet_kind="TV"))
     assert padded == [{"day": date(2026, 11, d), "hits": n}
                       for d, n in ((1, 0), (2, 0), (3, 1), (4, 1))]
-    assert coverage.hits_per_day(db, world.campaign_id, HitFilter(tone="none such")) == []
+    assert hit_lists.hits_per_day(db, world.campaign_id, HitFilter(tone="none such")) == []
 
 
 def test_hits_by_outlet_and_kind(db, world, hits):
-    by_outlet = coverage.hits_by_outlet(db, world.campaign_id, HitFilter())
+    by_outlet = hit_lists.hits_by_outlet(db, world.campaign_id, HitFilter())
     assert [(r["outlet"], r["kind"], r["hits"]) for r in by_outlet] == [
         ("Channel 7 News", "TV", 2),
         ("Labor Beat Weekly", "labor press", 2),
         ("Riverside Daily", "daily paper", 2),
-        (coverage.UNKNOWN_OUTLET, coverage.NO_OUTLET_KIND, 1),
+        (hit_lists.UNKNOWN_OUTLET, hit_lists.NO_OUTLET_KIND, 1),
     ]
-    by_kind = coverage.hits_by_outlet_kind(db, world.campaign_id,
+    by_kind = hit_lists.hits_by_outlet_kind(db, world.campaign_id,
                                            HitFilter(since=date(2026, 11, 3)))
     assert by_kind == [
         {"kind": "labor press", "hits": 2}, {"kind": "TV", "hits": 2},
-        {"kind": "daily paper", "hits": 1}, {"kind": coverage.NO_OUTLET_KIND, "hits": 1},
+        {"kind": "daily paper", "hits": 1}, {"kind": hit_lists.NO_OUTLET_KIND, "hits": 1},
     ]
 
 
 def test_hits_by_journalist_falls_back_to_the_byline(db, world, hits):
-    rows = coverage.hits_by_journalist(db, world.campaign_id, HitFilter())
+    rows = hit_lists.hits_by_journalist(db, world.campaign_id, HitFilter())
     assert [(r["journalist"], r["on_press_list"], r["hits"]) for r in rows] == [
         ("Ana Ruiz", True, 2),
         ("No byline", False, 2),
@@ -223,10 +224,10 @@ def test_hits_by_journalist_falls_back_to_the_byline(db, world, hits):
 
 
 def test_spokesperson_share(db, world, hits):
-    assert coverage.spokesperson_share(db, world.campaign_id, HitFilter()) == (3, 7)
-    assert coverage.spokesperson_share(db, world.campaign_id, HitFilter(outlet_kind="TV")) \
+    assert hit_lists.spokesperson_share(db, world.campaign_id, HitFilter()) == (3, 7)
+    assert hit_lists.spokesperson_share(db, world.campaign_id, HitFilter(outlet_kind="TV")) \
         == (0, 2)
-    assert coverage.spokesperson_share(db, world.campaign_id, HitFilter(tone="x")) == (0, 0)
+    assert hit_lists.spokesperson_share(db, world.campaign_id, HitFilter(tone="x")) == (0, 0)
 
 
 def test_events_between_for_chart_markers(db, world, now):
@@ -234,22 +235,22 @@ def test_events_between_for_chart_markers(db, world, now):
                              (9, "Bargaining", "bargaining")):
         campaigns.add_event(db, ADMIN, world.campaign_id, event_date=date(2026, 11, day),
                             title=title, kind=kind, now=now)
-    found = coverage.events_between(db, world.campaign_id, date(2026, 11, 1), date(2026, 11, 4))
+    found = hit_lists.events_between(db, world.campaign_id, date(2026, 11, 1), date(2026, 11, 4))
     assert found == [
         {"event_date": date(2026, 11, 1), "title": "Strike vote", "kind": "strike_vote"},
         {"event_date": date(2026, 11, 4), "title": "Rally", "kind": "rally"},
     ]
-    assert len(coverage.events_between(db, world.campaign_id, None, None)) == 3
+    assert len(hit_lists.events_between(db, world.campaign_id, None, None)) == 3
 
 
 def test_export_csv_round_trips_and_neutralises_formulas(db, world, hits, tmp_path):
     add_hit(db, world, "=cmd|' /C calc'!A0", utc(2026, 11, 6, 12), author="@attacker",
             tone="neutral")
     path = tmp_path / "hits.csv"
-    assert coverage.export_csv(db, world.campaign_id, path) == 8
+    assert hit_lists.export_csv(db, world.campaign_id, path) == 8
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == coverage.EXPORT_COLUMNS
+    assert list(rows[0]) == hit_lists.EXPORT_COLUMNS
     assert len(rows) == 8 and "Acme Bakery wins pie contest" not in {r["headline"] for r in rows}
     vote = rows[1]
     assert vote == {
@@ -266,13 +267,13 @@ def test_export_csv_round_trips_and_neutralises_formulas(db, world, hits, tmp_pa
     assert rows[-1]["author"] == "'@attacker"
 
     stream = io.StringIO(newline="")
-    assert coverage.export_csv(db, world.campaign_id, stream, since=date(2026, 11, 5)) == 4
+    assert hit_lists.export_csv(db, world.campaign_id, stream, since=date(2026, 11, 5)) == 4
     assert stream.getvalue().splitlines()[1].startswith("2026-11-05 08:00,")
 
 
 def test_export_to_an_unwritable_path_says_so(db, world, tmp_path):
     with pytest.raises(InvalidInput, match="Cannot write"):
-        coverage.export_csv(db, world.campaign_id, tmp_path / "missing" / "hits.csv")
+        hit_lists.export_csv(db, world.campaign_id, tmp_path / "missing" / "hits.csv")
 
 
 class Resources(HTMLParser):
@@ -315,7 +316,7 @@ def test_clip_report_html_has_the_summary_and_escapes_everything(db, world, hits
 
     parser = Resources()
     parser.feed(page)
-    clip_links = {h["url"] for h in coverage.list_hits(db, world.campaign_id, HitFilter())
+    clip_links = {h["url"] for h in hit_lists.list_hits(db, world.campaign_id, HitFilter())
                   if h["url"].startswith("https://")}
     assert parser.urls, "the clips are links"
     assert all(tag == "a" and name == "href" and url in clip_links
@@ -337,7 +338,7 @@ def test_clip_report_csv(db, world, hits):
                        "outlet": "Labor Beat Weekly", "date": "2026-11-05", "author": "Sam Lee",
                        "link": "https://riverside.example.org/news/100-solidarity-on-the-acme-line",
                        "tone": ""}
-    assert rows[2]["outlet"] == coverage.UNKNOWN_OUTLET
+    assert rows[2]["outlet"] == hit_lists.UNKNOWN_OUTLET
 
 
 def test_clip_report_for_an_empty_range_says_so(db, world, hits):

@@ -7,14 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outreach import campaigns
-from outreach.audit import list_entries
-from outreach.coverage_query import (
-    MAX_DEPTH,
-    Query,
-    compile_query,
-    normalize,
-    normalize_item,
-)
+from outreach.auth.audit import list_entries
+from outreach.coverage.query import MAX_DEPTH, Query, compile_query, normalize, normalize_item
 from outreach.errors import InvalidInput, NotFound, PermissionDenied
 from outreach.roles import Actor
 

@@ -22,15 +22,17 @@ from pathlib import Path
 import httpx
 import sqlalchemy as sa
 
-from outreach import campaigns, publishing, scheduling, vault
+from outreach import campaigns
+from outreach.auth import vault
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.org_settings import set_org
 from outreach.roles import Actor
-from outreach.social import accounts
+from outreach.social import accounts, publishing
+from outreach.social import queue as post_queue
 from outreach.social.publisher import new_key
 from outreach.store import open_store
 from outreach.store.tables import post_parts, posts
-from outreach.worker import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = Actor("ada", "admin")
@@ -92,7 +94,7 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
     did = pds.create_account(handle, "picket-line-2026")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, handle,
                                           "picket-line-2026", service_url=pds.url, now=now)
-    post_ids = [scheduling.create_post(db, EDITOR, account_id,
+    post_ids = [post_queue.create_post(db, EDITOR, account_id,
                                        [f"Strike day update {i:03d} #AcmeContract"],
                                        now=now, at=now)
                 for i in range(POSTS)]

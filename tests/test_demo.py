@@ -5,9 +5,14 @@ import csv
 import pytest
 import sqlalchemy as sa
 
-from outreach import contacts, coverage, demo, feeds, metrics, releases, scheduling
 from outreach.campaigns import find_campaign, list_events
+from outreach.coverage import feeds, hit_lists
 from outreach.errors import OutreachError
+from outreach.insights import metrics
+from outreach.ops import demo
+from outreach.presslist import contacts
+from outreach.releases import drafts as releases
+from outreach.social import queue as post_queue
 from outreach.store.tables import journalists, outlets
 
 
@@ -17,11 +22,11 @@ def test_demo_fills_every_page(db, now):
     campaign = find_campaign(db, demo.DEMO_CAMPAIGN)
     assert len(list_events(db, campaign.id)) >= 5
     assert releases.count_by_status(db, campaign.id)["draft"] >= 1
-    posts = scheduling.count_by_status(db, campaign.id)
+    posts = post_queue.count_by_status(db, campaign.id)
     assert posts["scheduled"] > 0 and posts["published"] > 0
-    assert scheduling.upcoming_posts(db, campaign.id, now)
+    assert post_queue.upcoming_posts(db, campaign.id, now)
     assert len(feeds.list_feeds(db, campaign.id)) >= 1
-    assert coverage.count_hits(db, campaign.id) >= 5
+    assert hit_lists.count_hits(db, campaign.id) >= 5
     assert len(metrics.follower_series(db, campaign.id)) > 100
     assert {x["name"] for x in contacts.list_press_lists(db)} >= {"Labor beat"}
     assert contacts.count(db, contacts.JournalistFilter(list_name="Spanish-language"))

@@ -24,11 +24,13 @@ from test_analytics import (
 )
 from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
-from outreach import analytics, contacts, demo, digest
+from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
+from outreach.insights import analytics, digest
+from outreach.ops import demo
+from outreach.presslist import contacts
 from outreach.roles import Actor
 from outreach.store.tables import pitch_batches, pitch_messages, releases
-from outreach.worker import utcnow
 
 EDITOR = Actor("ed", "editor")
 HOSTILE = "<script>alert('pwned')</script> *Acme* & [Sons](javascript:alert(1))"

@@ -11,10 +11,14 @@ import pytest
 import sqlalchemy as sa
 from feed_server import FeedServer, rss_document, sample_items
 
-from outreach import audit, campaigns, feed_fetch, feed_parse, feeds
+from outreach import campaigns
+from outreach.auth import audit
 from outreach.config import Settings
+from outreach.coverage import feeds
+from outreach.coverage import fetch as feed_fetch
+from outreach.coverage import parse as feed_parse
+from outreach.coverage.fetch import PollSettings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
-from outreach.feed_fetch import PollSettings
 from outreach.roles import Actor
 from outreach.safety import URLGuard
 from outreach.store import open_store

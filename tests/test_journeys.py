@@ -23,13 +23,18 @@ from journey import Volunteer, report, sign_in
 from running_app import RENDER_TIMEOUT_MS, RunningApp, chromium, settle, start_app, tab_in
 from test_pitching import Server
 
-from outreach import campaigns, contacts, demo, pitching, releases, users
-from outreach.contacts import JournalistFilter
+from outreach import campaigns
+from outreach.auth import users
+from outreach.clock import utcnow
+from outreach.ops import demo
 from outreach.org_settings import set_org
+from outreach.pitching import pitches as pitching
+from outreach.presslist import contacts
+from outreach.presslist.contacts import JournalistFilter
+from outreach.releases import drafts as releases
 from outreach.roles import Actor
 from outreach.store import make_engine
 from outreach.store.tables import posts, user_sessions
-from outreach.worker import utcnow
 
 try:
     from playwright.sync_api import expect

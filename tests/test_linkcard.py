@@ -19,13 +19,16 @@ from conftest import free_port
 from PIL import Image as PILImage
 from test_bluesky import get_blob, photo_with_location, read_record
 
-from outreach import campaigns, publishing, scheduling, vault
+from outreach import campaigns
+from outreach.auth import vault
 from outreach.config import Settings
 from outreach.errors import InvalidInput, NotFound, UnsafeURL
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.safety import URLGuard
-from outreach.social import accounts, linkcard
+from outreach.social import accounts, publishing
+from outreach.social import queue as post_queue
+from outreach.social.adapters import linkcard
 from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
 
@@ -260,12 +263,12 @@ def publish(desk, now, client, *, when=None, bluesky_client=None) -> str:
 
 def records(pds, desk, post_id) -> list[dict]:
     return [read_record(pds, part["remote_id"])["value"]
-            for part in scheduling.get_post(desk["db"], post_id)["parts"]]
+            for part in post_queue.get_post(desk["db"], post_id)["parts"]]
 
 
 def test_a_post_with_a_link_goes_out_with_its_card(pds, desk, site, client, now):
     link = site.url("/article")
-    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"],
+    post_id = post_queue.create_post(desk["db"], EDITOR, desk["account"],
                                      [f"Read why we strike: {link}", f"More: {link}"],
                                      now=now, at=now)
     assert publish(desk, now, client) == "1 published"
@@ -282,7 +285,7 @@ def test_a_post_with_a_link_goes_out_with_its_card(pds, desk, site, client, now)
 
 
 def test_when_the_page_is_down_the_post_goes_out_without_a_card(pds, desk, client, now):
-    post_id = scheduling.create_post(
+    post_id = post_queue.create_post(
         desk["db"], EDITOR, desk["account"],
         [f"Read why we strike: http://127.0.0.1:{free_port()}/article"], now=now, at=now)
     assert publish(desk, now, client) == "1 published"
@@ -292,7 +295,7 @@ def test_when_the_page_is_down_the_post_goes_out_without_a_card(pds, desk, clien
 
 def test_a_post_with_images_keeps_its_images_and_fetches_no_card(pds, desk, site, client, now):
     image = prepare_image(photo_with_location(), "Workers at Gate 3", "bluesky")
-    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"],
+    post_id = post_queue.create_post(desk["db"], EDITOR, desk["account"],
                                      [f"Picket photos: {site.url('/article')}"], now=now,
                                      at=now, images=[image])
     assert publish(desk, now, client) == "1 published"
@@ -302,17 +305,17 @@ def test_a_post_with_images_keeps_its_images_and_fetches_no_card(pds, desk, site
 
 
 def test_a_retry_after_a_lost_answer_does_not_post_the_card_twice(pds, desk, site, client, now):
-    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"],
+    post_id = post_queue.create_post(desk["db"], EDITOR, desk["account"],
                                      [f"Vote results: {site.url('/article')}"], now=now, at=now)
     # The record lands with its card, but neither its answer nor the check for it arrives.
     transport = LosingTransport("com.atproto.repo.createRecord", "com.atproto.repo.getRecord")
     lossy = Client(base_url=pds.url, request=Request(transport=transport))
     assert publish(desk, now, client, bluesky_client=lossy) == "1 scheduled"
-    retry_at = scheduling.get_post(desk["db"], post_id)["next_attempt_at"]
+    retry_at = post_queue.get_post(desk["db"], post_id)["next_attempt_at"]
     assert publish(desk, now, client, when=retry_at) == "1 published"
     response = httpx.get(pds.xrpc("com.atproto.repo.listRecords"),
                          params={"repo": desk["did"], "collection": "app.bsky.feed.post"})
     [listed] = response.json()["records"]
     assert listed["value"]["embed"]["external"]["uri"] == site.url("/article")
-    assert listed["uri"] == scheduling.get_post(desk["db"], post_id)["parts"][0]["remote_id"]
+    assert listed["uri"] == post_queue.get_post(desk["db"], post_id)["parts"][0]["remote_id"]
     assert site.hits.count("/article") == 1  # the retry found the post; no second fetch

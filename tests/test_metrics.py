@@ -11,12 +11,17 @@ from test_publishing import ADMIN, KEYS, _desk, schedule
 from test_publishing import run as publish
 from x_server import NOT_ENROLLED_DETAIL, REQUIRED_ENROLLMENT, XServer, problem
 
-from outreach import metrics
 from outreach.cli import main
-from outreach.errors import PermanentPublishError, RateLimited, ReadRefused, TransientPublishError
+from outreach.errors import (
+    PermanentPublishError,
+    RateLimited,
+    ReadRefused,
+    TransientPublishError,
+)
+from outreach.insights import metrics
 from outreach.social import accounts
+from outreach.social.adapters.x import READ_BATCH, XPublisher
 from outreach.social.publisher import OutgoingPost
-from outreach.social.x import READ_BATCH, XPublisher
 from outreach.store.tables import follower_snapshots, post_metrics, post_parts
 
 # A second X account, on a second local server, for "only that account backs off".

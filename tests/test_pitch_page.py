@@ -18,10 +18,13 @@ from test_app import (  # noqa: F401 (fixtures)
 )
 from test_pitching import Server
 
-from outreach import campaigns, demo, pitching, releases
+from outreach import campaigns
+from outreach.clock import utcnow
 from outreach.config import Settings
+from outreach.ops import demo
 from outreach.org_settings import set_org
-from outreach.worker import utcnow
+from outreach.pitching import pitches as pitching
+from outreach.releases import drafts as releases
 
 LIST = "Spanish-language"
 

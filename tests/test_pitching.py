@@ -25,11 +25,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from outreach import audit, campaigns, contacts, pitching, templates, vault
+from outreach import campaigns
+from outreach.auth import audit, vault
 from outreach.config import Settings
 from outreach.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
-from outreach.mailer import ConnectionFailed, SmtpSender
 from outreach.org_settings import set_org
+from outreach.pitching import pitches as pitching
+from outreach.pitching.mailer import ConnectionFailed, SmtpSender
+from outreach.presslist import contacts
+from outreach.releases import templates
 from outreach.roles import Actor
 from outreach.store.tables import (
     interactions,
@@ -532,7 +536,7 @@ def test_a_line_dropped_before_the_servers_answer_is_not_retried(desk, now, smtp
 
 
 def test_a_connection_the_server_closed_while_idle_is_reopened(desk, now, caplog):
-    caplog.set_level("INFO", logger="outreach.mailer")
+    caplog.set_level("INFO", logger="outreach.pitching.mailer")
     server = Server(timeout=0.2)  # the server hangs up after 0.2 s without a command
     fake = FakeTime(now)
 

@@ -11,15 +11,19 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from outreach import article_page, audit, campaigns, contacts, press_hits
+from outreach import campaigns
+from outreach.auth import audit
+from outreach.coverage import article_page
+from outreach.coverage import hits as press_hits
+from outreach.coverage.hits import record_items
+from outreach.coverage.items import FeedItem
+from outreach.coverage.story_keys import canonical_url, title_key
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, UnsafeURL
-from outreach.feed_items import FeedItem
 from outreach.org_settings import set_org
-from outreach.press_hits import record_items
+from outreach.presslist import contacts
 from outreach.roles import Actor
 from outreach.safety import ResponseTooLarge, URLGuard
 from outreach.store import tables
-from outreach.story_keys import canonical_url, title_key
 
 EDITOR = Actor("ed", "editor")
 VIEWER = Actor("vi", "viewer")

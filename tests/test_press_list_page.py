@@ -11,9 +11,12 @@ from test_app import (  # noqa: F401 (fixtures)
     user_id,
 )
 
-from outreach import campaigns, contacts, demo, guard, trash
-from outreach.contacts import JournalistFilter
-from outreach.worker import utcnow
+from outreach import campaigns, trash
+from outreach.clock import utcnow
+from outreach.ops import demo
+from outreach.presslist import contacts
+from outreach.presslist.contacts import JournalistFilter
+from outreach.releases import protected_names
 
 MESSY = ("\ufeffFull Name;E-mail;Publication;Job Title\n"
          "Nia Testwell;nia@gazette.test;Gazette Test;Reporter\n"
@@ -168,7 +171,7 @@ def test_times_show_in_the_campaign_s_zone_labelled(demo_store):  # noqa: F811
 
 
 def test_protected_names_are_corrected_removed_by_an_approver_and_put_back(demo_store):  # noqa: F811
-    entry = guard.add_protected(demo_store, ROOT, "Pat Doe", ["Patty"], now=utcnow())
+    entry = protected_names.add_protected(demo_store, ROOT, "Pat Doe", ["Patty"], now=utcnow())
     at = open_page("releases", as_user=user_id(demo_store, "editor"))
     at.text_input(key=f"protected-{entry.id}-0-aliases").input("Patty, Pat D.")
     button(at, "Save entry").click().run()
@@ -177,12 +180,12 @@ def test_protected_names_are_corrected_removed_by_an_approver_and_put_back(demo_
     at = open_page("releases", as_user=user_id(demo_store, "approver"))
     at.checkbox(key=f"unprotect-sure-{entry.id}").check().run()
     at.button(key=f"unprotect-{entry.id}").click().run()
-    assert guard.list_protected(demo_store, ROOT) == []
+    assert protected_names.list_protected(demo_store, ROOT) == []
     [record] = trash.recently_deleted(demo_store, now=utcnow(), entities=("protected_name",))
     at = open_page("releases", as_user=user_id(demo_store, "editor"))
     at.button(key=f"reprotect-{record['id']}").click().run()
     assert confirmed(at) == ["Protected again."]
-    assert guard.list_protected(demo_store, ROOT)[0].aliases == ("Patty", "Pat D.")
+    assert protected_names.list_protected(demo_store, ROOT)[0].aliases == ("Patty", "Pat D.")
 
 
 def test_a_name_from_outside_shows_as_plain_text(demo_store):  # noqa: F811

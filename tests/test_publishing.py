@@ -11,16 +11,18 @@ import sqlalchemy as sa
 from test_social_images import photo
 from x_server import XServer
 
-from outreach import campaigns, publishing, scheduling, vault
+from outreach import campaigns
+from outreach.auth import vault
 from outreach.cli import main
 from outreach.config import Settings
 from outreach.errors import InvalidInput
 from outreach.org_settings import set_org
 from outreach.roles import Actor
-from outreach.social import accounts
+from outreach.social import accounts, publishing
+from outreach.social import queue as post_queue
+from outreach.social.adapters.x import XPublisher
 from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
-from outreach.social.x import XPublisher
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import post_images, post_parts, posts, secrets
 
@@ -64,7 +66,7 @@ def run(desk, server, now, worker="w1", **kwargs) -> str:
 
 
 def schedule(desk, now, *parts, at=None) -> int:
-    return scheduling.create_post(desk["db"], EDITOR, desk["account"], list(parts), now=now,
+    return post_queue.create_post(desk["db"], EDITOR, desk["account"], list(parts), now=now,
                                   at=at or now)
 
 
@@ -72,18 +74,18 @@ def test_a_due_post_is_published_once_with_its_url(desk, server, now):
     post_id = schedule(desk, now, "Picket at Gate 3, 6 AM.")
     later = schedule(desk, now, "Tomorrow's post", at=now + timedelta(days=1))
     assert run(desk, server, now) == "1 published"
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert post["status"] == "published"
     assert post["remote_url"].startswith("https://x.com/")
     assert [p.text for p in server.own_posts()] == ["Picket at Gate 3, 6 AM."]
     assert run(desk, server, now) == "nothing due"
-    assert scheduling.get_post(desk["db"], later)["status"] == "scheduled"
+    assert post_queue.get_post(desk["db"], later)["status"] == "scheduled"
 
 
 def test_a_thread_goes_out_in_order(desk, server, now):
     post_id = schedule(desk, now, "One.", "Two.", "Three.")
     run(desk, server, now)
-    parts = scheduling.get_post(desk["db"], post_id)["parts"]
+    parts = post_queue.get_post(desk["db"], post_id)["parts"]
     posts = {p.id: p for p in server.own_posts()}
     assert [posts[p["remote_id"]].text for p in parts] == ["One.", "Two.", "Three."]
     assert posts[parts[1]["remote_id"]].in_reply_to == parts[0]["remote_id"]
@@ -94,7 +96,7 @@ def test_a_lost_answer_is_not_published_twice(desk, server, now):
     post_id = schedule(desk, now, "We voted 94% yes.")
     server.queue_response(503, path="/2/tweets", performed=True)
     assert run(desk, server, now) == "1 scheduled"
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert post["attempts"] == 1 and post["next_attempt_at"] > now
     assert run(desk, server, post["next_attempt_at"]) == "1 published"
     assert len(server.own_posts()) == 1
@@ -105,7 +107,7 @@ def test_a_rate_limit_waits_until_the_reset(desk, server, now):
     reset = int((now + timedelta(minutes=7)).timestamp())
     server.queue_response(429, path="/2/tweets", headers={"x-rate-limit-reset": str(reset)})
     run(desk, server, now)
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert post["status"] == "scheduled"
     assert int(post["next_attempt_at"].timestamp()) == reset
     assert run(desk, server, now + timedelta(minutes=1)) == "nothing due"
@@ -115,9 +117,9 @@ def test_a_permanent_failure_shows_the_platforms_words_and_can_be_retried(desk, 
     post_id = schedule(desk, now, "Solidarity!")
     server.queue_response(401, path="/2/tweets")
     assert run(desk, server, now) == "1 failed"
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert post["status"] == "failed" and "Unauthorized" in post["last_error"]
-    scheduling.retry_post(desk["db"], EDITOR, post_id, now=now)
+    post_queue.retry_post(desk["db"], EDITOR, post_id, now=now)
     assert run(desk, server, now) == "1 published"
 
 
@@ -127,7 +129,7 @@ def test_transient_failures_back_off_then_give_up(desk, server, now):
     for attempt in range(publishing.MAX_ATTEMPTS):
         server.queue_response(503, path="/2/tweets")
         run(desk, server, when)
-        post = scheduling.get_post(desk["db"], post_id)
+        post = post_queue.get_post(desk["db"], post_id)
         if post["status"] == "failed":
             break
         assert post["next_attempt_at"] - when >= publishing.BASE_BACKOFF * 0.5 * (
@@ -141,16 +143,16 @@ def test_missing_credentials_fail_with_a_clear_message(desk, server, now):
         conn.execute(secrets.delete())
     post_id = schedule(desk, now, "Hello")
     run(desk, server, now)
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert post["status"] == "failed" and "Settings > Credentials" in post["last_error"]
 
 
 def test_late_posts_are_held_when_the_committee_says_so(desk, server, now):
     post_id = schedule(desk, now, "Yesterday's news", at=now - timedelta(hours=3))
     assert run(desk, server, now, late_after=timedelta(minutes=30), hold_late=True) == "1 held"
-    post = scheduling.get_post(desk["db"], post_id)
+    post = post_queue.get_post(desk["db"], post_id)
     assert (post["status"], post["late"]) == ("held", True)
-    scheduling.retry_post(desk["db"], EDITOR, post_id, now=now)
+    post_queue.retry_post(desk["db"], EDITOR, post_id, now=now)
     assert run(desk, server, now, late_after=timedelta(minutes=30), hold_late=True) \
         == "1 published"
 
@@ -174,7 +176,7 @@ def test_two_workers_publish_each_post_exactly_once(desk, server, now):
         t.join()
     texts = [p.text for p in server.own_posts()]
     assert sorted(texts) == sorted(f"Post number {i}" for i in range(60))
-    assert all(scheduling.get_post(desk["db"], i)["status"] == "published" for i in ids)
+    assert all(post_queue.get_post(desk["db"], i)["status"] == "published" for i in ids)
 
 
 def test_two_workers_on_postgresql_publish_500_posts_none_twice_none_lost(
@@ -202,7 +204,7 @@ def test_two_workers_on_postgresql_publish_500_posts_none_twice_none_lost(
         t.join()
     texts = [p.text for p in server.own_posts()]
     assert sorted(texts) == sorted(f"Picket update {i}" for i in range(500))
-    assert scheduling.count_by_status(db, desk["campaign"])["published"] == 500
+    assert post_queue.count_by_status(db, desk["campaign"])["published"] == 500
     assert len(results) >= 5, results
     db.dispose()
 
@@ -211,7 +213,7 @@ def test_post_commands(desk, now, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("OUTREACH_DATABASE_URL", desk["db"].url.render_as_string(
         hide_password=False))
     monkeypatch.chdir(tmp_path)
-    handle = scheduling.list_accounts(desk["db"], desk["campaign"])[0]["handle"]
+    handle = post_queue.list_accounts(desk["db"], desk["campaign"])[0]["handle"]
     long_text = " ".join(["Solidarity with the Acme warehouse workers."] * 12)
     assert main(["post", "schedule", "--account", handle, "--at", "now", "--text",
                  long_text]) == 1
@@ -221,11 +223,11 @@ def test_post_commands(desk, now, tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "part(s), scheduled" in out
     post_id = int(out.split()[1].rstrip(":"))
-    assert len(scheduling.get_post(desk["db"], post_id)["parts"]) > 1
+    assert len(post_queue.get_post(desk["db"], post_id)["parts"]) > 1
     assert main(["post", "list", "--status", "scheduled"]) == 0
     assert f"{post_id:>5}  scheduled" in capsys.readouterr().out
     assert main(["post", "cancel", str(post_id)]) == 0
-    assert scheduling.get_post(desk["db"], post_id)["status"] == "cancelled"
+    assert post_queue.get_post(desk["db"], post_id)["status"] == "cancelled"
     assert main(["post", "schedule", "--account", handle, "--at", "tomorrow",
                  "--text", "x"]) == 1
     assert "is not a time" in capsys.readouterr().err
@@ -256,12 +258,12 @@ def test_the_worker_publishes_a_bluesky_thread_once_to_a_real_pds(db, now, pds, 
     did = pds.create_account(handle, "picket-line-2026")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, handle,
                                           "picket-line-2026", service_url=pds.url, now=now)
-    post_id = scheduling.create_post(db, EDITOR, account_id, [
+    post_id = post_queue.create_post(db, EDITOR, account_id, [
         "Día 1 de la huelga ✊🏽 #AcmeContract", "We are at Gate 3.", "Bring water."],
         now=now, at=now)
     factory = accounts.publisher_for(db, the_vault, now=now)
     assert publishing.publish_due(db, "w1", factory, clock=lambda: now) == "1 published"
-    parts = scheduling.get_post(db, post_id)["parts"]
+    parts = post_queue.get_post(db, post_id)["parts"]
     records = {r["uri"]: r["value"] for r in listed_posts(pds, did)}
     assert len(records) == 3
     assert records[parts[2]["remote_id"]]["reply"]["parent"]["uri"] == parts[1]["remote_id"]
@@ -284,29 +286,29 @@ def test_the_worker_publishes_a_bluesky_thread_once_to_a_real_pds(db, now, pds, 
 
 def test_images_go_out_with_their_alt_text(desk, server, now):
     image = prepare_image(photo(), "Workers at Gate 3", "x")
-    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"], ["Day 1."],
+    post_id = post_queue.create_post(desk["db"], EDITOR, desk["account"], ["Day 1."],
                                      now=now, at=now, images=[image])
     assert run(desk, server, now) == "1 published"
     [posted] = server.own_posts()
     [media_id] = posted.media_ids
     assert server.media[media_id].alt_text == "Workers at Gate 3"
     assert server.media[media_id].data == image.data
-    assert scheduling.get_post(desk["db"], post_id)["status"] == "published"
+    assert post_queue.get_post(desk["db"], post_id)["status"] == "published"
     with pytest.raises(InvalidInput, match="at most 4 images"):
-        scheduling.create_post(desk["db"], EDITOR, desk["account"], ["Too many"], now=now,
+        post_queue.create_post(desk["db"], EDITOR, desk["account"], ["Too many"], now=now,
                                images=[image] * 5)
 
 
 def test_a_quote_post_goes_out_quoting_its_target(desk, server, now):
     other = server.add_post("Nurses at Mercy General are on strike.", username="nursesunion")
     url = f"https://x.com/nursesunion/status/{other}"
-    post_id = scheduling.create_post(desk["db"], EDITOR, desk["account"],
+    post_id = post_queue.create_post(desk["db"], EDITOR, desk["account"],
                                      ["We stand with the nurses."], now=now, at=now,
                                      kind="quote", target_url=url)
     assert run(desk, server, now) == "1 published"
     [quote] = [p for p in server.own_posts() if p.quote_of]
     assert quote.quote_of == other and quote.text == "We stand with the nurses."
-    assert scheduling.get_post(desk["db"], post_id)["status"] == "published"
+    assert post_queue.get_post(desk["db"], post_id)["status"] == "published"
     with pytest.raises(InvalidInput, match="address of the post to quote"):
-        scheduling.create_post(desk["db"], EDITOR, desk["account"], ["x"], now=now,
+        post_queue.create_post(desk["db"], EDITOR, desk["account"], ["x"], now=now,
                                kind="quote")

@@ -4,8 +4,11 @@ from datetime import timedelta
 
 import pytest
 
-from outreach import campaigns, guard, releases, spokespeople, templates
+from outreach import campaigns
 from outreach.errors import InvalidInput
+from outreach.presslist import spokespeople
+from outreach.releases import drafts as releases
+from outreach.releases import protected_names, templates
 from outreach.roles import Actor
 
 ADMIN = Actor("ada", "admin")
@@ -62,7 +65,7 @@ def test_a_rapid_response_goes_to_the_committee_in_one_step(db, now):
 
 def test_a_rapid_response_naming_a_protected_member_writes_nothing(db, now):
     campaign = campaigns.create_campaign(db, ADMIN, "Drive", now=now, timezone="UTC")
-    guard.add_protected(db, ADMIN, "Rosa Delgado", now=now)
+    protected_names.add_protected(db, ADMIN, "Rosa Delgado", now=now)
     template = templates.get_template(db, "rapid_response_ice.en")
     with pytest.raises(InvalidInput, match="Rosa Delgado"):
         releases.start_rapid_response(db, ADMIN, campaign.id, template.name,

@@ -4,9 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from outreach import approval, campaigns, guard, releases, templates, users
+from outreach import campaigns
+from outreach.auth import users
 from outreach.errors import InvalidInput, PermissionDenied
 from outreach.org_settings import ApprovalRule, set_org
+from outreach.releases import approval, protected_names, templates
+from outreach.releases import drafts as releases
 from outreach.roles import Actor
 from outreach.store.tables import releases as releases_table
 
@@ -134,7 +137,7 @@ def test_protected_names_block_submission_and_approval(desk, now):
     body_field = next(f.name for f in templates.get_template(db, "press_release.en").fields
                       if f.type == "long_text")
     rid, _ = new_release(db, c, now, **{body_field: "Fired organizer Maria\nGonzalez spoke."})
-    guard.add_protected(db, EDITOR, "María González", now=now)
+    protected_names.add_protected(db, EDITOR, "María González", now=now)
     with pytest.raises(InvalidInput, match="protected"):
         releases.submit(db, EDITOR, rid, now=now)
     assert releases.get_release(db, rid).status == "draft"

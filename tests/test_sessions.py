@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from outreach import audit, sessions, users
+from outreach.auth import audit, sessions, users
 from outreach.errors import PermissionDenied
 from outreach.roles import Actor
 from outreach.store.tables import user_sessions

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from running_app import RunningApp, start_app
 
-from outreach import sessions
+from outreach.auth import sessions
+from outreach.clock import utcnow
 from outreach.store import make_engine
-from outreach.worker import utcnow
 
 IDLE = timedelta(hours=12)
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twitter_text import extract_urls_with_indices
 
-from outreach import cli
+from outreach.cli import main
 from outreach.errors import InvalidInput
 from outreach.social import text as social
 from outreach.social.text import (
@@ -424,7 +424,7 @@ def run(app_env, capsys, monkeypatch):
     """Run `python -m outreach social ...`; return (exit code, stdout, stderr)."""
     def run(*argv: str, stdin: str = ""):
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        code = cli.main(["social", *argv])
+        code = main(["social", *argv])
         out, err = capsys.readouterr()
         return code, out, err
     return run

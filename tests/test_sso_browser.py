@@ -21,7 +21,7 @@ from conftest import free_port
 from oidc_provider import OidcProvider
 from running_app import ROOT, RunningApp, chromium_page, settle, start_app
 
-from outreach.demo import DEMO_CAMPAIGN
+from outreach.ops.demo import DEMO_CAMPAIGN
 
 try:
     from playwright.sync_api import Page, expect

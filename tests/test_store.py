@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from outreach import backup
+from outreach.ops import backup
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.migrate import current_revision, head_revision
 from outreach.store.tables import campaigns, metadata

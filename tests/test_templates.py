@@ -14,12 +14,12 @@ import docx
 import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from outreach import audit
-from outreach import templates as tpl
+from outreach.auth import audit
 from outreach.cli import main
 from outreach.config import Settings
 from outreach.errors import InvalidInput, NotFound, PermissionDenied
 from outreach.org_settings import set_org
+from outreach.releases import templates as tpl
 from outreach.roles import Actor
 from outreach.store import open_store
 

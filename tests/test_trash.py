@@ -5,9 +5,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from outreach import audit, contacts, demo, guard, spokespeople, trash
-from outreach.contacts import JournalistFilter
+from outreach import trash
+from outreach.auth import audit
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from outreach.ops import demo
+from outreach.presslist import contacts, spokespeople
+from outreach.presslist.contacts import JournalistFilter
+from outreach.releases import protected_names
 from outreach.roles import Actor
 from outreach.store.tables import interactions, pitch_batches, pitch_messages, press_hits
 
@@ -157,17 +161,17 @@ def test_undo_lasts_thirty_days(press, now):
 def test_a_protected_name_is_removed_by_an_approver_and_put_back_by_an_editor(db, now):
     """Removing protection needs an approver; undoing that removal protects again, which
     any editor may do (as adding a name)."""
-    entry = guard.add_protected(db, EDITOR, "Pat Doe", ["Patty"], now=now)
+    entry = protected_names.add_protected(db, EDITOR, "Pat Doe", ["Patty"], now=now)
     with pytest.raises(PermissionDenied):
-        guard.update_protected(db, EDITOR, entry.id, "Pat Doe", [], now=now)
-    edited = guard.update_protected(db, EDITOR, entry.id, "Patricia Doe", ["Patty", "Pat D."],
-                                    now=now)
+        protected_names.update_protected(db, EDITOR, entry.id, "Pat Doe", [], now=now)
+    edited = protected_names.update_protected(db, EDITOR, entry.id, "Patricia Doe",
+                                              ["Patty", "Pat D."], now=now)
     assert (edited.name, edited.aliases) == ("Patricia Doe", ("Patty", "Pat D."))
-    guard.remove_protected(db, APPROVER, "Patricia Doe", now=now)
+    protected_names.remove_protected(db, APPROVER, "Patricia Doe", now=now)
     [record] = trash.recently_deleted(db, now=now, entities=("protected_name",))
     with pytest.raises(PermissionDenied):
         trash.restore(db, VIEWER, record["id"], now=now)
     trash.restore(db, EDITOR, record["id"], now=now)
-    assert guard.check_text(db, "Thanks, Pat D.!")
+    assert protected_names.check_text(db, "Thanks, Pat D.!")
     written = repr(audit.list_entries(db, ADMIN, entity="protected_name")).casefold()
     assert "pat" not in written

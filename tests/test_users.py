@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from outreach import audit, users
+from outreach.auth import audit, users
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, SignInFailed
 from outreach.roles import Actor
 from outreach.store.tables import ROLES

@@ -9,7 +9,7 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from outreach import audit, vault
+from outreach.auth import audit, vault
 from outreach.config import Settings
 from outreach.errors import InvalidInput, PermissionDenied, VaultError
 from outreach.roles import Actor
@@ -97,7 +97,8 @@ def test_processes_starting_together_make_one_key(tmp_path):
     key, so nothing one of them encrypts is lost."""
     settings = settings_for(tmp_path)
     go = tmp_path / "go"
-    script = ("import os, sys; from outreach import vault; from outreach.config import Settings; "
+    script = ("import os, sys; from outreach.auth import vault; "
+              "from outreach.config import Settings; "
               "s = Settings.from_env({'OUTREACH_DATA_DIR': sys.argv[1]}, env_file=None)\n"
               "while not os.path.exists(sys.argv[2]): pass\n"
               "print(vault.Vault.open(s).encrypt('x'))")

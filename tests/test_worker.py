@@ -11,8 +11,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from outreach import worker
+from outreach import clock
 from outreach.config import Settings
+from outreach.ops import worker
 from outreach.store import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +71,12 @@ def test_loop_stops_when_asked(db):
     stop.set()
     runner.join(timeout=5)
     assert not runner.is_alive()
-    assert worker.worker_status(db, worker.utcnow()).state == "stopped"
+    assert worker.worker_status(db, clock.utcnow()).state == "stopped"
 
 
 def _state(engine) -> str:
     try:
-        return worker.worker_status(engine, worker.utcnow()).state
+        return worker.worker_status(engine, clock.utcnow()).state
     except sa.exc.OperationalError:  # the worker has not created the tables yet
         return "starting"
 
@@ -98,7 +99,7 @@ def test_worker_process_stops_cleanly_on_sigterm(tmp_path):
         proc.kill()
     assert proc.returncode == 0, output
     assert "Worker stopped after" in output
-    assert worker.worker_status(engine, worker.utcnow()).state == "stopped"
+    assert worker.worker_status(engine, clock.utcnow()).state == "stopped"
     engine.dispose()
 
 
@@ -111,10 +112,10 @@ def test_the_heartbeat_carries_the_settings_the_worker_runs_with(db, now):
     thread.start()
     try:
         deadline = time.monotonic() + 10
-        while worker.worker_status(db, worker.utcnow()).state != "running":
+        while worker.worker_status(db, clock.utcnow()).state != "running":
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        status = worker.worker_status(db, worker.utcnow())
+        status = worker.worker_status(db, clock.utcnow())
         assert status.settings["OUTREACH_TIMEZONE"] == "America/Chicago"
         # The dashboard's .env has changed since the worker started.
         now_here = Settings.from_env({"OUTREACH_TIMEZONE": "Europe/Madrid"}, env_file=None)
@@ -124,6 +125,6 @@ def test_the_heartbeat_carries_the_settings_the_worker_runs_with(db, now):
     finally:
         stop.set()
         thread.join()
-    stopped = worker.worker_status(db, worker.utcnow())
+    stopped = worker.worker_status(db, clock.utcnow())
     assert not any(r["differs"] for r in worker.settings_compared(now_here.describe(),
                                                                     stopped))

@@ -13,8 +13,13 @@ from requests_oauthlib import OAuth1
 from x_server import DUPLICATE_DETAIL, XServer, problem
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError
+from outreach.social.adapters.x import (
+    DEFAULT_PRICES,
+    UPLOAD_CHUNK_BYTES,
+    XPublisher,
+    estimate_cost,
+)
 from outreach.social.publisher import Image, OutgoingPost, Published
-from outreach.social.x import DEFAULT_PRICES, UPLOAD_CHUNK_BYTES, XPublisher, estimate_cost
 
 API_KEY = "Lx9Qk2VbN7mPz4RtY8wC3dFhJ"
 API_SECRET = "q8Jm3Xv0Tz5Wc2Nb7Rk4Lp9Hs6Dg1Fy0Ue3Ia8Oo5Kt2Mn7Bv"

@@ -12,13 +12,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import audit, vault
+from outreach.auth import audit, vault
 from outreach.config import Settings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PublishError, VaultError
 from outreach.roles import Actor, require
-from outreach.social.bluesky import BlueskyPublisher
+from outreach.social.adapters.bluesky import BlueskyPublisher
+from outreach.social.adapters.x import XPublisher
 from outreach.social.publisher import Publisher
-from outreach.social.x import XPublisher
 from outreach.store.tables import secrets, social_accounts
 
 DEFAULT_BLUESKY_SERVICE = "https://bsky.social"

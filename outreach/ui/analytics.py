@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from outreach import analytics, digest
+from outreach.clock import utcnow
 from outreach.errors import OutreachError
+from outreach.insights import analytics, digest
 from outreach.ui import common
-from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)

@@ -15,12 +15,12 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from outreach import sessions, users
+from outreach.auth import sessions, users
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.errors import SignInFailed
 from outreach.roles import Actor
 from outreach.ui.signin import idle_limit, sign_in_url
-from outreach.worker import utcnow
 
 SESSION_KEY = "sign_in_session"
 ACTOR_KEY = "actor"

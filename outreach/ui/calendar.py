@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach.post_calendar import VIEWS, Day, Entry, month_grid, shift, week_grid
+from outreach.social.calendar import VIEWS, Day, Entry, month_grid, shift, week_grid
 
 # Border colour of a post by status; posts waiting on the committee share one colour.
 STATUS_COLOURS = {

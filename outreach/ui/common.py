@@ -14,11 +14,12 @@ from sqlalchemy.engine import Engine
 
 from outreach import trash
 from outreach.campaigns import Campaign, get_campaign, list_campaigns
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.errors import NotFound, OutreachError
+from outreach.ops.worker import worker_status
 from outreach.safety import csv_text, md_escape
 from outreach.store import make_engine, upgrade_to_head
-from outreach.worker import utcnow, worker_status
 
 CAMPAIGN_KEY = "campaign_id"
 FLASH_KEY = "flash"

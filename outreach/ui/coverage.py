@@ -8,13 +8,16 @@ import httpx
 import pandas as pd
 import streamlit as st
 
-from outreach import campaigns, clip_report, contacts, coverage, feeds, press_hits
+from outreach import campaigns
+from outreach.clock import utcnow
+from outreach.coverage import clip_report, feeds, hit_lists
+from outreach.coverage import hits as press_hits
 from outreach.errors import OutreachError
+from outreach.presslist import contacts
 from outreach.roles import can
 from outreach.safety import URLGuard, md_escape
 from outreach.store.tables import OUTLET_KINDS
 from outreach.ui import auth, common
-from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
@@ -28,7 +31,7 @@ def tools() -> tuple[httpx.Client, URLGuard]:
     return (feeds.make_client(), URLGuard(common.settings().url_allowlist))
 
 
-def hit_filter() -> coverage.HitFilter:
+def hit_filter() -> hit_lists.HitFilter:
     """The filters at the top of the Hits tab."""
     today = common.today(tz)
     cols = st.columns(4)
@@ -41,7 +44,7 @@ def hit_filter() -> coverage.HitFilter:
     quoted = cols[1].checkbox("Our spokesperson quoted")
     landed = cols[2].checkbox("Key message landed")
     hidden = cols[3].checkbox("Show hidden hits")
-    return coverage.HitFilter(
+    return hit_lists.HitFilter(
         since=since, until=until, outlet_kind=None if kind == "any" else kind,
         tone=None if tone == "any" else tone, text=text.strip(),
         spokesperson_quoted=True if quoted else None, key_message=True if landed else None,
@@ -87,7 +90,7 @@ def confirm_matches() -> None:
 
 def hits_tab() -> None:
     f = hit_filter()
-    rows = coverage.list_hits(db, campaign.id, f, limit=1000)
+    rows = hit_lists.list_hits(db, campaign.id, f, limit=1000)
     common.show_table(
         [{**r, "matched_terms": ", ".join(r["matched_terms"])} for r in rows], tz,
         "No press hits match. Feeds are polled by the worker; add feeds in the Feeds tab, "
@@ -118,13 +121,13 @@ def charts_tab() -> None:
     cols = st.columns(2)
     since = cols[0].date_input("From", value=today - timedelta(days=60), key="chart-from")
     until = cols[1].date_input("To", value=today, key="chart-to")
-    f = coverage.HitFilter(since=since, until=until)
-    per_day = coverage.hits_per_day(db, campaign.id, f)
+    f = hit_lists.HitFilter(since=since, until=until)
+    per_day = hit_lists.hits_per_day(db, campaign.id, f)
     if not any(r["hits"] for r in per_day):
         st.info("No press hits in these dates yet. When feeds find stories, they are "
                 "charted here against the campaign's events.")
         return
-    events = coverage.events_between(db, campaign.id, since, until)
+    events = hit_lists.events_between(db, campaign.id, since, until)
     bars = alt.Chart(pd.DataFrame(per_day)).mark_bar().encode(
         x=common.day_axis("day:T"),
         y=alt.Y("hits:Q", title="press hits", axis=alt.Axis(tickMinStep=1, format="d")),
@@ -137,14 +140,14 @@ def charts_tab() -> None:
     st.markdown("#### Hits per day, with the campaign's events")
     st.altair_chart(alt.layer(*layers), width="stretch")
     common.download_csv("Download hits per day (CSV)", per_day, "hits_per_day.csv", tz)
-    quoted, total = coverage.spokesperson_share(db, campaign.id, f)
+    quoted, total = hit_lists.spokesperson_share(db, campaign.id, f)
     cols = st.columns(2)
     cols[0].metric("Press hits", total)
     cols[1].metric("Quoting our spokespeople", f"{quoted} ({quoted * 100 // total}%)"
                    if total else "0")
-    by_kind = coverage.hits_by_outlet_kind(db, campaign.id, f)
-    by_outlet = coverage.hits_by_outlet(db, campaign.id, f)
-    by_person = coverage.hits_by_journalist(db, campaign.id, f)
+    by_kind = hit_lists.hits_by_outlet_kind(db, campaign.id, f)
+    by_outlet = hit_lists.hits_by_outlet(db, campaign.id, f)
+    by_person = hit_lists.hits_by_journalist(db, campaign.id, f)
     cols = st.columns(2)
     with cols[0]:
         st.markdown("#### By outlet type")

@@ -7,12 +7,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from outreach import analytics, contacts, coverage, digest, releases, scheduling
 from outreach.campaigns import list_events
+from outreach.clock import utcnow
+from outreach.coverage import hit_lists
+from outreach.insights import analytics, digest
+from outreach.presslist import contacts
+from outreach.releases import drafts as releases
 from outreach.roles import can
 from outreach.safety import md_escape
+from outreach.social import queue as post_queue
 from outreach.ui import auth, common
-from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
@@ -32,14 +36,14 @@ if campaign is not None:
                      "committee in one step.")
 
     release_counts = releases.count_by_status(db, campaign.id)
-    post_counts = scheduling.count_by_status(db, campaign.id)
+    post_counts = post_queue.count_by_status(db, campaign.id)
     by_day = analytics.followers_by_day(db, campaign.id)
     cols = st.columns(4)
     cols[0].metric("Journalists on file", contacts.count_journalists(db))
     cols[1].metric("Releases awaiting approval", release_counts["in_review"])
     cols[2].metric("Posts scheduled", post_counts["scheduled"])
     cols[3].metric("Press hits, last 7 days",
-                   coverage.count_hits(db, campaign.id, since=now - timedelta(days=7)))
+                   hit_lists.count_hits(db, campaign.id, since=now - timedelta(days=7)))
 
     week = analytics.week_numbers(db, campaign.id,
                                   *analytics.week_of(now, ZoneInfo(campaign.timezone)))
@@ -60,7 +64,7 @@ if campaign is not None:
     with left:
         st.markdown("#### Next scheduled posts")
         common.show_table(
-            scheduling.upcoming_posts(db, campaign.id, now, limit=8), campaign.timezone,
+            post_queue.upcoming_posts(db, campaign.id, now, limit=8), campaign.timezone,
             "Nothing scheduled.", column_order=["scheduled_at", "platform", "account", "text"],
         )
         st.markdown("#### Releases awaiting approval")
@@ -72,7 +76,7 @@ if campaign is not None:
     with right:
         st.markdown("#### Latest press hits")
         common.show_table(
-            coverage.latest_hits(db, campaign.id, limit=8), campaign.timezone,
+            hit_lists.latest_hits(db, campaign.id, limit=8), campaign.timezone,
             "No press hits yet.", column_order=["published_at", "outlet", "title"],
         )
         st.markdown("#### Follower trend")

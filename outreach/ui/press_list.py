@@ -5,15 +5,17 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from outreach import contacts, contacts_import, spokespeople, trash
-from outreach.contact_fields import FIELDS
-from outreach.contacts import JournalistFilter
+from outreach import trash
+from outreach.clock import utcnow
 from outreach.errors import OutreachError
+from outreach.presslist import contacts, spokespeople
+from outreach.presslist import importing as contacts_import
+from outreach.presslist.contacts import JournalistFilter
+from outreach.presslist.fields import FIELDS
 from outreach.roles import can
 from outreach.safety import csv_text, md_escape
 from outreach.store.tables import CONTACT_METHODS, INTERACTION_KINDS, OUTLET_KINDS
 from outreach.ui import auth, common
-from outreach.worker import utcnow
 
 PAGE_SIZE = 50
 EDITABLE = ["name", "title", "email", "beats", "region", "languages", "tags"]

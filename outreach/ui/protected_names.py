@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from outreach import guard, trash
+from outreach import trash
+from outreach.clock import utcnow
+from outreach.releases import protected_names
 from outreach.roles import Actor, can
 from outreach.safety import md_escape
 from outreach.ui import common
-from outreach.worker import utcnow
 
 
 def _split(text: str) -> list[str]:
@@ -25,7 +26,7 @@ def render(db: Engine, actor: Actor, tz: str) -> None:
     if not can(actor, "editor"):
         st.caption("Seeing and changing this list needs the editor role.")
         return
-    entries = guard.list_protected(db, actor)
+    entries = protected_names.list_protected(db, actor)
     common.show_table([{"name": p.name, "aliases": ", ".join(p.aliases)} for p in entries],
                       tz, "Nobody on the list yet.")
     with st.form(common.form_round("protect")):
@@ -33,7 +34,7 @@ def render(db: Engine, actor: Actor, tz: str) -> None:
         aliases = st.text_input("Nicknames and other spellings",
                                 help="Comma-separated, e.g. Mari, La Flaca")
         if st.form_submit_button("Protect this name"):
-            common.attempt(lambda: guard.add_protected(db, actor, name, _split(aliases),
+            common.attempt(lambda: protected_names.add_protected(db, actor, name, _split(aliases),
                                                        now=utcnow()),
                            "Added to the protected list.", clears="protect")
     if entries:
@@ -54,7 +55,7 @@ def _correct_or_remove(db: Engine, actor: Actor, entries: list) -> None:
                                     key=f"{correcting}-aliases",
                                     help="Dropping a spelling needs an approver or admin.")
         if st.form_submit_button("Save entry"):
-            common.attempt(lambda: guard.update_protected(
+            common.attempt(lambda: protected_names.update_protected(
                 db, actor, picked, new_name, _split(new_aliases), now=utcnow()),
                 "Saved the entry.", clears=f"protected-{picked}")
     if not can(actor, "approver"):
@@ -63,7 +64,8 @@ def _correct_or_remove(db: Engine, actor: Actor, entries: list) -> None:
     sure = st.checkbox(f"Yes, stop protecting {md_escape(entry.name)} (undo below for "
                        f"{trash.RETENTION.days} days)", key=f"unprotect-sure-{picked}")
     if st.button("Remove from the list", disabled=not sure, key=f"unprotect-{picked}"):
-        common.attempt(lambda: guard.remove_protected(db, actor, entry.name, now=utcnow()),
+        common.attempt(lambda: protected_names.remove_protected(db, actor, entry.name,
+                                                                now=utcnow()),
                        "Removed from the protected list; undo it below.")
 
 

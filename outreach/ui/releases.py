@@ -5,22 +5,19 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import (
-    contacts,
-    guard,
-    pitching,
-    press_hits,
-    releases,
-    spokespeople,
-    templates,
-)
+from outreach.clock import utcnow
+from outreach.coverage import hits as press_hits
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
+from outreach.pitching import pitches as pitching
+from outreach.presslist import contacts, spokespeople
+from outreach.releases import drafts as releases
+from outreach.releases import protected_names, templates
 from outreach.roles import can
 from outreach.safety import md_escape
-from outreach.ui import auth, common, protected_names
+from outreach.ui import auth, common
+from outreach.ui import protected_names as protected_names_page
 from outreach.ui.template_form import field_inputs
-from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
@@ -145,12 +142,12 @@ if campaign is not None:
                     st.warning(tally.problem(), icon=":material/group_off:")
                 # Votes are cast in other browsers: show them as they come in.
                 common.rerun_when_changed(lambda: releases.get_release(db, release.id))
-            matches = guard.check_text(db, release.body)
+            matches = protected_names.check_text(db, release.body)
             if matches:
                 st.error("This release names a protected member: "
-                         + "; ".join(guard.describe_matches(release.body, matches))
+                         + "; ".join(protected_names.describe_matches(release.body, matches))
                          + ". Remove the name before submitting.")
-                st.markdown(guard.highlight_markdown(release.body, matches),
+                st.markdown(protected_names.highlight_markdown(release.body, matches),
                             unsafe_allow_html=True)
             else:
                 with st.container(border=True):
@@ -345,4 +342,4 @@ if campaign is not None:
                             f"Deleted {gone}.")
 
     with tab_guard:
-        protected_names.render(db, actor, tz)
+        protected_names_page.render(db, actor, tz)

@@ -5,14 +5,18 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from outreach import approval, audit, campaigns, scheduling, sessions, users, vault
+from outreach import campaigns
+from outreach.auth import audit, sessions, users, vault
+from outreach.clock import utcnow
 from outreach.errors import VaultError
+from outreach.ops.worker import settings_compared, worker_status
 from outreach.org_settings import SMTP_SECURITY, ApprovalRule, get_org, set_org
+from outreach.releases import approval
 from outreach.roles import ROLE_HELP, can
 from outreach.safety import csv_text
+from outreach.social import queue as post_queue
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
 from outreach.ui import auth, common
-from outreach.worker import settings_compared, utcnow, worker_status
 
 db = common.engine()
 settings = common.settings()
@@ -241,7 +245,7 @@ if "Users" in tabs:
         if the_vault is not None:
             slots = {vault.SMTP_CREDENTIAL: "SMTP password (pitch e-mail)"}
             for campaign in existing:
-                for account in scheduling.list_accounts(db, campaign.id):
+                for account in post_queue.list_accounts(db, campaign.id):
                     for field, label in vault.ACCOUNT_FIELDS[account["platform"]]:
                         name = vault.account_secret_name(account["platform"], account["id"],
                                                          field)

@@ -22,12 +22,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from outreach import sessions, users
-from outreach.clip_report import html_environment
+from outreach.auth import sessions, users
+from outreach.clock import utcnow
 from outreach.config import Settings
+from outreach.coverage.clip_report import html_environment
 from outreach.errors import SignInFailed
 from outreach.store import make_engine, upgrade_to_head
-from outreach.worker import utcnow
 
 SIGN_IN_PATH = "/signin"
 CSRF_COOKIE = "umd_signin_check"

@@ -6,17 +6,19 @@ from zoneinfo import ZoneInfo
 import httpx
 import streamlit as st
 
-from outreach import scheduling, vault
+from outreach.auth import vault
+from outreach.clock import utcnow
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
 from outreach.roles import can
 from outreach.safety import URLGuard, md_escape
-from outreach.social import accounts, linkcard
+from outreach.social import accounts
+from outreach.social import queue as post_queue
 from outreach.social import text as social_text
+from outreach.social.adapters import linkcard
+from outreach.social.adapters.x import estimate_cost
 from outreach.social.images import MAX_IMAGES, prepare_image
-from outreach.social.x import estimate_cost
 from outreach.ui import auth, calendar, common
-from outreach.worker import utcnow
 
 db = common.engine()
 campaign = common.current_campaign(db)
@@ -46,7 +48,7 @@ def split(text: str, platform: str, thread: bool, number: bool) -> list[str]:
 
 
 def compose_variant(account_id: int, platform: str, text: str, thread: bool, number: bool,
-                    uploads: list, alts: list[str], draft: str) -> scheduling.Variant | None:
+                    uploads: list, alts: list[str], draft: str) -> post_queue.Variant | None:
     """One account's tab: its own wording if wanted, the preview, its prepared images."""
     if st.checkbox("Write different words for this account", key=f"{draft}-own-{account_id}"):
         text = st.text_area("Text for this account", value=text, height=140,
@@ -64,7 +66,7 @@ def compose_variant(account_id: int, platform: str, text: str, thread: bool, num
             common.refusal(exc, warn=True)
     if not parts:
         return None
-    return scheduling.Variant(account_id, parts, tuple(images))
+    return post_queue.Variant(account_id, parts, tuple(images))
 
 
 @st.cache_data(ttl=600, show_spinner="Reading the page's preview tags...")
@@ -112,7 +114,7 @@ def choose_time(chosen: list[int], draft: str) -> datetime | None:
     if not chosen:
         return None
     try:
-        at = scheduling.next_free_slot(db, chosen[0], after=utcnow())
+        at = post_queue.next_free_slot(db, chosen[0], after=utcnow())
     except OutreachError as exc:
         common.refusal(exc, warn=True)
         return None
@@ -120,14 +122,14 @@ def choose_time(chosen: list[int], draft: str) -> datetime | None:
     return at
 
 
-def show_x_cost(variants: list[scheduling.Variant], kind: str, at: datetime | None) -> None:
+def show_x_cost(variants: list[post_queue.Variant], kind: str, at: datetime | None) -> None:
     """What this post costs on X, and the month's X queue with it."""
     prices = org.x_prices
     x_ids = {a["id"] for a in connected if a["platform"] == "x"}
     this = sum(prices["post"] if kind == "repost" else estimate_cost(p, prices=prices)
                for v in variants if v.account_id in x_ids for p in v.parts or [""])
     month = (at or utcnow()).astimezone(zone)
-    queued, requests = scheduling.x_month_cost(db, campaign.id, year=month.year,
+    queued, requests = post_queue.x_month_cost(db, campaign.id, year=month.year,
                                                month=month.month, prices=prices)
     st.caption(f"Estimated X cost: ${this:.3f} for this post; ${queued:.2f} for the "
                f"{requests} X post request(s) already queued in {month:%B %Y}. Prices are "
@@ -137,9 +139,9 @@ def show_x_cost(variants: list[scheduling.Variant], kind: str, at: datetime | No
 if campaign is not None:
     tz = campaign.timezone
     zone = ZoneInfo(tz)
-    connected = scheduling.list_accounts(db, campaign.id)
+    connected = post_queue.list_accounts(db, campaign.id)
     org = get_org(db)
-    counts = scheduling.count_by_status(db, campaign.id)
+    counts = post_queue.count_by_status(db, campaign.id)
     failed = counts["failed"]
     if failed:
         st.error(f"{failed} post(s) failed: see the Queue tab for the platform's message, "
@@ -148,7 +150,7 @@ if campaign is not None:
         ["Compose", "Queue", "Calendar", "Accounts"])
 
     with tab_accounts:
-        common.show_table([{**a, "slots": scheduling.describe_slots(a["slot_plan"])}
+        common.show_table([{**a, "slots": post_queue.describe_slots(a["slot_plan"])}
                            for a in connected], tz, "No accounts connected yet.",
                           column_order=["platform", "handle", "slots"])
         if connected and can(actor, "editor"):
@@ -156,18 +158,18 @@ if campaign is not None:
                 st.markdown(f"**Weekly posting slots** ({tz}), used by \"next free slot\"")
                 plans = {a["id"]: st.text_input(
                     f"{a['platform']}: {a['handle']}",
-                    value=scheduling.describe_slots(a["slot_plan"]) if a["slot_plan"] else "",
+                    value=post_queue.describe_slots(a["slot_plan"]) if a["slot_plan"] else "",
                     placeholder="Mon 09:00, Wed 18:30, Sat 10:00",
                     key=f"slots-{a['id']}")
                     for a in connected}
                 if st.form_submit_button("Save slots"):
                     changed = [a for a in connected if plans[a["id"]].strip() != (
-                        scheduling.describe_slots(a["slot_plan"]) if a["slot_plan"] else "")]
+                        post_queue.describe_slots(a["slot_plan"]) if a["slot_plan"] else "")]
                     if not changed:
                         st.info("Nothing changed.")
                     for a in changed:
-                        common.attempt(lambda a=a: scheduling.set_slot_plan(
-                            db, actor, a["id"], [scheduling.parse_slot(x) for x in
+                        common.attempt(lambda a=a: post_queue.set_slot_plan(
+                            db, actor, a["id"], [post_queue.parse_slot(x) for x in
                                                  plans[a["id"]].split(",") if x.strip()],
                             now=utcnow()), f"Slots saved for {a['handle']}.")
         if can(actor, "admin"):
@@ -221,7 +223,7 @@ if campaign is not None:
                      "repost": "Repost someone's post (solidarity)"}
             kind = st.radio("What", list(kinds), horizontal=True, format_func=kinds.__getitem__,
                             key=f"{draft}-kind")
-            variants: list[scheduling.Variant] = []
+            variants: list[post_queue.Variant] = []
             target = ""
             if kind == "quote":
                 target = st.text_input("Address of the post to quote", key=f"{draft}-quote",
@@ -253,7 +255,7 @@ if campaign is not None:
             else:
                 target = st.text_input("Address of the post to repost", key=f"{draft}-repost",
                                        placeholder="https://bsky.app/profile/.../post/...")
-                variants = [scheduling.Variant(a, []) for a in chosen]
+                variants = [post_queue.Variant(a, []) for a in chosen]
             at = choose_time(chosen, draft)
             if any(platform_of[a] == "x" for a in chosen):
                 show_x_cost(variants, kind, at)
@@ -261,7 +263,7 @@ if campaign is not None:
             if st.button("Save for the committee's approval" if needs_vote else "Schedule",
                          type="primary", disabled=at is None or not chosen,
                          key=f"{draft}-save"):
-                common.attempt(lambda: scheduling.create_posts(
+                common.attempt(lambda: post_queue.create_posts(
                     db, actor, variants, now=utcnow(), at=at, kind=kind, target_url=target),
                     "Saved: submit it for approval from the Queue tab." if needs_vote
                     else "Scheduled: the worker publishes it on time.",
@@ -271,7 +273,7 @@ if campaign is not None:
         state = st.selectbox("Show", ["all", *counts],
                              format_func=lambda s: s if s == "all"
                              else f"{s.replace('_', ' ')} ({counts[s]})")
-        rows = scheduling.list_posts(db, campaign.id, status=None if state == "all" else state)
+        rows = post_queue.list_posts(db, campaign.id, status=None if state == "all" else state)
         common.show_table(rows, tz, "No posts.",
                           column_order=["id", "status", "scheduled_at", "platform", "account",
                                         "text", "published_at", "last_error", "late"])
@@ -279,31 +281,31 @@ if campaign is not None:
             ids = [r["id"] for r in rows]
             post_id = st.selectbox("Post", ids,
                                    key=common.remember("post_id", ids[0], options=ids))
-            post = scheduling.get_post(db, post_id)
+            post = post_queue.get_post(db, post_id)
             status = post["status"]
-            tally = scheduling.post_tally(db, post_id) if status == "in_review" else None
+            tally = post_queue.post_tally(db, post_id) if status == "in_review" else None
             if tally:
                 st.markdown(f"**In review:** {tally.describe()} (the rule: "
                             f"{org.post_rule.describe()})")
                 if tally.problem():
                     st.warning(tally.problem(), icon=":material/group_off:")
-                common.rerun_when_changed(lambda: scheduling.get_post(db, post_id)["status"])
+                common.rerun_when_changed(lambda: post_queue.get_post(db, post_id)["status"])
             if post["last_error"]:
                 st.error(f"The platform said: {post['last_error']}")
             cols = st.columns(5)
             if status in ("draft", "changes_requested") and cols[0].button("Submit"):
-                common.attempt(lambda: scheduling.submit_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: post_queue.submit_post(db, actor, post_id, now=utcnow()),
                         "Submitted for approval.")
             if status in ("failed", "held") and cols[1].button("Retry now"):
-                common.attempt(lambda: scheduling.retry_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: post_queue.retry_post(db, actor, post_id, now=utcnow()),
                         "Back in the queue.")
             if cols[2].button("Duplicate"):
-                common.attempt(lambda: scheduling.duplicate_post(db, actor, post_id, now=utcnow()),
+                common.attempt(lambda: post_queue.duplicate_post(db, actor, post_id, now=utcnow()),
                         "Duplicated as a draft.")
             if status not in ("publishing", "published", "cancelled"):
                 sure = cols[3].checkbox("Sure?", key=f"cancel-{post_id}")
                 if cols[4].button("Cancel post", disabled=not sure):
-                    common.attempt(lambda: scheduling.cancel_post(db, actor, post_id, now=utcnow()),
+                    common.attempt(lambda: post_queue.cancel_post(db, actor, post_id, now=utcnow()),
                             "Cancelled.")
             if tally and can(actor, "approver") and actor.name in tally.authors:
                 st.caption("You wrote these words, so your vote cannot count toward their "
@@ -314,7 +316,7 @@ if campaign is not None:
                     decision = st.radio("Your vote", ["approve", "reject"], horizontal=True)
                     comment = st.text_input("Comment (required to reject)")
                     if st.form_submit_button("Cast vote"):
-                        common.attempt(lambda: scheduling.vote_post(db, actor, post_id, decision,
+                        common.attempt(lambda: post_queue.vote_post(db, actor, post_id, decision,
                                                              comment, now=utcnow()),
                                 lambda result: f"Vote recorded. {result.describe()}.",
                                 clears=vote_form)
@@ -329,7 +331,7 @@ if campaign is not None:
                     extra = st.text_area("Add a part at the end", value="",
                                          help="Leave a part empty to remove it.")
                     if st.form_submit_button("Save the words"):
-                        common.attempt(lambda: scheduling.edit_post(
+                        common.attempt(lambda: post_queue.edit_post(
                             db, actor, post_id, [*texts, extra], now=utcnow()),
                             lambda status: f"Saved; the post is {status.replace('_', ' ')}.")
             if status not in ("publishing", "published", "cancelled"):
@@ -341,9 +343,9 @@ if campaign is not None:
                     time_ = cols[1].time_input("New time", value=current.time(),
                                                key=f"resched-time-{post_id}")
                     if st.form_submit_button("Reschedule"):
-                        common.attempt(lambda: scheduling.reschedule(
+                        common.attempt(lambda: post_queue.reschedule(
                             db, actor, post_id, datetime.combine(day, time_, zone),
                             now=utcnow()), "Rescheduled.")
 
     with tab_calendar:
-        calendar.render(scheduling.list_posts(db, campaign.id), tz, "social-calendar")
+        calendar.render(post_queue.list_posts(db, campaign.id), tz, "social-calendar")

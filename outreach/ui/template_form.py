@@ -6,7 +6,7 @@ from datetime import date, time
 
 import streamlit as st
 
-from outreach.templates import Template
+from outreach.releases.templates import Template
 
 
 def _date(value) -> date | None:

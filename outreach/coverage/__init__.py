@@ -1,0 +1,1 @@
+"""Coverage: feeds, polite polling, parsing, queries, story keys, press hits and reports."""

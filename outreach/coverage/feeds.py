@@ -1,0 +1,567 @@
+"""Coverage feeds: a campaign's RSS and Atom sources, and the polite poller that reads them.
+
+    add_feed / add_google_news_feed / add_outlet_feeds   fetch once, then store (editors)
+    list_feeds / remove_feed                             what the Coverage page shows and does
+    poll_feeds(db, client=, guard=, now=, sink=)         fetch the due feeds, hand items to sink
+    make_client(settings)                                the HTTP client those fetches share
+
+Polling is polite as Miniflux and FreshRSS are: conditional GET with the stored ETag and
+Last-Modified; the next poll no sooner than the minimum interval, a Cache-Control max-age,
+the RSS <ttl> or a Retry-After; a failing feed (and only it) backs off exponentially; at most
+`concurrency` fetches at once and `per_host` per host; our own User-Agent; every fetch through
+the URL guard, capped in time and size (feed_fetch.py does the fetching, feed_parse.py the
+parsing). Pool threads fetch with no database connection open; the calling thread parses
+each feed and writes its outcome in its own short transaction as soon as that feed comes
+back, so a slow feed delays nobody else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from outreach.auth import audit
+from outreach.campaigns import check_news_edition, resolve_campaign
+from outreach.config import Settings
+from outreach.coverage import hits as press_hits
+from outreach.coverage.fetch import (
+    USER_AGENT,
+    Fetched,
+    PollSettings,
+    fetch_all,
+    fetch_feed,
+    wait_after_failure,
+    wait_after_success,
+)
+from outreach.coverage.items import FeedItem
+from outreach.coverage.parse import parse_feed
+from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
+from outreach.ops.worker import repeat
+from outreach.roles import Actor, cli_actor, require
+from outreach.safety import URLGuard
+from outreach.store import open_store
+from outreach.store.tables import campaigns, feeds, outlets
+
+log = logging.getLogger(__name__)
+
+KINDS = ("rss", "atom", "google_news", "google_alerts")
+GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
+
+Sink = Callable[[dict, list[FeedItem]], int]
+
+
+# --- fetching --------------------------------------------------------------------------------
+
+
+def make_client(settings: PollSettings | None = None) -> httpx.Client:
+    """An httpx client for feeds: our User-Agent, the poll timeouts, no proxy from the
+    environment (the guard vets the address we connect to), a pool as wide as the poller."""
+    settings = settings or PollSettings()
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT}, timeout=settings.timeout, trust_env=False,
+        limits=httpx.Limits(max_connections=settings.concurrency,
+                            max_keepalive_connections=settings.concurrency),
+    )
+
+
+def _parsed(fetched: Fetched) -> Fetched:
+    """A fetched body parsed. This runs in the calling thread, not the pool: parsing is
+    CPU work, and pool threads holding the interpreter lock for it would slow every
+    fetch's network I/O and the database writes."""
+    if fetched.body is None:
+        return fetched
+    try:
+        feed = parse_feed(fetched.body, fetched.headers, url=fetched.url)
+    except InvalidInput as exc:
+        return replace(fetched, body=None, error=str(exc))
+    except Exception as exc:  # odd input must fail this feed, not the whole poll
+        log.exception("feed %s: unexpected error while parsing", fetched.url)
+        return replace(fetched, body=None, error=f"Could not read the feed: {exc!r}.")
+    return replace(fetched, body=None, feed=feed)
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+_FEED_COLUMNS = (
+    feeds.c.id, feeds.c.campaign_id, feeds.c.title, feeds.c.url, feeds.c.kind,
+    feeds.c.outlet_id, outlets.c.name.label("outlet"), feeds.c.item_count,
+    feeds.c.last_success_at, feeds.c.last_error, feeds.c.last_status, feeds.c.last_polled_at,
+    feeds.c.next_poll_at, feeds.c.failures, feeds.c.etag, feeds.c.last_modified,
+)
+_FEEDS_FROM = feeds.outerjoin(outlets, outlets.c.id == feeds.c.outlet_id)
+
+
+def list_feeds(db: Engine, campaign_id: int) -> list[dict]:
+    """A campaign's feeds with what the committee checks: title, kind, outlet, items, last
+    success, last error (in words), failures in a row and next poll."""
+    query = (sa.select(*_FEED_COLUMNS).select_from(_FEEDS_FROM)
+             .where(feeds.c.campaign_id == campaign_id).order_by(feeds.c.title, feeds.c.id))
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def get_feed(db: Engine, feed_id: int) -> dict:
+    """One feed as list_feeds shows it, or NotFound."""
+    with db.connect() as conn:
+        row = conn.execute(sa.select(*_FEED_COLUMNS).select_from(_FEEDS_FROM)
+                           .where(feeds.c.id == feed_id)).first()
+    if row is None:
+        raise NotFound(f"No feed with id {feed_id}; see `feeds list`.")
+    return dict(row._mapping)
+
+
+def _clean_url(url: str) -> str:
+    text = url.strip()
+    try:
+        parsed = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise InvalidInput(f"{text!r} is not a web address ({exc}).") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidInput(f"{text!r} is not a feed address: give the full http(s):// URL "
+                           "of the RSS or Atom feed.")
+    return str(parsed)
+
+
+def _existing_feed(conn: sa.Connection, campaign_id: int, url: str) -> int | None:
+    return conn.execute(sa.select(feeds.c.id).where(
+        feeds.c.campaign_id == campaign_id, feeds.c.url == url)).scalar()
+
+
+def _refuse_duplicate(conn: sa.Connection, campaign_id: int, url: str) -> None:
+    found = _existing_feed(conn, campaign_id, url)
+    if found is not None:
+        raise AlreadyExists(f"This campaign already has the feed {url} (feed {found}).")
+
+
+def _campaign_row(conn: sa.Connection, campaign_id: int):
+    row = conn.execute(sa.select(campaigns).where(campaigns.c.id == campaign_id)).first()
+    if row is None:
+        raise NotFound(f"No campaign with id {campaign_id}.")
+    return row
+
+
+def _detect_kind(url: str, version: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host == "news.google.com" and parts.path.startswith("/rss"):
+        return "google_news"
+    if host in ("google.com", "www.google.com") and parts.path.startswith("/alerts/feeds"):
+        return "google_alerts"
+    return "atom" if version.startswith("atom") else "rss"
+
+
+def _probe_failure(url: str, fetched: Fetched) -> OutreachError:
+    if fetched.refused:
+        return UnsafeURL(fetched.error)
+    if fetched.not_modified:  # an unconditional GET answered 304: nothing to show
+        return InvalidInput(f"Could not add {url}: the server sent no feed (304 Not Modified).")
+    return InvalidInput(f"Could not add {url}: {fetched.error}")
+
+
+def _store_new_feed(db: Engine, actor: Actor, campaign_id: int, url: str, fetched: Fetched,
+                    *, kind: str | None, outlet_id: int | None, sink: Sink | None,
+                    settings: PollSettings, now: datetime) -> dict:
+    """Insert a feed that was just fetched; with a sink, its items go there and the
+    validators are kept, else the first poll fetches it again in full for the sink."""
+    if fetched.error or fetched.feed is None:
+        raise _probe_failure(url, fetched)
+    parsed = fetched.feed
+    values = {
+        "campaign_id": campaign_id, "url": url, "title": (parsed.title or url)[:300],
+        "kind": kind or _detect_kind(url, parsed.version), "outlet_id": outlet_id,
+        "item_count": len(parsed.items), "last_success_at": now, "last_polled_at": now,
+        "last_status": fetched.status, "created_at": now,
+        "next_poll_at": now, "etag": "", "last_modified": "",
+    }
+    if sink is not None:
+        values.update(etag=fetched.etag, last_modified=fetched.last_modified,
+                      next_poll_at=now + wait_after_success(fetched, settings, None))
+    with db.begin() as conn:
+        _refuse_duplicate(conn, campaign_id, url)
+        feed_id = conn.execute(feeds.insert().values(**values)).inserted_primary_key[0]
+        audit.record(conn, actor, entity="feed", entity_id=feed_id, action="add",
+                     summary=f"{values['title']} ({url}): {len(parsed.items)} items", now=now)
+    feed = get_feed(db, feed_id)
+    feed["new_hits"] = sink(feed, parsed.items) if sink is not None else 0
+    return feed
+
+
+def add_feed(db: Engine, actor: Actor, campaign_id: int, url: str, *, client: httpx.Client,
+             guard: URLGuard, now: datetime, kind: str | None = None,
+             outlet_id: int | None = None, sink: Sink | None = None,
+             settings: PollSettings | None = None) -> dict:
+    """Add an RSS or Atom feed to a campaign (editors) after fetching it once: returns the
+    feed (title, kind, item_count, ..., new_hits). A feed that cannot be fetched or parsed is
+    refused with the reason in words and nothing is stored; so is one the campaign has."""
+    require(actor, "editor", "adding feeds")
+    settings = settings or PollSettings()
+    url = _clean_url(url)
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"Unknown feed kind {kind!r}; use one of {', '.join(KINDS)}.")
+    with db.connect() as conn:
+        _campaign_row(conn, campaign_id)
+        _refuse_duplicate(conn, campaign_id, url)
+    fetched = _parsed(fetch_feed(client, guard, url, settings=settings, now=now))
+    return _store_new_feed(db, actor, campaign_id, url, fetched, kind=kind,
+                           outlet_id=outlet_id, sink=sink, settings=settings, now=now)
+
+
+def google_news_url(terms: Iterable[str], language: str = "en-US", country: str = "US", *,
+                    endpoint: str = GOOGLE_NEWS_SEARCH) -> str:
+    """The Google News search feed for stories with any of `terms` (phrases quoted), in
+    the edition for `language` (hl, e.g. en-US) and `country` (gl, e.g. US)."""
+    phrases = [" ".join(t.replace('"', " ").split()) for t in terms]
+    phrases = [f'"{p}"' if " " in p else p for p in phrases if p]
+    if not phrases:
+        raise InvalidInput("A Google News feed needs at least one keyword.")
+    check_news_edition(language, country)
+    base, _, region = language.partition("-")
+    # Google's edition id: country, then the language without a region that merely
+    # repeats the country (en-US in the US is "US:en"; es-419 in the US is "US:es-419").
+    edition = f"{country}:{base if region.upper() == country else language}"
+    query = urlencode({"q": " OR ".join(phrases), "hl": language, "gl": country,
+                       "ceid": edition}, quote_via=quote, safe=":")
+    return f"{endpoint}?{query}"
+
+
+def add_google_news_feed(db: Engine, actor: Actor, campaign_id: int, *, client: httpx.Client,
+                         guard: URLGuard, now: datetime, endpoint: str = GOOGLE_NEWS_SEARCH,
+                         sink: Sink | None = None,
+                         settings: PollSettings | None = None) -> dict:
+    """Add the Google News search feed for the campaign's keywords, in its news language and
+    country (editors); as add_feed."""
+    with db.connect() as conn:
+        row = _campaign_row(conn, campaign_id)
+    if not [k for k in row.keywords or [] if k.strip()]:
+        raise InvalidInput(f"Campaign {row.name!r} has no keywords; add some (e.g. the "
+                           "employer's name) before adding its Google News feed.")
+    url = google_news_url(row.keywords, row.news_language, row.news_country, endpoint=endpoint)
+    return add_feed(db, actor, campaign_id, url, client=client, guard=guard, now=now,
+                    kind="google_news", sink=sink, settings=settings)
+
+
+def add_outlet_feeds(db: Engine, actor: Actor, campaign_id: int, *, client: httpx.Client,
+                     guard: URLGuard, now: datetime, sink: Sink | None = None,
+                     settings: PollSettings | None = None) -> dict[str, list]:
+    """Add every outlet's feed (outlets with a feed URL) to the campaign (editors), fetching
+    them side by side; returns {"added": [feed], "failed": [{"outlet", "url", "error"}],
+    "skipped": [outlet names whose feed the campaign has]}."""
+    require(actor, "editor", "adding feeds")
+    settings = settings or PollSettings()
+    report: dict[str, list] = {"added": [], "failed": [], "skipped": []}
+    with db.connect() as conn:
+        _campaign_row(conn, campaign_id)
+        rows = conn.execute(sa.select(outlets.c.id, outlets.c.name, outlets.c.feed_url)
+                            .where(outlets.c.feed_url != "").order_by(outlets.c.name)).all()
+        jobs = []
+        for row in rows:
+            try:
+                url = _clean_url(row.feed_url)
+            except InvalidInput as exc:
+                report["failed"].append({"outlet": row.name, "url": row.feed_url,
+                                         "error": str(exc)})
+                continue
+            if _existing_feed(conn, campaign_id, url) is not None:
+                report["skipped"].append(row.name)
+            else:
+                jobs.append({"url": url, "outlet_id": row.id, "outlet": row.name})
+
+    def probe(job: dict) -> Fetched:
+        return fetch_feed(client, guard, job["url"], settings=settings, now=now)
+
+    for job, fetched in fetch_all(jobs, probe, settings):
+        try:
+            report["added"].append(_store_new_feed(
+                db, actor, campaign_id, job["url"], _parsed(fetched), kind=None,
+                outlet_id=job["outlet_id"], sink=sink, settings=settings, now=now))
+        except OutreachError as exc:
+            report["failed"].append({"outlet": job["outlet"], "url": job["url"],
+                                     "error": str(exc)})
+    return report
+
+
+def remove_feed(db: Engine, actor: Actor, feed_id: int, *, now: datetime) -> None:
+    """Remove a feed (editors); the press hits found through it stay."""
+    require(actor, "editor", "removing feeds")
+    with db.begin() as conn:
+        row = conn.execute(sa.select(feeds.c.title, feeds.c.url)
+                           .where(feeds.c.id == feed_id)).first()
+        if row is None:
+            raise NotFound(f"No feed with id {feed_id}; see `feeds list`.")
+        conn.execute(feeds.delete().where(feeds.c.id == feed_id))
+        audit.record(conn, actor, entity="feed", entity_id=feed_id, action="remove",
+                     summary=f"{row.title} ({row.url})", now=now)
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PollSummary:
+    """What one poll did: feeds fetched (new content), unchanged (304), failed, new hits."""
+
+    fetched: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    new_hits: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        """One line for the CLI and the worker's heartbeat."""
+        if not (self.fetched or self.unchanged or self.failed):
+            return "no feed due"
+        hits = "1 new hit" if self.new_hits == 1 else f"{self.new_hits} new hits"
+        return (f"{self.fetched} fetched, {self.unchanged} unchanged, {self.failed} failed, "
+                f"{hits}")
+
+
+def _claim_due(db: Engine, now: datetime, *, force: bool, campaign_id: int | None,
+               settings: PollSettings) -> list[dict]:
+    """The feeds to poll now, claimed: their next poll moves one min interval ahead, so a
+    second worker skips them and a crash mid-poll only delays them."""
+    due = sa.or_(feeds.c.next_poll_at.is_(None), feeds.c.next_poll_at <= now)
+    query = sa.select(feeds).order_by(feeds.c.next_poll_at, feeds.c.id)
+    if not force:
+        query = query.where(due)
+    if campaign_id is not None:
+        query = query.where(feeds.c.campaign_id == campaign_id)
+    with db.begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+        if not rows:
+            return []
+        claim = feeds.update().where(feeds.c.id.in_([r["id"] for r in rows]))
+        if not force:
+            claim = claim.where(due)
+        claimed = set(conn.execute(claim.values(next_poll_at=now + settings.min_interval)
+                                   .returning(feeds.c.id)).scalars())
+    return [r for r in rows if r["id"] in claimed]
+
+
+def _carried_interval(feed: dict) -> timedelta | None:
+    if feed["failures"] or not (feed["next_poll_at"] and feed["last_polled_at"]):
+        return None
+    return feed["next_poll_at"] - feed["last_polled_at"]
+
+
+def _record(db: Engine, feed: dict, fetched: Fetched, *, sink: Sink, now: datetime,
+            settings: PollSettings, summary: PollSummary) -> None:
+    """Store one feed's outcome (and hand new items to the sink first, so that a sink that
+    fails leaves the validators unstored and the next poll fetches the items again)."""
+    error = fetched.error
+    if not error and fetched.feed is not None:
+        if fetched.feed.title:
+            feed["title"] = fetched.feed.title[:300]
+        try:
+            summary.new_hits += sink(feed, fetched.feed.items)
+        except Exception as exc:  # the feed is fine; recording its items failed
+            if not isinstance(exc, OutreachError):
+                log.exception("recording the items of feed %s failed", feed["id"])
+            error = f"Could not record the feed's items: {exc}"
+    if error:
+        failures = feed["failures"] + 1
+        values = {"failures": failures, "last_error": error, "last_status": fetched.status,
+                  "next_poll_at": now + wait_after_failure(failures, fetched, settings)}
+        summary.failed += 1
+        summary.errors.append(f"{feed['url']}: {error}")
+    else:
+        wait_for = wait_after_success(fetched, settings, _carried_interval(feed))
+        values = {"failures": 0, "last_error": "", "last_status": fetched.status,
+                  "last_success_at": now, "next_poll_at": now + wait_for}
+        if fetched.not_modified:
+            summary.unchanged += 1
+            values.update({k: v for k, v in (("etag", fetched.etag),
+                                             ("last_modified", fetched.last_modified)) if v})
+        else:
+            summary.fetched += 1
+            values.update(title=feed["title"], item_count=len(fetched.feed.items),
+                          etag=fetched.etag, last_modified=fetched.last_modified)
+    with db.begin() as conn:
+        conn.execute(feeds.update().where(feeds.c.id == feed["id"])
+                     .values(last_polled_at=now, **values))
+
+
+def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: datetime,
+               sink: Sink, force: bool = False, campaign_id: int | None = None,
+               settings: PollSettings | None = None) -> PollSummary:
+    """Fetch every due feed (all of them with `force`, or one campaign's) politely and
+    concurrently; `sink(feed, items)` gets each fetched feed's items and returns its new hits.
+    Each feed's outcome is written as it comes back; returns the counts."""
+    settings = settings or PollSettings()
+    summary = PollSummary()
+    due = _claim_due(db, now, force=force, campaign_id=campaign_id, settings=settings)
+
+    def fetch(feed: dict) -> Fetched:
+        return fetch_feed(client, guard, feed["url"], settings=settings, now=now,
+                          etag=feed["etag"], last_modified=feed["last_modified"])
+
+    for feed, fetched in fetch_all(due, fetch, settings):
+        _record(db, feed, _parsed(fetched), sink=sink, now=now, settings=settings, summary=summary)
+    return summary
+
+
+def hits_sink(db: Engine, now: datetime) -> Sink:
+    """The sink that turns matching items into press hits (press_hits.record_items)."""
+    def record(feed: dict, items: list[FeedItem]) -> int:
+        return len(press_hits.record_items(db, feed["campaign_id"], items, feed_id=feed["id"],
+                                           outlet_id=feed["outlet_id"], now=now))
+    return record
+
+
+def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:
+    """The worker's feed job: poll the due feeds into press hits; returns the summary line."""
+    poll = PollSettings.from_settings(settings)
+    guard = URLGuard(settings.url_allowlist)
+
+    def job(db: Engine, now: datetime) -> str:
+        with make_client(poll) as client:
+            return poll_feeds(db, client=client, guard=guard, now=now, sink=hits_sink(db, now),
+                              settings=poll).describe()
+    return job
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
+
+
+def _describe_added(feed: dict) -> str:
+    return (f"Added feed {feed['id']}: {feed['title']} ({feed['kind']}, "
+            f"{feed['item_count']} items). Next poll {_moment(feed['next_poll_at'])}.")
+
+
+def _cli_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
+    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
+
+
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds add URL`: fetch the feed once, add it, record its matching stories."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = _utcnow()
+    with make_client(poll) as client:
+        feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
+                        client=client, guard=guard, now=now, kind=args.kind,
+                        sink=hits_sink(db, now), settings=poll)
+    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
+    return 0
+
+
+def cmd_add_google_news(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds add-google-news`: the campaign's Google News search feed."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = _utcnow()
+    with make_client(poll) as client:
+        feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
+                                    client=client, guard=guard, now=now,
+                                    sink=hits_sink(db, now), settings=poll)
+    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
+    return 0
+
+
+def cmd_add_outlets(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds add-outlets`: every outlet's feed; exit 1 if any could not be added."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = _utcnow()
+    with make_client(poll) as client:
+        report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
+                                  client=client, guard=guard, now=now,
+                                  sink=hits_sink(db, now), settings=poll)
+    for feed in report["added"]:
+        print(_describe_added(feed))
+    for failed in report["failed"]:
+        print(f"Not added: {failed['outlet']} ({failed['url']}): {failed['error']}")
+    if report["skipped"]:
+        print("Already there: " + ", ".join(report["skipped"]))
+    print(f"{len(report['added'])} added, {len(report['failed'])} failed, "
+          f"{len(report['skipped'])} already there.")
+    return 1 if report["failed"] else 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds list`: each feed's state, for checking that coverage still comes in."""
+    db = open_store(settings.database_url)
+    rows = list_feeds(db, resolve_campaign(db, args.campaign))
+    if not rows:
+        print("No feeds yet: python -m outreach feeds add URL")
+    for r in rows:
+        state = f"FAILING x{r['failures']}: {r['last_error']}" if r["failures"] else "ok"
+        print(f"{r['id']:>4}  {r['kind']:<13} {r['title'][:40]:<40} {r['item_count']:>4} items"
+              f"  last success {_moment(r['last_success_at'])}"
+              f"  next poll {_moment(r['next_poll_at'])}  {state}\n      {r['url']}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds remove ID`."""
+    remove_feed(open_store(settings.database_url), cli_actor(), args.id, now=_utcnow())
+    print(f"Feed {args.id} removed; its press hits stay.")
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
+    """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
+
+    def step() -> None:
+        now = _utcnow()
+        with make_client(poll) as client:
+            summary = poll_feeds(db, client=client, guard=guard, now=now,
+                                 sink=hits_sink(db, now), force=args.force,
+                                 campaign_id=campaign_id, settings=poll)
+        for error in summary.errors:
+            print(f"  failed: {error}")
+        print(f"{_moment(now)}: {summary.describe()}.", flush=True)
+
+    return repeat(step, interval=settings.worker_interval, once=args.once)
+
+
+def add_cli_parsers(subparsers: Any) -> None:
+    """Register `feeds add|add-google-news|add-outlets|list|remove|poll`."""
+    p = subparsers.add_parser("feeds", help="a campaign's coverage feeds, and polling them")
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = sub.add_parser("add", help="fetch an RSS or Atom feed once and add it")
+    a.add_argument("url", metavar="URL")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.add_argument("--kind", default=None, choices=KINDS,
+                   help="override the kind detected from the address and the feed")
+    a.set_defaults(func=cmd_add)
+    a = sub.add_parser("add-google-news",
+                       help="add the Google News search feed for the campaign's keywords")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_add_google_news)
+    a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_add_outlets)
+    a = sub.add_parser("list", help="feeds with last success, last error and next poll")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_list)
+    a = sub.add_parser("remove", help="remove a feed (its press hits stay)")
+    a.add_argument("id", type=int, metavar="ID")
+    a.set_defaults(func=cmd_remove)
+    a = sub.add_parser("poll", help="fetch the due feeds and record new press hits, every "
+                       "OUTREACH_WORKER_INTERVAL seconds until Ctrl-C")
+    a.add_argument("--once", action="store_true", help="one pass, then exit")
+    a.add_argument("--force", action="store_true",
+                   help="fetch every feed now, even those not due")
+    a.add_argument("--campaign", default=None, help="only this campaign's feeds")
+    a.set_defaults(func=cmd_poll)

@@ -1,0 +1,160 @@
+"""Feed documents: feedparser's view of an RSS or Atom body, as plain-text FeedItems.
+
+    parse_feed(content, headers, url=) -> ParsedFeed   title, format, <ttl> and items
+    plain_text(html)                                    the text of an HTML fragment
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin
+from xml.sax import SAXParseException
+
+import feedparser
+from feedparser.exceptions import ThingsNobodyCaresAboutButMe
+
+from outreach.coverage.items import FeedItem
+from outreach.coverage.story_keys import unwrap_url
+from outreach.errors import InvalidInput
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed document as the poller uses it: title, format, <ttl> and its items."""
+
+    title: str
+    version: str  # feedparser's name for the format: rss20, atom10, ...
+    items: list[FeedItem]
+    ttl_minutes: int | None = None
+
+
+class _TextOnly(HTMLParser):
+    """The text of an HTML fragment: tags dropped, block ends as spaces, scripts skipped."""
+
+    _SKIP = frozenset({"script", "style", "template"})
+    _BLOCK = frozenset({"br", "p", "div", "li", "ul", "ol", "tr", "td", "th", "table",
+                        "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "hr", "figure",
+                        "figcaption", "section", "article", "header", "footer", "dd", "dt"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def plain_text(html: str) -> str:
+    """The text of an HTML fragment, entities decoded and whitespace collapsed."""
+    if "<" not in html and "&" not in html:
+        return " ".join(html.split())
+    parser = _TextOnly()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
+
+
+def _text(value: str, detail: Mapping[str, Any] | None) -> str:
+    """A feed text field as plain text: HTML stripped only when the feed says it is HTML."""
+    if detail is not None and detail.get("type") in _HTML_TYPES:
+        return plain_text(value)
+    return " ".join(value.split())
+
+
+def _when(entry: Mapping[str, Any]) -> datetime | None:
+    moment = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not moment:
+        return None
+    try:
+        return datetime(*moment[:6], tzinfo=UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def _authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    names = [(a.get("name") or a.get("email") or "").strip() for a in entry.get("authors") or []]
+    if not any(names) and entry.get("author"):
+        names = [entry["author"].strip()]
+    return tuple(dict.fromkeys(" ".join(n.split()) for n in names if n))
+
+
+def _absolute(link: str, base: str) -> str:
+    link = link.strip()
+    return link if not base or link.startswith(("http://", "https://")) else urljoin(base, link)
+
+
+def _item(entry: Mapping[str, Any], base: str) -> FeedItem:
+    source = entry.get("source") or {}
+    content = " ".join(plain_text(part.get("value", "")) for part in entry.get("content") or [])
+    # Without a summary of its own, feedparser lends an entry its content: not twice here.
+    summary = entry.get("summary", "") if entry.get("summary_detail") is not None else ""
+    return FeedItem(
+        title=_text(entry.get("title", ""), entry.get("title_detail")),
+        link=unwrap_url(_absolute(entry.get("link", ""), base)),
+        guid=entry.get("id", "").strip(),
+        authors=_authors(entry),
+        published=_when(entry),
+        summary=plain_text(summary),
+        content=content.strip(),
+        source_name=" ".join(str(source.get("title", "")).split()),
+        source_url=str(source.get("href", "")).strip(),
+    )
+
+
+def _not_a_feed(problem: BaseException | None, content_type: str) -> InvalidInput:
+    if isinstance(problem, SAXParseException):
+        where = f"line {problem.getLineNumber()}, column {problem.getColumnNumber() + 1}"
+        return InvalidInput(f"Not a feed: {problem.getMessage()} at {where}.")
+    if "html" in content_type:
+        return InvalidInput("Not a feed: the address sent a web page, not RSS or Atom; "
+                            "look on that page for its feed link.")
+    return InvalidInput("Not a feed: the document holds no RSS or Atom; check the address.")
+
+
+def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, *,
+               url: str = "") -> ParsedFeed:
+    """Parse a feed body with feedparser (given the response headers, so a declared charset
+    counts) into plain-text FeedItems; InvalidInput "Not a feed: ... line N" when the body is
+    no feed. A feed feedparser reads despite a wrong declared encoding is a feed; `url`, the
+    feed's own address, makes relative item links absolute."""
+    given = {k.lower(): v for k, v in (headers or {}).items()}
+    # The body is already decoded, so Content-Encoding and Content-Length must not go along;
+    # nor does the URL as Content-Location, which makes feedparser resolve every element
+    # against it (a quarter of its time): relative item links are resolved here instead.
+    kept = {k: given[k] for k in ("content-type", "content-language") if k in given}
+    try:
+        parsed = feedparser.parse(content, response_headers=kept, sanitize_html=False,
+                                  resolve_relative_uris=False)
+    except Exception as exc:  # feedparser can trip over odd input in many ways
+        raise InvalidInput(f"Not a feed: {exc}.") from None
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    serious = problem is not None and not isinstance(problem, ThingsNobodyCaresAboutButMe)
+    if not parsed.entries and (serious or not parsed.version):
+        raise _not_a_feed(problem, kept.get("content-type", ""))
+    ttl = str(parsed.feed.get("ttl", "")).strip()
+    return ParsedFeed(
+        title=_text(parsed.feed.get("title", ""), parsed.feed.get("title_detail")),
+        version=parsed.version or "",
+        items=[_item(entry, url) for entry in parsed.entries],
+        ttl_minutes=int(ttl) if ttl.isdigit() and int(ttl) > 0 else None,
+    )

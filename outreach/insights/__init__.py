@@ -1,0 +1,1 @@
+"""Insights: follower and engagement snapshots, analytics, and the weekly digest."""

@@ -1,0 +1,1 @@
+"""Running the desk: the worker, backups, status at a glance and the demo data."""

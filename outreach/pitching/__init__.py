@@ -1,0 +1,1 @@
+"""Pitching releases by e-mail: plan and compose, batches sent exactly once, SMTP."""

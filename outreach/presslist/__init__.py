@@ -1,0 +1,1 @@
+"""The press list: journalists, outlets, lists, spokespeople, import and export."""

@@ -1,0 +1,1 @@
+"""Releases: drafts from templates, committee approval, and the protected-names check."""

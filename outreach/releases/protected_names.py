@@ -1,0 +1,517 @@
+"""The protected-names guard: members who must not be named in public, caught before they are.
+
+A fired or at-risk organizer named in a press release or a post can pay for it, so the
+committee keeps a list of such members (each with nicknames and other spellings), and a
+release or post that names one cannot be submitted or approved:
+
+    add_protected / remove_protected / list_protected   the list (editors and above)
+    find_matches(text, names, exempt) -> [Match]        pure matching, no store
+    check_text(db, text) -> [Match]                     the list and the roster from the store
+    require_clean(db, text, what)                       raises InvalidInput naming the matches
+    highlight_markdown / describe_matches               show the matches to the writer
+
+Matching. Both the text and every pattern go through `_fold_char`, one character at a time:
+case-folded, NFKD-decomposed with combining marks and invisible format characters dropped,
+letters NFKD leaves alone spelled in ASCII ("ø" -> "o", "ł" -> "l", "ß" -> "ss"), dashes and
+typographic apostrophes made plain. While the text is folded an index map records which
+original character each folded character came from, so a match found in the folded text is
+reported with offsets into the original, however normalisation changed lengths.
+
+Each protected name and each alias is a pattern; a name of three or more words also gives
+the pair of its first and last word ("María Elena González" -> "María González"). Within a
+pattern, words may be separated by any run of whitespace (line breaks too) or hyphens, so
+"Gómez-Ruiz" and "Gomez\\nRuiz" are the same; a pattern matches whole words only ("Ana" is
+not in "Banana"), except at an edge in a script written without spaces (Chinese, Japanese,
+Korean, Thai...), where a name runs into the next word. A possessive matches because the
+apostrophe ends the word; the match is the name without the "'s".
+
+All patterns, with the roster's spokespeople as exempt patterns, are compiled into one
+regex: a trie of the patterns (shared prefixes written once, so a position costs a few
+character tests, not one attempt per name) inside a lookahead, so one `finditer` over the
+folded text yields the longest pattern starting at each position, overlapping ones
+included. A check is one scan whatever the size of the list (200 names with aliases over
+28,000 characters: a few milliseconds); the compiled regex is cached while the list and
+the roster stay the same. A match that is, or lies inside, a spokesperson's name is
+dropped; of overlapping matches the longest is kept.
+
+Privacy: this module never logs, and the audit log (read and exported by admins) records
+only the entry's id and counts, never a name or an alias.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from outreach import clock, trash
+from outreach.auth import audit
+from outreach.errors import InvalidInput, NotFound
+from outreach.presslist import spokespeople
+from outreach.roles import Actor, cli_actor, require
+from outreach.store import open_store
+from outreach.store.tables import protected_names
+
+NAME_MAX = 200
+
+# Letters that NFKD does not decompose, spelled as a writer without the key would.
+_ASCII_LETTERS = {
+    "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i",
+    "ħ": "h", "ŧ": "t", "ŀ": "l", "ĸ": "k",
+}
+# Apostrophe look-alikes become "'" before NFKD, which would split an acute accent into
+# a space and a combining mark.
+_APOSTROPHES = dict.fromkeys("\u2018\u2019\u201b\u02bc\u02b9\u00b4\u0060\u2032\uff07", "'")
+_DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58", "-")
+_DROPPED = ("Mn", "Me", "Cf")
+_SEPARATOR = re.compile(r"[\s-]+")
+_SEPARATOR_PATTERN = r"[\s-]+"
+_WORD = re.compile(r"\w")
+# Scripts written without spaces between words: a name there has no word boundary.
+_UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER",
+                     "MYANMAR", "TIBETAN", "IDEOGRAPHIC")
+_EXEMPT = -1
+
+
+@dataclass(frozen=True)
+class ProtectedName:
+    """A member who must not be named, with the nicknames and spellings that also name them."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+    created_by: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where a text names a protected member: `text` is `original[start:end]`, as written.
+
+    `protected` is the id of the entry that matched, so that a page can say which entry
+    without showing any name beyond the one already in the text.
+    """
+
+    start: int
+    end: int
+    text: str
+    protected: int
+
+
+# --- normalisation ---------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as the matcher sees it: folded, unaccented, possibly several or none."""
+    char = _APOSTROPHES.get(char, char)
+    folded = []
+    for c in unicodedata.normalize("NFKD", char.casefold()):
+        if unicodedata.category(c) in _DROPPED:
+            continue
+        folded.append(_DASHES.get(c) or _ASCII_LETTERS.get(c, c))
+    return "".join(folded)
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the original character's index."""
+    folded: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        out = _fold_char(char)
+        folded.append(out)
+        origin.extend([index] * len(out))
+    return "".join(folded), origin
+
+
+def _key(text: str) -> str:
+    """A name's matching form: folded, words split at whitespace and hyphens, one space apart."""
+    folded = "".join(_fold_char(c) for c in text)
+    return " ".join(w for w in _SEPARATOR.split(folded) if w)
+
+
+def _clean_name(text: str, what: str) -> str:
+    """A name or alias as stored: trimmed, inner whitespace collapsed, checked."""
+    clean = " ".join(text.split())
+    if not clean:
+        raise InvalidInput(f"A protected {what} cannot be empty.")
+    if len(clean) > NAME_MAX:
+        raise InvalidInput(f"A protected {what} can be at most {NAME_MAX} characters.")
+    if not _WORD.search(_key(clean)):
+        raise InvalidInput(f"A protected {what} needs at least one letter or digit.")
+    return clean
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def _patterns(name: ProtectedName) -> list[str]:
+    """The keys one entry is matched by: its name, each alias, and first + last name."""
+    keys = [_key(name.name), *(_key(alias) for alias in name.aliases)]
+    words = name.name.split()
+    if len(words) >= 3:
+        keys.append(_key(f"{words[0]} {words[-1]}"))
+    return [k for k in keys if k]
+
+
+def _unspaced(char: str) -> bool:
+    return unicodedata.name(char, "").startswith(_UNSPACED_SCRIPTS)
+
+
+def _trie_pattern(node: dict) -> str:
+    """A trie of keys as a regex: children before the end, so the longest key wins."""
+    branches = [
+        (_SEPARATOR_PATTERN if piece == " " else re.escape(piece)) + _trie_pattern(child)
+        for piece, child in sorted((p, c) for p, c in node.items() if p)
+    ]
+    if "" in node:
+        branches.append(node[""])
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for every key: at each position (a lookahead) the longest key there.
+
+    The keys are laid out as a trie (shared prefixes written once), so each position costs
+    a few character tests rather than one attempt per key.
+    """
+    bounded: dict = {}
+    unspaced: dict = {}
+    for key in keys:
+        node = unspaced if _unspaced(key[0]) else bounded
+        for char in key:
+            node = node.setdefault(char, {})
+        node[""] = "" if _unspaced(key[-1]) else r"(?!\w)"
+    parts = [r"(?<!\w)" + _trie_pattern(bounded)] if bounded else []
+    if unspaced:
+        parts.append(_trie_pattern(unspaced))
+    return re.compile("(?=(" + "|".join(parts) + "))")
+
+
+def find_matches(
+    text: str, names: Sequence[ProtectedName], exempt: Iterable[str] = ()
+) -> list[Match]:
+    """Every place `text` names a protected member, in order, longest of overlapping ones.
+
+    `exempt` holds spokespeople's names: an entry whose name is a spokesperson's is not
+    checked at all, and a match that is (or lies inside) a spokesperson's name is dropped,
+    since the roster is who the committee has agreed may be named. The rules are in the
+    module docstring.
+    """
+    exempt_keys = {k for k in (_key(n) for n in exempt) if k}
+    owner: dict[str, int] = {}
+    for entry in names:
+        if _key(entry.name) in exempt_keys:
+            continue
+        for key in _patterns(entry):
+            owner.setdefault(key, entry.id)
+    if not owner:
+        return []
+    owner.update(dict.fromkeys(exempt_keys, _EXEMPT))
+    folded, origin = _fold_with_map(text)
+    found: list[tuple[int, int, int]] = []
+    shields: list[tuple[int, int]] = []
+    for hit in _compiled(tuple(sorted(owner))).finditer(folded):
+        start = origin[hit.start(1)]
+        end = origin[hit.end(1) - 1] + 1
+        # An accent written as a separate mark belongs to the last letter.
+        while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me"):
+            end += 1
+        who = owner[" ".join(_SEPARATOR.split(hit.group(1)))]
+        if who == _EXEMPT:
+            shields.append((start, end))
+        else:
+            found.append((start, end, who))
+    found = [f for f in found if not any(s <= f[0] and f[1] <= e for s, e in shields)]
+    kept: list[tuple[int, int, int]] = []
+    for start, end, who in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if all(end <= s or e <= start for s, e, _ in kept):
+            kept.append((start, end, who))
+    return [Match(s, e, text[s:e], who) for s, e, who in sorted(kept)]
+
+
+def check_text(db: Engine, text: str) -> list[Match]:
+    """The matches of the stored protected list in `text`, with the roster exempt."""
+    exempt = [person["name"] for person in spokespeople.roster(db)]
+    with db.connect() as conn:
+        names = _load(conn)
+    return find_matches(text, names, exempt)
+
+
+def _line_of(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def describe_matches(text: str, matches: Iterable[Match]) -> list[str]:
+    """One line per match, like "line 3: 'María González'", to say where to look.
+
+    A name split across a line break reads "lines 3-4: 'María\\nGonzález'".
+    """
+    lines = []
+    for m in matches:
+        first, last = _line_of(text, m.start), _line_of(text, m.end)
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        lines.append(f"{where}: {m.text!r}")
+    return lines
+
+
+def require_clean(db: Engine, text: str, what: str) -> None:
+    """Raise InvalidInput when `text` names a protected member; `what` is "release", "post"...
+
+    Releases and posts call this before a submit or an approval. The message quotes only
+    the text as written in the draft, never the list.
+    """
+    matches = check_text(db, text)
+    if not matches:
+        return
+    where = "; ".join(describe_matches(text, matches))
+    if len(matches) == 1:
+        raise InvalidInput(f"This {what} names a protected member ({where}); "
+                           "remove the name before submitting.")
+    raise InvalidInput(f"This {what} names protected members ({where}); "
+                       "remove the names before submitting.")
+
+
+# --- display ---------------------------------------------------------------------------------
+
+
+def _escape(text: str, start: int, end: int) -> str:
+    """text[start:end] as inert HTML and Markdown: punctuation as character references."""
+    out = []
+    for i in range(start, end):
+        char = text[i]
+        if char == "\n":
+            out.append("" if i and text[i - 1] == "\r" else "<br>")
+        elif char == "\r":
+            out.append("<br>")
+        elif char in " \t":
+            after_space = i == 0 or text[i - 1].isspace()
+            out.append("&nbsp;" if after_space else " ")
+        elif char.isascii() and not char.isalnum():
+            out.append(f"&#{ord(char)};")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def highlight_markdown(text: str, matches: Iterable[Match]) -> str:
+    """`text` with each match in <mark>, safe for st.markdown(..., unsafe_allow_html=True).
+
+    Every ASCII punctuation character of the text is written as a numeric character
+    reference, which neither HTML nor Markdown reads as syntax: a `<script>` or a
+    `[link](javascript:...)` in a draft shows as typed. Line breaks become <br> and repeated
+    spaces &nbsp;, so the draft keeps its shape; the <mark> tags are the only markup.
+    """
+    out, pos = [], 0
+    for m in sorted(matches, key=lambda m: m.start):
+        out.append(_escape(text, pos, m.start))
+        out.append(f"<mark>{_escape(text, m.start, m.end)}</mark>")
+        pos = m.end
+    out.append(_escape(text, pos, len(text)))
+    return "".join(out)
+
+
+# --- the list --------------------------------------------------------------------------------
+
+
+def _row(row) -> ProtectedName:
+    return ProtectedName(row.id, row.name, tuple(row.aliases or ()), row.created_by,
+                         row.created_at)
+
+
+def _load(conn: sa.Connection) -> list[ProtectedName]:
+    rows = conn.execute(sa.select(protected_names)).all()
+    return sorted((_row(r) for r in rows), key=lambda p: (_key(p.name), p.id))
+
+
+def _find(entries: Iterable[ProtectedName], name: str) -> ProtectedName | None:
+    key = _key(name)
+    return next((p for p in entries if _key(p.name) == key), None)
+
+
+def _aliases(n: int) -> str:
+    return f"{n} alias" if n == 1 else f"{n} aliases"
+
+
+def add_protected(
+    db: Engine, actor: Actor, name: str, aliases: Iterable[str] = (), *, now: datetime
+) -> ProtectedName:
+    """Protect a member's name (editors and above); returns the entry as stored.
+
+    Adding a name that is already listed (compared as the matcher compares, so "maria
+    gonzalez" finds "María González") adds the new aliases to that entry instead of
+    refusing, which is how a nickname heard later gets added. Aliases that match like the
+    name or like each other are kept once. The audit entry holds the id and alias counts,
+    never a name.
+    """
+    require(actor, "editor", "changing the protected-names list")
+    name = _clean_name(name, "name")
+    wanted = [_clean_name(a, "alias") for a in aliases]
+    with db.begin() as conn:
+        existing = _find(_load(conn), name)
+        kept = list(existing.aliases) if existing else []
+        seen = {_key(a) for a in kept} | {_key(existing.name if existing else name)}
+        for alias in wanted:
+            if _key(alias) not in seen:
+                seen.add(_key(alias))
+                kept.append(alias)
+        if existing is None:
+            entry_id = conn.execute(protected_names.insert().values(
+                name=name, aliases=kept, created_by=actor.name, created_at=now,
+            )).inserted_primary_key[0]
+            audit.record(conn, actor, entity="protected_name", entity_id=entry_id,
+                         action="add", summary=f"with {_aliases(len(kept))}", now=now)
+        else:
+            entry_id = existing.id
+            added = len(kept) - len(existing.aliases)
+            if added:
+                conn.execute(protected_names.update()
+                             .where(protected_names.c.id == entry_id).values(aliases=kept))
+                audit.record(conn, actor, entity="protected_name", entity_id=entry_id,
+                             action="add_alias",
+                             summary=f"added {_aliases(added)}, {len(kept)} in all",
+                             now=now)
+        return next(p for p in _load(conn) if p.id == entry_id)
+
+
+def remove_protected(db: Engine, actor: Actor, name: str, *, now: datetime) -> int:
+    """Take an entry, with its aliases, off the list (approvers and admins: it unshields
+    someone); returns its id. Undoable for 30 days by an approver or admin.
+
+    `name` is compared as the matcher compares. The audit entry holds who, when and the
+    id, never the name.
+    """
+    require(actor, "approver", "removing a protected name")
+    with db.begin() as conn:
+        entry = _find(_load(conn), name)
+        if entry is None:
+            raise NotFound("No entry on the protected list has that name.")
+        trash.keep(conn, actor, entity="protected_name", entity_id=entry.id,
+                   label=entry.name, audit_summary="", now=now,
+                   rows={"protected_names": trash.rows_of(
+                       conn, protected_names, protected_names.c.id == entry.id)})
+        conn.execute(protected_names.delete().where(protected_names.c.id == entry.id))
+    return entry.id
+
+
+def update_protected(db: Engine, actor: Actor, entry_id: int, name: str,
+                     aliases: Iterable[str], *, now: datetime) -> ProtectedName:
+    """Correct an entry's name and replace its aliases (editors and above). Dropping an
+    alias unshields a spelling, so it needs an approver or admin, like a removal."""
+    require(actor, "editor", "changing the protected-names list")
+    name = _clean_name(name, "name")
+    wanted = list(dict.fromkeys(_clean_name(a, "alias") for a in aliases))
+    with db.begin() as conn:
+        entries = _load(conn)
+        entry = next((p for p in entries if p.id == entry_id), None)
+        if entry is None:
+            raise NotFound("That entry is no longer on the protected list.")
+        other = _find([p for p in entries if p.id != entry_id], name)
+        if other is not None:
+            raise InvalidInput("Another entry already protects that name: add the spelling "
+                               "to it instead.")
+        dropped = {_key(a) for a in entry.aliases} - {_key(a) for a in wanted}
+        if dropped:
+            require(actor, "approver", "removing a spelling of a protected name")
+        conn.execute(protected_names.update().where(protected_names.c.id == entry_id)
+                     .values(name=name, aliases=wanted))
+        audit.record(conn, actor, entity="protected_name", entity_id=entry_id, action="edit",
+                     summary=f"{_aliases(len(wanted))}, {len(dropped)} dropped", now=now)
+        return next(p for p in _load(conn) if p.id == entry_id)
+
+
+def list_protected(db: Engine, actor: Actor) -> list[ProtectedName]:
+    """The protected list, by name (editors and above: the list itself is sensitive)."""
+    require(actor, "editor", "reading the protected-names list")
+    with db.connect() as conn:
+        return _load(conn)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def cli_add(args, settings) -> int:
+    """`guard add NAME [--alias A]...`: the output names only the id, for shared terminals."""
+    entry = add_protected(open_store(settings.database_url), cli_actor(), args.name,
+                          args.alias, now=clock.utcnow())
+    print(f"Protected entry {entry.id} has {_aliases(len(entry.aliases))}.")
+    return 0
+
+
+def cli_list(args, settings) -> int:
+    """`guard list`: one entry a line, with its aliases."""
+    entries = list_protected(open_store(settings.database_url), cli_actor())
+    if not entries:
+        print("The protected list is empty.")
+    for p in entries:
+        aliases = f"  (also: {', '.join(p.aliases)})" if p.aliases else ""
+        print(f"{p.id:>4}  {p.name}{aliases}")
+    return 0
+
+
+def cli_remove(args, settings) -> int:
+    """`guard remove NAME`."""
+    entry_id = remove_protected(open_store(settings.database_url), cli_actor(), args.name,
+                                now=clock.utcnow())
+    print(f"Removed protected entry {entry_id}.")
+    return 0
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and check again.") \
+            from None
+
+
+def cli_check(args, settings) -> int:
+    """`guard check FILE`: print each match with its line; 1 when there are any, like grep."""
+    text = _read(args.file)
+    matches = check_text(open_store(settings.database_url), text)
+    if not matches:
+        print("No protected names found.")
+        return 0
+    for line in describe_matches(text, matches):
+        print(line)
+    return 1
+
+
+def add_cli_parsers(subparsers) -> None:
+    """Register `guard add|list|remove|check` on the main parser's subparsers."""
+    parser = subparsers.add_parser(
+        "guard", help="the protected-names list, and checking a text against it")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = actions.add_parser(
+        "add", help="protect a member's name (adds aliases when the name is listed)")
+    p.add_argument("name", metavar="NAME", help="the full name, e.g. 'María González'")
+    p.add_argument("--alias", action="append", default=[], metavar="A",
+                   help="a nickname or other spelling; repeat for several")
+    p.set_defaults(func=cli_add)
+    p = actions.add_parser("list", help="list protected names and their aliases")
+    p.set_defaults(func=cli_list)
+    p = actions.add_parser("remove", help="take a name and its aliases off the list")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cli_remove)
+    p = actions.add_parser(
+        "check", help="show where FILE names a protected member; exits 1 when it does",
+        description="Print each place FILE names a protected member (line and text as "
+        "written), ignoring case, accents, line breaks and hyphens; spokespeople on the "
+        "roster are exempt. Exits 1 when anything is found, 0 otherwise.")
+    p.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for stdin")
+    p.set_defaults(func=cli_check)

@@ -1,0 +1,1 @@
+"""Platform adapters: Bluesky, X and link cards, behind the Publisher protocol."""
