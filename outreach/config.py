@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from dotenv import dotenv_values
 
 from outreach.errors import ConfigError
@@ -238,6 +237,8 @@ class Settings:
 
     def describe(self) -> list[dict[str, str]]:
         """Every setting with its value (passwords hidden) and help, for display."""
+        import sqlalchemy as sa  # here: every command reads Settings, few describe them
+
         values = {
             "OUTREACH_DATA_DIR": str(self.data_dir),
             "OUTREACH_DATABASE_URL": sa.make_url(self.database_url).render_as_string(

@@ -1,6 +1,5 @@
 """Coverage read side, CSV export and the clip report, on SQLite and PostgreSQL."""
 
-import argparse
 import csv
 import io
 import re
@@ -12,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from outreach import campaigns
+from outreach.cli import build_parser
 from outreach.coverage import clip_report, hit_lists
 from outreach.coverage.hit_lists import HitFilter
 from outreach.errors import InvalidInput, NotFound
@@ -352,9 +352,7 @@ def test_clip_report_for_an_empty_range_says_so(db, world, hits):
 
 
 def run_cli(db, argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    clip_report.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     settings = SimpleNamespace(database_url=db.url.render_as_string(hide_password=False))
     return args.func(args, settings)
 

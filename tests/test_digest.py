@@ -1,7 +1,6 @@
 """The weekly digest: what one week holds, as escaped self-contained HTML and as Markdown,
 from the command line and from the Analytics page."""
 
-import argparse
 import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -24,6 +23,7 @@ from test_analytics import (
 )
 from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
+from outreach.cli import build_parser
 from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
 from outreach.insights import analytics, digest
@@ -198,9 +198,7 @@ def test_an_empty_week_says_so(db, week):
 
 
 def run_cli(db, argv: list[str]) -> int:
-    parser = argparse.ArgumentParser()
-    digest.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     settings = SimpleNamespace(database_url=db.url.render_as_string(hide_password=False))
     return args.func(args, settings)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,7 @@ from feed_server import FeedServer, rss_document, sample_items
 
 from outreach import campaigns
 from outreach.auth import audit
+from outreach.cli import build_parser
 from outreach.config import Settings
 from outreach.coverage import feeds
 from outreach.coverage import fetch as feed_fetch
@@ -545,9 +545,7 @@ def test_relative_item_links_are_made_absolute_against_the_feed(server):
 
 
 def run_cli(argv: list[str], settings: Settings) -> int:
-    parser = argparse.ArgumentParser()
-    feeds.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     return args.func(args, settings)
 
 

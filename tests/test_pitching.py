@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import email
 import email.policy
 import io
@@ -27,6 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from outreach import campaigns
 from outreach.auth import audit, vault
+from outreach.cli import build_parser
 from outreach.config import Settings
 from outreach.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
 from outreach.org_settings import set_org
@@ -646,9 +646,7 @@ def test_eml_files_for_ones_own_mail_client(desk, now):
 
 
 def run_cli(db, tmp_path, *argv) -> int:
-    parser = argparse.ArgumentParser()
-    pitching.add_cli_parsers(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     settings = Settings(data_dir=tmp_path, database_url=db.url.render_as_string(
         hide_password=False), timezone="UTC", worker_interval=30, log_level="INFO")
     return args.func(args, settings)

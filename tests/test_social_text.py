@@ -388,6 +388,16 @@ def test_numbering_is_counted_and_can_change_the_number_of_parts():
     assert all(x_weight(p) <= X_MAX_WEIGHT for p in parts)
 
 
+def test_a_domain_then_unspaced_text_is_not_one_long_link():
+    # Japanese runs on without spaces: the SDK would take "example.org。" and everything
+    # after it for one host no DNS name can be, which could never be shortened or split.
+    text = "詳しくは example.org。" + "あ" * 330
+    assert bluesky_facets(text, lambda handle: None) == []
+    parts = split_thread(text, "bluesky")
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
+    assert all(bluesky_length(p) <= BLUESKY_MAX_GRAPHEMES for p in parts)
+
+
 TOKENS = st.one_of(
     st.sampled_from(["union", "strike", "Local", "101", "vote", "café", "naïve", "e\u0301",
                      "日本語", "👩🏽‍⚕️", FAMILY, "🇺🇸", "#UnionStrong", "@local101.bsky.social",

@@ -3,7 +3,6 @@ the sandbox refuses what a template may not do, custom templates round-trip, and
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import io
 import json
@@ -494,17 +493,6 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-def test_release_subparsers_creates_the_group_once():
-    sub = argparse.ArgumentParser().add_subparsers(dest="command")
-    first = tpl.release_subparsers(sub)
-    assert tpl.release_subparsers(sub) is first
-    tpl.add_cli_parsers(sub)
-    assert tpl.release_subparsers(sub) is first
-    assert set(first.choices) == {"render"}
-    first.add_parser("approve")
-    assert set(tpl.release_subparsers(sub).choices) == {"render", "approve"}
 
 
 def test_cli_templates_list(app_env, capsys):

@@ -1,5 +1,98 @@
-"""`python -m outreach ...`: the command line, one module per command group."""
+"""`python -m outreach ...`: the same operations as the dashboard, for scripts.
 
-from outreach.cli.main import main
+One module per command group. The top level only names the commands: a command's module,
+and the libraries it needs (SQLAlchemy, the platform SDKs, pandas), are imported when that
+command runs, so `--help` and quick commands start in a blink.
 
-__all__ = ["main"]
+Exit codes: 0 done; 1 refused or failed, with the reason on stderr (or, for `guard check`
+and `social count`, "found something" / "too long", as grep does); 2 a usage error;
+141 the reader of the output went away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+# Each command: the module under outreach.cli that builds and runs it, and its one-line help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "migrate": ("ops", "upgrade the database to the newest revision"),
+    "demo": ("ops", "load fictional demo data into an empty database"),
+    "status": ("ops", "counts per campaign and the worker's heartbeat"),
+    "campaigns": ("campaigns", "add and list campaigns and their events"),
+    "users": ("auth", "manage the accounts that sign in to the dashboard"),
+    "vault": ("auth", "the encrypted credential store"),
+    "audit": ("auth", "print the audit log: who changed what, when"),
+    "backup": ("ops", "write a consistent snapshot of the database to FILE, safe while the "
+               "app runs"),
+    "restore": ("ops", "restore a backup FILE into an empty database"),
+    "contacts": ("presslist", "import and export the press list (CSV, XLSX)"),
+    "templates": ("releases", "list release and pitch templates"),
+    "release": ("releases", "press releases, advisories and statements"),
+    "guard": ("releases", "the protected-names list, and checking a text against it"),
+    "pitch": ("pitching", "e-mail an approved release to journalists"),
+    "social": ("social", "count a post's length on Bluesky or X, split long text into a "
+               "thread"),
+    "accounts": ("posts", "connect and check Bluesky and X accounts"),
+    "post": ("posts", "schedule, list, cancel and retry posts"),
+    "coverage": ("coverage", "export press hits and clip reports"),
+    "feeds": ("coverage", "a campaign's coverage feeds, and polling them"),
+    "metrics": ("insights", "follower and engagement snapshots"),
+    "digest": ("insights", "the committee's weekly digest (Markdown or HTML)"),
+    "worker": ("ops", "run due work in a loop, with a heartbeat"),
+}
+
+DESCRIPTION = (
+    "Union Media Desk: press list, releases, social posts and coverage for a union's media "
+    "committee. Settings come from the environment and .env (see .env.example)."
+)
+
+
+def command(subparsers, name: str, **kwargs) -> argparse.ArgumentParser:
+    """Add the parser of command `name`, with the help declared in COMMANDS."""
+    return subparsers.add_parser(name, help=COMMANDS[name][1], **kwargs)
+
+
+def actions(parser: argparse.ArgumentParser):
+    """The subcommands of a command group (`feeds add`, `feeds list`, ...)."""
+    return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+
+def _chosen(argv: Sequence[str]) -> str | None:
+    """The command named on the line, if any: the first word that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every command named, and the chosen one's module built in full."""
+    parser = argparse.ArgumentParser(prog="python -m outreach", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if chosen in COMMANDS:
+        importlib.import_module(f"outreach.cli.{COMMANDS[chosen][0]}").add_parsers(sub)
+    for name in COMMANDS:
+        if name not in sub.choices:
+            command(sub, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; user errors print a message and return 1."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_chosen(argv)).parse_args(argv)
+    # Here, not at the top: `--help` and a mistyped command need neither.
+    from outreach.config import Settings
+    from outreach.errors import OutreachError
+
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(level=settings.log_level,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if settings.log_level != "DEBUG":
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+        return args.func(args, settings)
+    except OutreachError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -19,9 +19,7 @@ from sqlalchemy.engine import Engine
 from outreach import campaigns
 from outreach.config import TEMPLATES_DIR
 from outreach.coverage import hit_lists
-from outreach.errors import InvalidInput
 from outreach.safety import csv_text
-from outreach.store import open_store
 
 TEMPLATE = "clip_report.html.j2"
 CSV_COLUMNS = ["headline", "outlet", "date", "author", "link", "tone"]
@@ -147,73 +145,3 @@ def html_environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def _write(path: str, text: str, *, encoding: str = "utf-8") -> None:
-    try:
-        with open(path, "w", newline="", encoding=encoding) as fileobj:
-            fileobj.write(text)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
-
-
-def cmd_export(args, settings) -> int:
-    """`coverage export FILE.csv`: every visible hit of a campaign, or those since a day."""
-    db = open_store(settings.database_url)
-    since = campaigns.parse_date(args.since) if args.since else None
-    campaign_id = campaigns.resolve_campaign(db, args.campaign)
-    count = hit_lists.export_csv(db, campaign_id, args.file, since=since)
-    print(f"Wrote {count} press hits to {args.file}.")
-    return 0
-
-
-def cmd_report(args, settings) -> int:
-    """`coverage report`: the clip report for a date range as HTML, and CSV if asked."""
-    db = open_store(settings.database_url)
-    report = build(db, campaigns.resolve_campaign(db, args.campaign),
-                   campaigns.parse_date(args.since), campaigns.parse_date(args.until))
-    _write(args.html, render_html(report))
-    written = [args.html]
-    if args.csv:
-        _write(args.csv, render_csv(report), encoding="utf-8-sig")
-        written.append(args.csv)
-    print(f"Clip report for {report.campaign}, {report.since} to {report.until}: "
-          f"{report.total} clips; wrote {' and '.join(written)}.")
-    return 0
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `coverage export` and `coverage report` on the main parser's subparsers."""
-    parser = subparsers.add_parser("coverage", help="export press hits and clip reports")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = actions.add_parser(
-        "export", help="write a campaign's press hits to a CSV file",
-        description="Write the campaign's press hits (hidden ones left out), oldest first, to "
-        "FILE as CSV. Times are in the campaign's time zone. Cells that a spreadsheet would "
-        "run as formulas get a leading '.",
-    )
-    p.add_argument("file", metavar="FILE.csv", help="the CSV file to write (replaced if it "
-                   "exists)")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
-    p.add_argument("--since", metavar="DATE", default="",
-                   help="only hits from this day on, YYYY-MM-DD in the campaign's time zone")
-    p.set_defaults(func=cmd_export)
-    p = actions.add_parser(
-        "report", help="write a clip report for a date range (HTML to print, CSV)",
-        description="Write the clip report for the days from --since to --until (both "
-        "included, in the campaign's time zone): a summary, then every clip with headline, "
-        "outlet, date, author, link and tone. Open the HTML file in a browser and print it "
-        "to PDF.",
-    )
-    p.add_argument("--since", metavar="DATE", required=True, help="first day, YYYY-MM-DD")
-    p.add_argument("--until", metavar="DATE", required=True, help="last day, YYYY-MM-DD")
-    p.add_argument("--html", metavar="FILE", required=True, help="the HTML file to write")
-    p.add_argument("--csv", metavar="FILE", default="",
-                   help="also write the clips to this CSV file")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
-    p.set_defaults(func=cmd_report)

@@ -17,12 +17,10 @@ back, so a slow feed delays nobody else.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -30,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.auth import audit
-from outreach.campaigns import check_news_edition, resolve_campaign
+from outreach.campaigns import check_news_edition
 from outreach.config import Settings
 from outreach.coverage import hits as press_hits
 from outreach.coverage.fetch import (
@@ -45,10 +43,8 @@ from outreach.coverage.fetch import (
 from outreach.coverage.items import FeedItem
 from outreach.coverage.parse import parse_feed
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
-from outreach.ops.worker import repeat
-from outreach.roles import Actor, cli_actor, require
+from outreach.roles import Actor, require
 from outreach.safety import URLGuard
-from outreach.store import open_store
 from outreach.store.tables import campaigns, feeds, outlets
 
 log = logging.getLogger(__name__)
@@ -427,141 +423,3 @@ def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:
             return poll_feeds(db, client=client, guard=guard, now=now, sink=hits_sink(db, now),
                               settings=poll).describe()
     return job
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _moment(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
-
-
-def _describe_added(feed: dict) -> str:
-    return (f"Added feed {feed['id']}: {feed['title']} ({feed['kind']}, "
-            f"{feed['item_count']} items). Next poll {_moment(feed['next_poll_at'])}.")
-
-
-def _cli_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
-    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
-
-
-def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds add URL`: fetch the feed once, add it, record its matching stories."""
-    db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
-    now = _utcnow()
-    with make_client(poll) as client:
-        feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
-                        client=client, guard=guard, now=now, kind=args.kind,
-                        sink=hits_sink(db, now), settings=poll)
-    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
-    return 0
-
-
-def cmd_add_google_news(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds add-google-news`: the campaign's Google News search feed."""
-    db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
-    now = _utcnow()
-    with make_client(poll) as client:
-        feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
-                                    client=client, guard=guard, now=now,
-                                    sink=hits_sink(db, now), settings=poll)
-    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
-    return 0
-
-
-def cmd_add_outlets(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds add-outlets`: every outlet's feed; exit 1 if any could not be added."""
-    db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
-    now = _utcnow()
-    with make_client(poll) as client:
-        report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
-                                  client=client, guard=guard, now=now,
-                                  sink=hits_sink(db, now), settings=poll)
-    for feed in report["added"]:
-        print(_describe_added(feed))
-    for failed in report["failed"]:
-        print(f"Not added: {failed['outlet']} ({failed['url']}): {failed['error']}")
-    if report["skipped"]:
-        print("Already there: " + ", ".join(report["skipped"]))
-    print(f"{len(report['added'])} added, {len(report['failed'])} failed, "
-          f"{len(report['skipped'])} already there.")
-    return 1 if report["failed"] else 0
-
-
-def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds list`: each feed's state, for checking that coverage still comes in."""
-    db = open_store(settings.database_url)
-    rows = list_feeds(db, resolve_campaign(db, args.campaign))
-    if not rows:
-        print("No feeds yet: python -m outreach feeds add URL")
-    for r in rows:
-        state = f"FAILING x{r['failures']}: {r['last_error']}" if r["failures"] else "ok"
-        print(f"{r['id']:>4}  {r['kind']:<13} {r['title'][:40]:<40} {r['item_count']:>4} items"
-              f"  last success {_moment(r['last_success_at'])}"
-              f"  next poll {_moment(r['next_poll_at'])}  {state}\n      {r['url']}")
-    return 0
-
-
-def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds remove ID`."""
-    remove_feed(open_store(settings.database_url), cli_actor(), args.id, now=_utcnow())
-    print(f"Feed {args.id} removed; its press hits stay.")
-    return 0
-
-
-def cmd_poll(args: argparse.Namespace, settings: Settings) -> int:
-    """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
-    db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
-    campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
-
-    def step() -> None:
-        now = _utcnow()
-        with make_client(poll) as client:
-            summary = poll_feeds(db, client=client, guard=guard, now=now,
-                                 sink=hits_sink(db, now), force=args.force,
-                                 campaign_id=campaign_id, settings=poll)
-        for error in summary.errors:
-            print(f"  failed: {error}")
-        print(f"{_moment(now)}: {summary.describe()}.", flush=True)
-
-    return repeat(step, interval=settings.worker_interval, once=args.once)
-
-
-def add_cli_parsers(subparsers: Any) -> None:
-    """Register `feeds add|add-google-news|add-outlets|list|remove|poll`."""
-    p = subparsers.add_parser("feeds", help="a campaign's coverage feeds, and polling them")
-    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = sub.add_parser("add", help="fetch an RSS or Atom feed once and add it")
-    a.add_argument("url", metavar="URL")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
-    a.add_argument("--kind", default=None, choices=KINDS,
-                   help="override the kind detected from the address and the feed")
-    a.set_defaults(func=cmd_add)
-    a = sub.add_parser("add-google-news",
-                       help="add the Google News search feed for the campaign's keywords")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
-    a.set_defaults(func=cmd_add_google_news)
-    a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
-    a.set_defaults(func=cmd_add_outlets)
-    a = sub.add_parser("list", help="feeds with last success, last error and next poll")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
-    a.set_defaults(func=cmd_list)
-    a = sub.add_parser("remove", help="remove a feed (its press hits stay)")
-    a.add_argument("id", type=int, metavar="ID")
-    a.set_defaults(func=cmd_remove)
-    a = sub.add_parser("poll", help="fetch the due feeds and record new press hits, every "
-                       "OUTREACH_WORKER_INTERVAL seconds until Ctrl-C")
-    a.add_argument("--once", action="store_true", help="one pass, then exit")
-    a.add_argument("--force", action="store_true",
-                   help="fetch every feed now, even those not due")
-    a.add_argument("--campaign", default=None, help="only this campaign's feeds")
-    a.set_defaults(func=cmd_poll)

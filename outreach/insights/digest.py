@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach import campaigns
-from outreach.clock import utcnow
 from outreach.config import TEMPLATES_DIR
 from outreach.coverage import hit_lists
 from outreach.coverage import hits as press_hits
@@ -25,7 +24,6 @@ from outreach.coverage.clip_report import html_environment, long_date, safe_link
 from outreach.errors import InvalidInput
 from outreach.insights import analytics
 from outreach.safety import md_escape
-from outreach.store import open_store
 from outreach.store.tables import pitch_batches, pitch_messages, releases
 
 HTML_TEMPLATE = "digest.html.j2"
@@ -249,57 +247,3 @@ def _markdown_environment() -> jinja2.Environment:
 
 def _md_finalize(value: object) -> str:
     return str(value) if isinstance(value, int | float) else md_escape(value)
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def _write(path: str, text: str) -> None:
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as fileobj:
-            fileobj.write(text)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
-
-
-def cmd_digest(args, settings) -> int:
-    """`digest`: one week's digest as Markdown on stdout, or written to --html/--md files."""
-    db = open_store(settings.database_url)
-    campaign_id = campaigns.resolve_campaign(db, args.campaign)
-    if args.week:
-        year, week = analytics.parse_week(args.week)
-    else:
-        zone = ZoneInfo(campaigns.get_campaign(db, campaign_id).timezone)
-        year, week = analytics.last_full_week(utcnow(), zone)
-    digest = build(db, campaign_id, year, week)
-    if not (args.html or args.md):
-        print(render_markdown(digest), end="")
-        return 0
-    written = []
-    if args.html:
-        _write(args.html, render_html(digest))
-        written.append(args.html)
-    if args.md:
-        _write(args.md, render_markdown(digest))
-        written.append(args.md)
-    print(f"Digest for {digest.campaign}, {digest.label} ({digest.monday} to {digest.sunday}): "
-          f"{digest.posts} posts, {digest.press_hits} press hits; wrote "
-          f"{' and '.join(written)}.")
-    return 0
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `digest` on the main parser's subparsers."""
-    p = subparsers.add_parser(
-        "digest", help="the committee's weekly digest (Markdown or HTML)",
-        description="Write one ISO week's digest (Monday to Sunday in the campaign's time "
-        "zone): posts published and their engagement, new followers, press hits, and releases "
-        "sent with the coverage they earned. Prints Markdown unless --html or --md is given.",
-    )
-    p.add_argument("--week", metavar="YYYY-Www", default="",
-                   help="the ISO week, e.g. 2026-W48 (default: last full week)")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
-    p.add_argument("--html", metavar="FILE", default="", help="write the HTML digest here")
-    p.add_argument("--md", metavar="FILE", default="", help="write the Markdown digest here")
-    p.set_defaults(func=cmd_digest)

@@ -19,13 +19,11 @@ the worker's next pass, which publishes due posts first, is never held up for lo
 
 from __future__ import annotations
 
-import argparse
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -33,10 +31,8 @@ from sqlalchemy.engine import Engine
 from outreach.auth import vault
 from outreach.config import Settings
 from outreach.errors import OutreachError, RateLimited, ReadRefused
-from outreach.ops.worker import repeat
 from outreach.social import accounts
 from outreach.social.reader import MetricsReader
-from outreach.store import open_store
 from outreach.store.tables import (
     follower_snapshots,
     post_metrics,
@@ -372,25 +368,3 @@ def snapshot_job(settings: Settings) -> Callable[[Engine, datetime], str]:
         reader_for = accounts.publisher_for(db, vault.Vault.open(settings, db), now=now)
         return take_snapshots(db, reader_for, now=now, account_interval=interval)
     return job
-
-
-def cmd_snapshot(args: argparse.Namespace, settings: Settings) -> int:
-    """`metrics snapshot [--once]`: take the due snapshots, printing each pass's summary."""
-    db = open_store(settings.database_url)
-    job = snapshot_job(settings)
-
-    def step() -> None:
-        now = datetime.now(UTC)
-        print(f"{now:%Y-%m-%d %H:%M} UTC: {job(db, now)}.", flush=True)
-
-    return repeat(step, interval=settings.worker_interval, once=args.once)
-
-
-def add_cli_parsers(subparsers: Any) -> None:
-    """Register `metrics snapshot [--once]`."""
-    p = subparsers.add_parser("metrics", help="follower and engagement snapshots")
-    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    a = sub.add_parser("snapshot", help="read the due accounts' and posts' counts, every "
-                       "OUTREACH_WORKER_INTERVAL seconds until Ctrl-C")
-    a.add_argument("--once", action="store_true", help="one pass, then exit")
-    a.set_defaults(func=cmd_snapshot)

@@ -12,7 +12,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -168,17 +167,3 @@ def settings_compared(mine: list[dict[str, str]], status: WorkerStatus) -> list[
              "worker": "" if theirs is None else theirs.get(row["setting"], ""),
              "differs": theirs is not None and theirs.get(row["setting"]) != row["value"],
              "what it does": row["what it does"]} for row in mine]
-
-
-def repeat(step: Callable[[], None], *, interval: float, once: bool) -> int:
-    """Run `step` once (`once`), or every `interval` seconds until Ctrl-C: the loop of the
-    commands that do one job of the worker's by hand (`feeds poll`, `metrics snapshot`)."""
-    try:
-        while True:
-            step()
-            if once:
-                return 0
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        print("Stopped.")
-        return 0

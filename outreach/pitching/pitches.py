@@ -27,7 +27,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.auth import audit, vault
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.errors import ConfigError, InvalidInput, NotFound, OutreachError
 from outreach.org_settings import OrgSettings, get_org
@@ -52,8 +53,7 @@ from outreach.pitching.mailer import (
 from outreach.presslist.contacts import log_interaction
 from outreach.releases import templates
 from outreach.releases.drafts import format_embargo
-from outreach.roles import Actor, cli_actor, require
-from outreach.store import open_store
+from outreach.roles import Actor, require
 from outreach.store.tables import (
     campaigns,
     journalists,
@@ -128,10 +128,11 @@ class BatchResult:
 
     def describe(self) -> str:
         """'Batch 7: 5 sent, 1 failed, 2 skipped.' over the whole batch."""
-        return _describe(self.batch_id, self.totals)
+        return describe_batch(self.batch_id, self.totals)
 
 
-def _describe(batch_id: int, totals: dict[str, int]) -> str:
+def describe_batch(batch_id: int, totals: dict[str, int]) -> str:
+    """"Batch 7: 3 sent, 1 failed.": a batch's totals in a line."""
     counts = ", ".join(f"{n} {status}" for status, n in totals.items() if n)
     return f"Batch {batch_id}: {counts or 'nobody in it'}."
 
@@ -654,10 +655,6 @@ def make_sender_factory(db: Engine, settings: Settings) -> Callable[[], SmtpSend
                    org.smtp_user, password)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _resume_hint(batch_id: int, exc: ConnectionFailed) -> ConnectionFailed:
     return ConnectionFailed(f"{str(exc).rstrip('.')}. What was not sent is kept in batch "
                             f"{batch_id}: send it later with `python -m outreach pitch resume "
@@ -671,11 +668,21 @@ def send_now(db: Engine, actor: Actor, plan: PitchPlan, settings: Settings, *,
     factory = make_sender_factory(db, settings)
     batch_id = create_batch(db, actor, plan, now=now)
     try:
-        send_batch(db, batch_id, factory, clock=_utcnow, sleep=time.sleep,
+        send_batch(db, batch_id, factory, clock=utcnow, sleep=time.sleep,
                    rate_per_minute=get_org(db).pitch_rate_per_minute)
     except ConnectionFailed as exc:
         raise _resume_hint(batch_id, exc) from None
     return batch_id
+
+
+def resume(db: Engine, batch_id: int, settings: Settings) -> BatchResult:
+    """Send, in this process, what an interrupted batch has not attempted yet; nobody gets
+    it twice."""
+    try:
+        return send_batch(db, batch_id, make_sender_factory(db, settings), clock=utcnow,
+                          sleep=time.sleep, rate_per_minute=get_org(db).pitch_rate_per_minute)
+    except ConnectionFailed as exc:
+        raise _resume_hint(batch_id, exc) from None
 
 
 # A claim older than this is taken to be a worker that died mid-batch.
@@ -723,7 +730,7 @@ def send_queued(db: Engine, settings: Settings, worker_id: str, *, now: datetime
         seen.add(batch_id)
         try:
             result = send_batch(db, batch_id, make_sender_factory(db, settings),
-                                clock=_utcnow, sleep=sleep,
+                                clock=utcnow, sleep=sleep,
                                 rate_per_minute=get_org(db).pitch_rate_per_minute)
         except (OutreachError, InterruptedError) as exc:
             # Release the claim: the next pass (or another worker) carries on from here.
@@ -784,125 +791,3 @@ def batch_status(db: Engine, batch_id: int) -> list[dict]:
                       pitch_messages.c.detail, pitch_messages.c.sent_at)
             .where(pitch_messages.c.batch_id == batch_id).order_by(pitch_messages.c.id)
         )]
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def _print_plan(plan: PitchPlan) -> None:
-    embargo = f", embargoed until {plan.embargo}" if plan.embargo else ""
-    print(f"Release {plan.release_id} {plan.release_title!r}{embargo}")
-    if plan.subject:
-        print(f"Subject: {plan.subject}")
-    print(f"To send ({len(plan.recipients)}):")
-    if plan.again and plan.already_pitched:
-        print(f"  including {plan.already_pitched} already pitched this release (--again)")
-    for r in plan.recipients:
-        print(f"  {r.name} <{r.email}>" + (f", {r.outlet}" if r.outlet else ""))
-    if plan.skipped:
-        print(f"Skipped ({len(plan.skipped)}):")
-        for s in plan.skipped:
-            print(f"  {s.name}" + (f" <{s.email}>" if s.email else "") + f": {s.reason}")
-    if plan.already_pitched and not plan.again:
-        print(f"To e-mail the {plan.already_pitched} already pitched once more, add --again.")
-
-
-def _print_rows(rows: list[dict]) -> None:
-    for r in rows:
-        who = f"{r['name']} <{r['email']}>" if r["email"] else r["name"]
-        when = f"{r['sent_at']:%Y-%m-%d %H:%M} UTC" if r["sent_at"] else ""
-        print(f"  {r['status']:<8} {who}  {when or r['detail']}".rstrip())
-
-
-def cli_send(args, settings: Settings) -> int:
-    """`pitch send`: print the plan, then send it (or, with --dry-run, the first e-mail)."""
-    db = open_store(settings.database_url)
-    plan = plan_pitch(db, args.release, list_name=args.list, journalist_ids=args.journalist,
-                      note=args.note, again=args.again)
-    _print_plan(plan)
-    if args.dry_run:
-        if plan.recipients:
-            message = preview(db, plan, plan.recipients[0].journalist_id)
-            print(f"\nThe e-mail to {plan.recipients[0].name}:\n")
-            print("\n".join(f"{k}: {v}" for k, v in message.items()
-                            if k.lower() not in ("content-type", "content-transfer-encoding",
-                                                 "mime-version")))
-            print(f"\n{message.get_content()}")
-        print("Dry run: nothing was sent.")
-        return 0
-    print(f"Sending, at most {get_org(db).pitch_rate_per_minute} a minute...")
-    batch_id = send_now(db, cli_actor(), plan, settings, now=_utcnow())
-    return _report(db, batch_id)
-
-
-def _report(db: Engine, batch_id: int) -> int:
-    print(_describe(batch_id, get_batch(db, batch_id)["totals"]))
-    problems = [r for r in batch_status(db, batch_id) if r["status"] in ("failed", "pending")]
-    _print_rows(problems)
-    print(f"Details: python -m outreach pitch status --batch {batch_id}")
-    return 1 if problems else 0
-
-
-def cli_resume(args, settings: Settings) -> int:
-    """`pitch resume`: send what an interrupted batch has not attempted yet."""
-    db = open_store(settings.database_url)
-    try:
-        result = send_batch(db, args.batch, make_sender_factory(db, settings), clock=_utcnow,
-                            sleep=time.sleep, rate_per_minute=get_org(db).pitch_rate_per_minute)
-    except ConnectionFailed as exc:
-        raise _resume_hint(args.batch, exc) from None
-    if not (result.sent or result.failed or result.interrupted):
-        print("Nothing was left to send.")
-    return _report(db, args.batch)
-
-
-def cli_status(args, settings: Settings) -> int:
-    """`pitch status`: the batch and every recipient's state."""
-    db = open_store(settings.database_url)
-    batch = get_batch(db, args.batch)
-    finished = (f"finished {batch['finished_at']:%Y-%m-%d %H:%M} UTC"
-                if batch["finished_at"] else "not finished")
-    print(f"Batch {batch['id']}: release {batch['release_id']} {batch['release_title']!r}, "
-          f"created by {batch['created_by']} {batch['created_at']:%Y-%m-%d %H:%M} UTC, "
-          f"{finished}")
-    print(f"Subject: {batch['subject']}")
-    _print_rows(batch_status(db, args.batch))
-    if batch["totals"]["pending"]:
-        print(f"{batch['totals']['pending']} not sent yet: python -m outreach pitch resume "
-              f"--batch {batch['id']}")
-    return 0
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `pitch send`, `pitch status` and `pitch resume` on the main parser."""
-    parser = subparsers.add_parser("pitch", help="e-mail an approved release to journalists")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = actions.add_parser(
-        "send", help="pitch an approved release to a press list or to journalists",
-        description="Send each journalist a personalised e-mail with the release, over the "
-        "committee's SMTP server, at its rate per minute. Do-not-contact journalists, "
-        "those without an e-mail and those already pitched this release are skipped and "
-        "listed.",
-    )
-    p.add_argument("--release", type=int, required=True, metavar="ID", help="the release's id")
-    target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--list", metavar="NAME", help="everyone on this press list")
-    target.add_argument("--journalist", type=int, nargs="+", action="extend", metavar="ID",
-                        help="these journalists (ids); repeatable")
-    p.add_argument("--note", default="", metavar="TEXT", help="a line added to every e-mail")
-    p.add_argument("--again", action="store_true",
-                   help="also e-mail the journalists already pitched this release (never one "
-                   "whose e-mail still waits in a batch)")
-    p.add_argument("--dry-run", action="store_true",
-                   help="show who would get it and the first e-mail; send nothing")
-    p.set_defaults(func=cli_send)
-    for name, func, text in (
-        ("status", cli_status, "show each recipient's state in a batch"),
-        ("resume", cli_resume, "send what an interrupted batch has not sent; nobody gets "
-         "it twice"),
-    ):
-        p = actions.add_parser(name, help=text)
-        p.add_argument("--batch", type=int, required=True, metavar="ID",
-                       help="the batch's id (printed by `pitch send`)")
-        p.set_defaults(func=func)
-

@@ -42,22 +42,19 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach import clock, trash
+from outreach import trash
 from outreach.auth import audit
 from outreach.errors import InvalidInput, NotFound
 from outreach.presslist import spokespeople
-from outreach.roles import Actor, cli_actor, require
-from outreach.store import open_store
+from outreach.roles import Actor, require
 from outreach.store.tables import protected_names
 
 NAME_MAX = 200
@@ -338,7 +335,8 @@ def _find(entries: Iterable[ProtectedName], name: str) -> ProtectedName | None:
     return next((p for p in entries if _key(p.name) == key), None)
 
 
-def _aliases(n: int) -> str:
+def count_aliases(n: int) -> str:
+    """"1 alias", "3 aliases": how many spellings an entry has, in words."""
     return f"{n} alias" if n == 1 else f"{n} aliases"
 
 
@@ -369,7 +367,7 @@ def add_protected(
                 name=name, aliases=kept, created_by=actor.name, created_at=now,
             )).inserted_primary_key[0]
             audit.record(conn, actor, entity="protected_name", entity_id=entry_id,
-                         action="add", summary=f"with {_aliases(len(kept))}", now=now)
+                         action="add", summary=f"with {count_aliases(len(kept))}", now=now)
         else:
             entry_id = existing.id
             added = len(kept) - len(existing.aliases)
@@ -378,7 +376,7 @@ def add_protected(
                              .where(protected_names.c.id == entry_id).values(aliases=kept))
                 audit.record(conn, actor, entity="protected_name", entity_id=entry_id,
                              action="add_alias",
-                             summary=f"added {_aliases(added)}, {len(kept)} in all",
+                             summary=f"added {count_aliases(added)}, {len(kept)} in all",
                              now=now)
         return next(p for p in _load(conn) if p.id == entry_id)
 
@@ -425,7 +423,7 @@ def update_protected(db: Engine, actor: Actor, entry_id: int, name: str,
         conn.execute(protected_names.update().where(protected_names.c.id == entry_id)
                      .values(name=name, aliases=wanted))
         audit.record(conn, actor, entity="protected_name", entity_id=entry_id, action="edit",
-                     summary=f"{_aliases(len(wanted))}, {len(dropped)} dropped", now=now)
+                     summary=f"{count_aliases(len(wanted))}, {len(dropped)} dropped", now=now)
         return next(p for p in _load(conn) if p.id == entry_id)
 
 
@@ -434,84 +432,3 @@ def list_protected(db: Engine, actor: Actor) -> list[ProtectedName]:
     require(actor, "editor", "reading the protected-names list")
     with db.connect() as conn:
         return _load(conn)
-
-
-# --- command line ----------------------------------------------------------------------------
-
-
-def cli_add(args, settings) -> int:
-    """`guard add NAME [--alias A]...`: the output names only the id, for shared terminals."""
-    entry = add_protected(open_store(settings.database_url), cli_actor(), args.name,
-                          args.alias, now=clock.utcnow())
-    print(f"Protected entry {entry.id} has {_aliases(len(entry.aliases))}.")
-    return 0
-
-
-def cli_list(args, settings) -> int:
-    """`guard list`: one entry a line, with its aliases."""
-    entries = list_protected(open_store(settings.database_url), cli_actor())
-    if not entries:
-        print("The protected list is empty.")
-    for p in entries:
-        aliases = f"  (also: {', '.join(p.aliases)})" if p.aliases else ""
-        print(f"{p.id:>4}  {p.name}{aliases}")
-    return 0
-
-
-def cli_remove(args, settings) -> int:
-    """`guard remove NAME`."""
-    entry_id = remove_protected(open_store(settings.database_url), cli_actor(), args.name,
-                                now=clock.utcnow())
-    print(f"Removed protected entry {entry_id}.")
-    return 0
-
-
-def _read(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and check again.") \
-            from None
-
-
-def cli_check(args, settings) -> int:
-    """`guard check FILE`: print each match with its line; 1 when there are any, like grep."""
-    text = _read(args.file)
-    matches = check_text(open_store(settings.database_url), text)
-    if not matches:
-        print("No protected names found.")
-        return 0
-    for line in describe_matches(text, matches):
-        print(line)
-    return 1
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `guard add|list|remove|check` on the main parser's subparsers."""
-    parser = subparsers.add_parser(
-        "guard", help="the protected-names list, and checking a text against it")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = actions.add_parser(
-        "add", help="protect a member's name (adds aliases when the name is listed)")
-    p.add_argument("name", metavar="NAME", help="the full name, e.g. 'María González'")
-    p.add_argument("--alias", action="append", default=[], metavar="A",
-                   help="a nickname or other spelling; repeat for several")
-    p.set_defaults(func=cli_add)
-    p = actions.add_parser("list", help="list protected names and their aliases")
-    p.set_defaults(func=cli_list)
-    p = actions.add_parser("remove", help="take a name and its aliases off the list")
-    p.add_argument("name", metavar="NAME")
-    p.set_defaults(func=cli_remove)
-    p = actions.add_parser(
-        "check", help="show where FILE names a protected member; exits 1 when it does",
-        description="Print each place FILE names a protected member (line and text as "
-        "written), ignoring case, accents, line breaks and hyphens; spokespeople on the "
-        "roster are exempt. Exits 1 when anything is found, 0 otherwise.")
-    p.add_argument("file", metavar="FILE", help="a UTF-8 text file, or - for stdin")
-    p.set_defaults(func=cli_check)

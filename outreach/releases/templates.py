@@ -19,19 +19,16 @@ are built from the same parsed Markdown.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import dataclasses
 import difflib
 import functools
 import html
 import io
-import json
 import logging
 import re
 import tomllib
 from datetime import date, time
-from pathlib import Path
 from typing import Any
 
 import docx
@@ -50,9 +47,8 @@ from sqlalchemy.engine import Engine
 from outreach.auth import audit
 from outreach.config import TEMPLATES_DIR
 from outreach.errors import InvalidInput, NotFound
-from outreach.org_settings import OrgSettings, get_org
+from outreach.org_settings import OrgSettings
 from outreach.roles import Actor, require
-from outreach.store import open_store
 from outreach.store.tables import release_templates
 
 logger = logging.getLogger(__name__)
@@ -952,87 +948,3 @@ def format_template_list(templates: list[Template]) -> str:
             out.append(f"    {field.name:<{width}}  {field.type:<12}  {need:<8}  {field.label}")
         out.append("")
     return "\n".join(out).rstrip() + "\n" if out else "No templates.\n"
-
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def cli_templates_list(args, settings) -> int:
-    """`templates list`: every template, its language, kind and fields."""
-    print(format_template_list(list_templates(open_store(settings.database_url))), end="")
-    return 0
-
-
-def _read_values(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8-sig") as fileobj:
-            values = json.load(fileobj)
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{path} is not valid JSON: line {exc.lineno}: {exc.msg}.") from None
-    if not isinstance(values, dict):
-        raise InvalidInput(f"{path} must hold a JSON object of field name to value.")
-    return values
-
-
-def cli_release_render(args, settings) -> int:
-    """`release render TEMPLATE`: fill a template from a JSON file and write one format."""
-    db = open_store(settings.database_url)
-    template = get_template(db, args.template)
-    values = _read_values(args.data)
-    org = get_org(db)
-    if args.format == "docx":
-        output: bytes | str = render_docx(template, values, org=org, draft=args.draft,
-                                          embargo=args.embargo)
-    else:
-        output = render(template, values, org=org, fmt=args.format, draft=args.draft,
-                        embargo=args.embargo)
-    try:
-        if isinstance(output, bytes):
-            Path(args.out).write_bytes(output)
-        else:
-            Path(args.out).write_text(output, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"Cannot write {args.out}: {exc.strerror or exc}.") from None
-    print(f"Wrote {template.name} as {args.format} to {args.out}"
-          f"{' (draft)' if args.draft else ''}.")
-    return 0
-
-
-def release_subparsers(subparsers) -> argparse._SubParsersAction:
-    """The sub-subparsers of the `release` command, creating the group on first call,
-    so other modules can add `release` subcommands next to `render`."""
-    parser = subparsers.choices.get("release")
-    if parser is None:
-        parser = subparsers.add_parser(
-            "release", help="press releases, advisories and statements",
-            description="Work with releases: render a template to Markdown, HTML, text or "
-            "Word.")
-        parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `templates list` and `release render` on the main parser's subparsers."""
-    parser = subparsers.add_parser("templates", help="list release and pitch templates")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = actions.add_parser("list", help="list templates with their language, kind and fields")
-    p.set_defaults(func=cli_templates_list)
-
-    p = release_subparsers(subparsers).add_parser(
-        "render", help="fill a template with field values from a JSON file",
-        description="Render TEMPLATE with the field values in a JSON object (field name to "
-        "value: text, a list of texts, or a person {name, role, phone, email, languages}). "
-        "The union's name, boilerplate and media contact come from the committee's settings.",
-    )
-    p.add_argument("template", metavar="TEMPLATE", help="a name from `templates list`")
-    p.add_argument("--data", required=True, metavar="FILE.json", help="the field values")
-    p.add_argument("--format", required=True, choices=FORMATS,
-                   help="md, html (a print-ready page), txt (an e-mail body) or docx")
-    p.add_argument("--out", required=True, metavar="FILE", help="the file to write (replaced)")
-    p.add_argument("--draft", action="store_true", help="mark it DRAFT — NOT FOR RELEASE")
-    p.add_argument("--embargo", default=None, metavar="TEXT",
-                   help="state EMBARGOED UNTIL TEXT at the top, e.g. "
-                   "'Thursday, December 3, 2026, 6:00 AM CST'")
-    p.set_defaults(func=cli_release_render)

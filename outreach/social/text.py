@@ -1,14 +1,16 @@
 """What a post may hold on Bluesky and X: counting, splitting into threads, Bluesky facets.
 
-Pure functions, no I/O (the `social count|split` commands at the end only print). Every
-platform figure is a named constant below, so a platform's change is a one-line change.
+Pure functions, no I/O. Every platform figure is a named constant below, so a platform's
+change is a one-line change.
 
 Bluesky counts graphemes (the `regex` module's ``\\X``) of the text *as posted*: like the
 official app, we post a long link shortened to host + start of path + "..." and keep the
 full URL in the link facet, so the shortened form is what counts against the 300 (see
 `bluesky_display_text`). X counts twitter-text v3 weights, computed by the
 `twitter-text-parser` package. Link, mention and tag detection for Bluesky is the atproto
-SDK's port of the official `detectFacets`, tightened where noted.
+SDK's port of the official `detectFacets`, tightened where noted. Each platform's library
+is imported when that platform's text is first counted: the atproto SDK alone takes most of
+a second to load, which `social count --platform x` need not wait for.
 """
 
 from __future__ import annotations
@@ -16,15 +18,12 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from urllib.parse import quote, urlsplit
 
 import regex
-from atproto_client.utils import detect_facets, detect_mentions
-from twitter_text import extract_urls_with_indices, parse_tweet
 
 from outreach.errors import InvalidInput
 
@@ -176,6 +175,18 @@ def _trim_link(link: str) -> str:
     return link
 
 
+def _bluesky_facets(text: str) -> list:
+    from atproto_client.utils import detect_facets
+
+    return detect_facets(text)
+
+
+def _bluesky_mentions(text: str) -> list:
+    from atproto_client.utils import detect_mentions
+
+    return detect_mentions(text)
+
+
 def _char_offset(encoded: bytes, byte_offset: int) -> int:
     return len(encoded[:byte_offset].decode("utf-8"))
 
@@ -185,19 +196,28 @@ def _links(text: str) -> list[_Span]:
     (which gets https://), trailing punctuation excluded."""
     encoded = text.encode("utf-8")
     spans = []
-    for facet in detect_facets(text):
+    for facet in _bluesky_facets(text):
         if facet.features[0].py_type != LINK:
             continue
         start = _char_offset(encoded, facet.index.byte_start)
         shown = _trim_link(text[start:_char_offset(encoded, facet.index.byte_end)])
         uri = shown if _SCHEME.match(shown) else f"https://{shown}"
         try:
-            if not urlsplit(uri).hostname:
-                continue
+            host = urlsplit(uri).hostname
         except ValueError:
+            continue
+        if not host or not _could_exist(host):
             continue
         spans.append(_Span(start, start + len(shown), {"$type": LINK, "uri": uri}))
     return spans
+
+
+def _could_exist(host: str) -> bool:
+    """False for a host no DNS name can be: a label over 63 characters or a name over 253.
+    Tightens the SDK, which takes "example.org。" and the unspaced text after it (as
+    Japanese is written) for one long host that could neither be visited nor shortened."""
+    labels = regex.split(r"[.\u3002\uff0e\uff61]", host)
+    return len(host) <= 253 and all(len(label) <= 63 for label in labels)
 
 
 def _render(text: str, spans: Sequence[_Span], *, shorten: bool) -> tuple[str, list[dict]]:
@@ -246,12 +266,12 @@ def mentions(text: str) -> list[str]:
 
     These are what `bluesky_facets` asks its `resolve` to turn into DIDs.
     """
-    return list(dict.fromkeys(m.handle.lower() for m in detect_mentions(text)))
+    return list(dict.fromkeys(m.handle.lower() for m in _bluesky_mentions(text)))
 
 
 def _mentions(text: str, resolve: Callable[[str], str | None]) -> list[_Span]:
     encoded, dids, spans = text.encode("utf-8"), {}, []
-    for found in detect_mentions(text):
+    for found in _bluesky_mentions(text):
         handle = found.handle.lower()
         if handle not in dids:
             dids[handle] = resolve(handle)
@@ -266,7 +286,7 @@ def _tags(text: str) -> list[_Span]:
     """#hashtags (not all digits, trailing punctuation excluded, at most 64 graphemes and
     640 bytes) and $CASHTAGS, as the atproto SDK detects them."""
     encoded, spans = text.encode("utf-8"), []
-    for facet in detect_facets(text):
+    for facet in _bluesky_facets(text):
         feature = facet.features[0]
         if feature.py_type != TAG:
             continue
@@ -330,10 +350,14 @@ def x_weight(text: str) -> int:
     X_URL_WEIGHT whatever its length. An emoji newer than the package's table (e.g. the
     ZWJ sequences of Emoji 15.1) is weighed per code point instead.
     """
+    from twitter_text import parse_tweet
+
     return parse_tweet(text, _X_OPTIONS).weightedLength
 
 
 def _x_links(text: str) -> list[tuple[int, int]]:
+    from twitter_text import extract_urls_with_indices
+
     return [tuple(found["indices"]) for found in extract_urls_with_indices(text)]
 
 
@@ -481,56 +505,3 @@ def split_thread(text: str, platform: str, *, number: bool = False) -> list[str]
         # Fewer parts than `total` need only shorter numbers, so each still fits.
         return [f"{text[a:b]} {i}/{len(slices)}" for i, (a, b) in enumerate(slices, 1)]
     return [text[a:b] for a, b in slices]
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def _read_text(value: str) -> str:
-    return sys.stdin.read().removesuffix("\n") if value == "-" else value
-
-
-def cli_count(args, settings) -> int:
-    """`social count`: print the count against the limit; exit 1 when it does not fit."""
-    counted = count(_read_text(args.text), args.platform)
-    verdict = ("fits" if counted.fits
-               else f"too long by {counted.used - counted.limit} {counted.unit}")
-    print(f"{args.platform}: {counted.used} / {counted.limit} {counted.unit} — {verdict}")
-    return 0 if counted.fits else 1
-
-
-def cli_split(args, settings) -> int:
-    """`social split`: print the thread, each part under a line with its count."""
-    parts = split_thread(_read_text(args.text), args.platform, number=args.number)
-    if not parts:
-        raise InvalidInput("The text is empty; there is nothing to split.")
-    for i, part in enumerate(parts, 1):
-        counted = count(part, args.platform)
-        print(("\n" if i > 1 else "")
-              + f"[{i}/{len(parts)}] {counted.used} / {counted.limit} {counted.unit}")
-        print(part)
-    return 0
-
-
-def add_cli_parsers(subparsers) -> None:
-    """Register `social count` and `social split` on the main parser's subparsers."""
-    parser = subparsers.add_parser(
-        "social", help="count a post's length on Bluesky or X, split long text into a thread")
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def with_text(p):
-        p.add_argument("--platform", required=True, choices=PLATFORMS,
-                       help="bluesky (300 graphemes, links shortened as shown) or x "
-                       "(280 weighted characters, a link weighs 23)")
-        p.add_argument("text", metavar="TEXT", help="the post's text, or - to read stdin")
-        return p
-
-    p = with_text(actions.add_parser(
-        "count", help="TEXT's length against the platform's limit; exits 1 when too long"))
-    p.set_defaults(func=cli_count)
-    p = with_text(actions.add_parser(
-        "split", help="split TEXT into a thread of posts that each fit",
-        description="Print the thread: each part with its count. Parts break at sentence "
-        "ends, then between words; links are never split."))
-    p.add_argument("--number", action="store_true", help="end each part with i/n")
-    p.set_defaults(func=cli_split)

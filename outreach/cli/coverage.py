@@ -1,0 +1,223 @@
+"""`coverage export|report` and `feeds ...`: press hits out to files, and the feeds that
+find them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from outreach import campaigns
+from outreach.campaigns import resolve_campaign
+from outreach.cli import actions, command
+from outreach.cli.files import repeat, write_text
+from outreach.clock import utcnow
+from outreach.config import Settings
+from outreach.coverage import hit_lists
+from outreach.coverage.clip_report import build as build_clip_report
+from outreach.coverage.clip_report import render_csv, render_html
+from outreach.coverage.feeds import (
+    KINDS,
+    add_feed,
+    add_google_news_feed,
+    add_outlet_feeds,
+    hits_sink,
+    list_feeds,
+    make_client,
+    poll_feeds,
+    remove_feed,
+)
+from outreach.coverage.fetch import PollSettings
+from outreach.roles import cli_actor
+from outreach.safety import URLGuard
+from outreach.store import open_store
+
+
+def cmd_coverage_export(args, settings) -> int:
+    """`coverage export FILE.csv`: every visible hit of a campaign, or those since a day."""
+    db = open_store(settings.database_url)
+    since = campaigns.parse_date(args.since) if args.since else None
+    campaign_id = campaigns.resolve_campaign(db, args.campaign)
+    count = hit_lists.export_csv(db, campaign_id, args.file, since=since)
+    print(f"Wrote {count} press hits to {args.file}.")
+    return 0
+
+
+def cmd_coverage_report(args, settings) -> int:
+    """`coverage report`: the clip report for a date range as HTML, and CSV if asked."""
+    db = open_store(settings.database_url)
+    report = build_clip_report(db, campaigns.resolve_campaign(db, args.campaign),
+                   campaigns.parse_date(args.since), campaigns.parse_date(args.until))
+    write_text(args.html, render_html(report))
+    written = [args.html]
+    if args.csv:
+        write_text(args.csv, render_csv(report), encoding="utf-8-sig")
+        written.append(args.csv)
+    print(f"Clip report for {report.campaign}, {report.since} to {report.until}: "
+          f"{report.total} clips; wrote {' and '.join(written)}.")
+    return 0
+
+
+def _add_coverage(subparsers) -> None:
+    sub = actions(command(subparsers, "coverage"))
+    p = sub.add_parser(
+        "export", help="write a campaign's press hits to a CSV file",
+        description="Write the campaign's press hits (hidden ones left out), oldest first, to "
+        "FILE as CSV. Times are in the campaign's time zone. Cells that a spreadsheet would "
+        "run as formulas get a leading '.",
+    )
+    p.add_argument("file", metavar="FILE.csv", help="the CSV file to write (replaced if it "
+                   "exists)")
+    p.add_argument("--campaign", metavar="NAME", default=None,
+                   help="the campaign (needed when there are several)")
+    p.add_argument("--since", metavar="DATE", default="",
+                   help="only hits from this day on, YYYY-MM-DD in the campaign's time zone")
+    p.set_defaults(func=cmd_coverage_export)
+    p = sub.add_parser(
+        "report", help="write a clip report for a date range (HTML to print, CSV)",
+        description="Write the clip report for the days from --since to --until (both "
+        "included, in the campaign's time zone): a summary, then every clip with headline, "
+        "outlet, date, author, link and tone. Open the HTML file in a browser and print it "
+        "to PDF.",
+    )
+    p.add_argument("--since", metavar="DATE", required=True, help="first day, YYYY-MM-DD")
+    p.add_argument("--until", metavar="DATE", required=True, help="last day, YYYY-MM-DD")
+    p.add_argument("--html", metavar="FILE", required=True, help="the HTML file to write")
+    p.add_argument("--csv", metavar="FILE", default="",
+                   help="also write the clips to this CSV file")
+    p.add_argument("--campaign", metavar="NAME", default=None,
+                   help="the campaign (needed when there are several)")
+    p.set_defaults(func=cmd_coverage_report)
+
+
+def _moment(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
+
+
+def _describe_added(feed: dict) -> str:
+    return (f"Added feed {feed['id']}: {feed['title']} ({feed['kind']}, "
+            f"{feed['item_count']} items). Next poll {_moment(feed['next_poll_at'])}.")
+
+
+def _cli_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
+    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
+
+
+def cmd_feeds_add(args, settings: Settings) -> int:
+    """`feeds add URL`: fetch the feed once, add it, record its matching stories."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = utcnow()
+    with make_client(poll) as client:
+        feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
+                        client=client, guard=guard, now=now, kind=args.kind,
+                        sink=hits_sink(db, now), settings=poll)
+    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
+    return 0
+
+
+def cmd_feeds_add_google_news(args, settings: Settings) -> int:
+    """`feeds add-google-news`: the campaign's Google News search feed."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = utcnow()
+    with make_client(poll) as client:
+        feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
+                                    client=client, guard=guard, now=now,
+                                    sink=hits_sink(db, now), settings=poll)
+    print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
+    return 0
+
+
+def cmd_feeds_add_outlets(args, settings: Settings) -> int:
+    """`feeds add-outlets`: every outlet's feed; exit 1 if any could not be added."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    now = utcnow()
+    with make_client(poll) as client:
+        report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
+                                  client=client, guard=guard, now=now,
+                                  sink=hits_sink(db, now), settings=poll)
+    for feed in report["added"]:
+        print(_describe_added(feed))
+    for failed in report["failed"]:
+        print(f"Not added: {failed['outlet']} ({failed['url']}): {failed['error']}")
+    if report["skipped"]:
+        print("Already there: " + ", ".join(report["skipped"]))
+    print(f"{len(report['added'])} added, {len(report['failed'])} failed, "
+          f"{len(report['skipped'])} already there.")
+    return 1 if report["failed"] else 0
+
+
+def cmd_feeds_list(args, settings: Settings) -> int:
+    """`feeds list`: each feed's state, for checking that coverage still comes in."""
+    db = open_store(settings.database_url)
+    rows = list_feeds(db, resolve_campaign(db, args.campaign))
+    if not rows:
+        print("No feeds yet: python -m outreach feeds add URL")
+    for r in rows:
+        state = f"FAILING x{r['failures']}: {r['last_error']}" if r["failures"] else "ok"
+        print(f"{r['id']:>4}  {r['kind']:<13} {r['title'][:40]:<40} {r['item_count']:>4} items"
+              f"  last success {_moment(r['last_success_at'])}"
+              f"  next poll {_moment(r['next_poll_at'])}  {state}\n      {r['url']}")
+    return 0
+
+
+def cmd_feeds_remove(args, settings: Settings) -> int:
+    """`feeds remove ID`."""
+    remove_feed(open_store(settings.database_url), cli_actor(), args.id, now=utcnow())
+    print(f"Feed {args.id} removed; its press hits stay.")
+    return 0
+
+
+def cmd_feeds_poll(args, settings: Settings) -> int:
+    """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
+    db = open_store(settings.database_url)
+    poll, guard = _cli_tools(settings)
+    campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
+
+    def step() -> None:
+        now = utcnow()
+        with make_client(poll) as client:
+            summary = poll_feeds(db, client=client, guard=guard, now=now,
+                                 sink=hits_sink(db, now), force=args.force,
+                                 campaign_id=campaign_id, settings=poll)
+        for error in summary.errors:
+            print(f"  failed: {error}")
+        print(f"{_moment(now)}: {summary.describe()}.", flush=True)
+
+    return repeat(step, interval=settings.worker_interval, once=args.once)
+
+
+def _add_feeds(subparsers) -> None:
+    sub = actions(command(subparsers, "feeds"))
+    a = sub.add_parser("add", help="fetch an RSS or Atom feed once and add it")
+    a.add_argument("url", metavar="URL")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.add_argument("--kind", default=None, choices=KINDS,
+                   help="override the kind detected from the address and the feed")
+    a.set_defaults(func=cmd_feeds_add)
+    a = sub.add_parser("add-google-news",
+                       help="add the Google News search feed for the campaign's keywords")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_feeds_add_google_news)
+    a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_feeds_add_outlets)
+    a = sub.add_parser("list", help="feeds with last success, last error and next poll")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_feeds_list)
+    a = sub.add_parser("remove", help="remove a feed (its press hits stay)")
+    a.add_argument("id", type=int, metavar="ID")
+    a.set_defaults(func=cmd_feeds_remove)
+    a = sub.add_parser("poll", help="fetch the due feeds and record new press hits, every "
+                       "OUTREACH_WORKER_INTERVAL seconds until Ctrl-C")
+    a.add_argument("--once", action="store_true", help="one pass, then exit")
+    a.add_argument("--force", action="store_true",
+                   help="fetch every feed now, even those not due")
+    a.add_argument("--campaign", default=None, help="only this campaign's feeds")
+    a.set_defaults(func=cmd_feeds_poll)
+
+
+def add_parsers(subparsers) -> None:
+    """`coverage export|report` and `feeds add|add-google-news|add-outlets|list|remove|poll`."""
+    _add_coverage(subparsers)
+    _add_feeds(subparsers)

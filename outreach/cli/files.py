@@ -1,0 +1,56 @@
+"""Files named on the command line: read and written with errors a person can act on."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from outreach.errors import InvalidInput
+
+
+def read_text(path: str, *, what: str = "check again") -> str:
+    """A UTF-8 file's text (a BOM is dropped), or stdin for "-"."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and {what}.") \
+            from None
+
+
+def write_text(path: str, text: str, *, encoding: str = "utf-8") -> None:
+    """Write `text` to `path` (replacing it) exactly as given: no newline translation."""
+    try:
+        with open(path, "w", newline="", encoding=encoding) as fileobj:
+            fileobj.write(text)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write `data` to `path`, replacing it."""
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
+
+
+def repeat(step: Callable[[], None], *, interval: float, once: bool) -> int:
+    """Run `step` once (`once`), or every `interval` seconds until Ctrl-C: the loop of the
+    commands that do one job of the worker's by hand (`feeds poll`, `metrics snapshot`)."""
+    try:
+        while True:
+            step()
+            if once:
+                return 0
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0
