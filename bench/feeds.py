@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +51,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from outreach import campaigns  # noqa: E402
 from outreach.clock import utcnow  # noqa: E402
+from outreach.config import Settings
 from outreach.coverage import feeds
 from outreach.coverage import fetch as feed_fetch
 from outreach.coverage import query as coverage_query
@@ -181,7 +183,7 @@ def time_matching(texts: list[tuple[str, str, str]], sources: list[str]
 
 
 def main() -> None:
-    defaults = feed_fetch.PollSettings()
+    defaults = feed_fetch.PollSettings.from_settings(Settings())
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=500, help="feeds (default 500)")
     parser.add_argument("--items", type=int, default=50, help="items per feed (default 50)")
@@ -201,7 +203,7 @@ def main() -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
                  "ALL_PROXY"):
         os.environ.pop(name, None)  # the naive loop's urllib would send loopback to a proxy
-    settings = feed_fetch.PollSettings(concurrency=args.concurrency, per_host=args.per_host)
+    settings = replace(defaults, concurrency=args.concurrency, per_host=args.per_host)
     child, urls = start_server(args.feeds, args.items, args.hosts, args.latency_ms)
     try:
         print(f"{len(urls)} feeds of {args.items} items on {args.hosts} loopback hosts, "

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from conftest import free_port
+from feed_server import FeedServer, rss_document, sample_items
 from streamlit.testing.v1 import AppTest
 from test_linkcard import site  # noqa: F401 (a fixture)
 from test_social_images import photo
@@ -27,6 +28,7 @@ from outreach.releases import protected_names, templates
 from outreach.roles import Actor
 from outreach.social import queue as post_queue
 from outreach.store import make_engine, upgrade_to_head
+from outreach.store.tables import feeds as feeds_table
 from outreach.store.tables import post_images
 from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SESSION_KEY
@@ -855,6 +857,24 @@ def test_coverage_query_is_checked_and_saved(demo_store):
     button(at, "Save edition").click().run()
     assert any(m.startswith("Saved. Add the Google News") for m in confirmed(at)), at.error
     assert campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN).news_language == "es-419"
+
+
+def test_coverage_page_fetches_with_the_configured_feed_settings(store, now, monkeypatch):
+    """The page reads OUTREACH_FEED_* as the worker does: a feed over OUTREACH_FEED_MAX_MB
+    is refused there too, naming the setting (the page once fetched with built-in
+    defaults whatever .env said), and nothing is stored."""
+    monkeypatch.setenv("OUTREACH_FEED_MAX_MB", "0.001")
+    monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "127.0.0.1")
+    campaigns.create_campaign(store, ROOT, "Acme drive", now=now, timezone="UTC")
+    with FeedServer() as server:
+        url = server.add("/big.xml", rss_document("Big news", sample_items(30)))
+        at = open_page("coverage")
+        next(t for t in at.text_input if t.label.startswith("Feed address")).input(url)
+        button(at, "Add feed").click().run()
+    assert any("OUTREACH_FEED_MAX_MB" in e.value.replace("\\_", "_") for e in at.error), \
+        [e.value for e in at.error]
+    with store.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(feeds_table)).scalar() == 0
 
 
 def test_coverage_with_no_hits_says_what_to_do(store, now):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from outreach.config import SETTINGS, Settings
+from outreach.config import SETTINGS, Settings, env_example, readme_table
+from outreach.coverage.fetch import PollSettings
 from outreach.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +54,31 @@ def test_bad_values_name_the_setting(name, value, says):
     assert name in str(caught.value) or "time zone" in str(caught.value)
 
 
-def test_every_setting_is_documented_in_env_example():
-    documented = set(re.findall(r"^(OUTREACH_\w+)=", (ROOT / ".env.example").read_text(), re.M))
-    assert documented == {s.env for s in SETTINGS}
+REGENERATE = ("regenerate it: .venv/bin/python -c 'from outreach.config import {0}; "
+              "print({0}(), end=\"\")'")
+
+
+def test_env_example_is_made_from_the_declarations():
+    text = (ROOT / ".env.example").read_text()
+    assert text == env_example(), ".env.example is out of date; " + REGENERATE.format(
+        "env_example") + " > .env.example"
+    documented = dict(re.findall(r"^(OUTREACH_\w+)=(.*)$", text, re.M))
+    assert documented == {s.env: s.default for s in SETTINGS}
+
+
+def test_readme_table_is_made_from_the_declarations():
+    assert readme_table() in (ROOT / "README.md").read_text(), (
+        "the README's settings table is out of date; " + REGENERATE.format("readme_table")
+        + " and paste it under Configuration")
+
+
+def test_each_default_is_what_a_process_gets_with_nothing_set():
+    """The value written in .env.example is the value in effect: no second default hides
+    anywhere (OUTREACH_FEED_CONCURRENCY once said 20 in the docs and was 8 in effect)."""
+    from_nothing = Settings.from_env({}, env_file=None)
+    from_example = Settings.from_env({s.env: s.default for s in SETTINGS}, env_file=None)
+    assert from_nothing == from_example == Settings()
+    assert PollSettings.from_settings(from_nothing).concurrency == 8
 
 
 def test_every_setting_is_shown_with_help():

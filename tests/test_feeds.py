@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,6 +27,7 @@ from outreach.store.tables import audit_log, outlets
 from outreach.store.tables import feeds as feeds_table
 
 ADMIN = Actor("admin", "admin")
+POLL = PollSettings.from_settings(Settings())
 EDITOR = Actor("rosa", "editor")
 VIEWER = Actor("vic", "viewer")
 
@@ -38,7 +40,7 @@ def server():
 
 @pytest.fixture
 def client():
-    with feeds.make_client() as made:
+    with feeds.make_client(POLL) as made:
         yield made
 
 
@@ -75,7 +77,7 @@ def parsed(server: FeedServer, path: str) -> feed_parse.ParsedFeed:
 
 def add(db, server, client, guard, campaign_id, path, now, **kwargs) -> dict:
     return feeds.add_feed(db, EDITOR, campaign_id, server.url(path), client=client,
-                          guard=guard, now=now, **kwargs)
+                          guard=guard, now=now, **kwargs, settings=POLL)
 
 
 def stored(db) -> dict[str, dict]:
@@ -163,7 +165,7 @@ def test_without_a_sink_the_first_poll_fetches_the_new_feed_in_full(
     add(db, server, client, guard, campaign_id, "/rss.xml", now)
     sink = Collector()
     summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=1),
-                               sink=sink)
+                               sink=sink, settings=POLL)
     assert (summary.fetched, summary.new_hits) == (1, 2)
     assert [len(items) for _, items in sink.calls] == [2]
 
@@ -176,7 +178,7 @@ def test_with_a_sink_adding_hands_over_the_items_and_keeps_the_validators(
     assert feed["next_poll_at"] == now + timedelta(minutes=15)
     server.reset_counts()
     later = now + timedelta(minutes=15)
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=sink)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=sink, settings=POLL)
     assert (summary.unchanged, server.body_bytes["/rss.xml"]) == (1, 0)
 
 
@@ -205,7 +207,7 @@ def test_an_address_outside_the_allowlist_is_refused_before_connecting(
     # Connecting would trip the conftest's network guard, not raise UnsafeURL.
     with pytest.raises(UnsafeURL, match=r"10\.0\.0\.1 is a private address"):
         feeds.add_feed(db, EDITOR, campaign_id, "http://10.0.0.1/feed.xml", client=client,
-                       guard=URLGuard(allowlist=["127.0.0.1"]), now=now)
+                       guard=URLGuard(allowlist=["127.0.0.1"]), now=now, settings=POLL)
     assert stored(db) == {}
 
 
@@ -227,7 +229,7 @@ def test_a_duplicate_feed_is_refused_without_fetching(
 def test_viewers_cannot_add_or_remove_feeds(db, server, client, guard, campaign_id, now):
     with pytest.raises(PermissionDenied, match="adding feeds needs editor"):
         feeds.add_feed(db, VIEWER, campaign_id, server.url("/rss.xml"), client=client,
-                       guard=guard, now=now)
+                       guard=guard, now=now, settings=POLL)
     feed = add(db, server, client, guard, campaign_id, "/rss.xml", now)
     with pytest.raises(PermissionDenied, match="removing feeds needs editor"):
         feeds.remove_feed(db, VIEWER, feed["id"], now=now)
@@ -236,13 +238,13 @@ def test_viewers_cannot_add_or_remove_feeds(db, server, client, guard, campaign_
 def test_bad_input_is_refused_with_how_to_fix_it(db, client, guard, campaign_id, now):
     with pytest.raises(InvalidInput, match="give the full http"):
         feeds.add_feed(db, EDITOR, campaign_id, "ledger.example.org/feed", client=client,
-                       guard=guard, now=now)
+                       guard=guard, now=now, settings=POLL)
     with pytest.raises(InvalidInput, match="Unknown feed kind 'podcast'"):
         feeds.add_feed(db, EDITOR, campaign_id, "https://ledger.example.org/feed",
-                       client=client, guard=guard, now=now, kind="podcast")
+                       client=client, guard=guard, now=now, kind="podcast", settings=POLL)
     with pytest.raises(NotFound, match="No campaign with id 999"):
         feeds.add_feed(db, EDITOR, 999, "https://ledger.example.org/feed", client=client,
-                       guard=guard, now=now)
+                       guard=guard, now=now, settings=POLL)
 
 
 def test_removing_a_feed_is_audited(db, server, client, guard, campaign_id, now):
@@ -273,14 +275,15 @@ def test_the_google_news_feed_is_built_from_the_campaign_keywords(
         db, server, client, guard, campaign_id, now):
     server.add("/rss/search", server.routes["/google-news.xml"].body)
     feed = feeds.add_google_news_feed(db, EDITOR, campaign_id, client=client, guard=guard,
-                                      now=now, endpoint=server.url("/rss/search"))
+                                      now=now, endpoint=server.url("/rss/search"), settings=POLL)
     assert (feed["kind"], feed["item_count"]) == ("google_news", 2)
     asked = parse_qs(urlsplit(server.seen[-1]["path"]).query)
     assert asked == {"q": ['"Acme Logistics" OR "Local 101"'], "hl": ["en-US"],
                      "gl": ["US"], "ceid": ["US:en"]}
     bare = campaigns.create_campaign(db, ADMIN, "No words", now=now, timezone="UTC").id
     with pytest.raises(InvalidInput, match="has no keywords"):
-        feeds.add_google_news_feed(db, EDITOR, bare, client=client, guard=guard, now=now)
+        feeds.add_google_news_feed(db, EDITOR, bare, client=client, guard=guard, now=now,
+                                   settings=POLL)
 
 
 def test_the_kind_of_a_google_feed_comes_from_its_address():
@@ -298,13 +301,13 @@ def test_outlet_feeds_are_added_with_their_outlet_and_failures_reported(
             conn.execute(outlets.insert().values(
                 name=name, created_at=now, feed_url=server.url(path) if path else ""))
     report = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
-                                    now=now)
+                                    now=now, settings=POLL)
     assert sorted(f["outlet"] for f in report["added"]) == ["Harbor Weekly", "Riverside Ledger"]
     assert [(f["outlet"], f["error"]) for f in report["failed"]] == [
         ("Gone Gazette", f"Could not add {server.url('/missing.xml')}: The server answered "
                          "404 Not Found; check the address.")]
     again = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
-                                   now=now)
+                                   now=now, settings=POLL)
     assert (again["added"], sorted(again["skipped"])) == ([], ["Harbor Weekly",
                                                                "Riverside Ledger"])
 
@@ -318,11 +321,12 @@ def test_the_second_poll_of_unchanged_feeds_downloads_no_bodies(
     for path in paths:
         add(db, server, client, guard, campaign_id, path, now)
     sink = Collector()
-    first = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, force=True)
+    first = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, force=True,
+                             settings=POLL)
     assert (first.fetched, first.unchanged, first.failed, first.new_hits) == (4, 0, 0, 6)
     server.reset_counts()
     second = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=15),
-                              sink=sink)
+                              sink=sink, settings=POLL)
     assert (second.fetched, second.unchanged, second.failed) == (1, 3, 0)
     assert {p: server.body_bytes[p] for p in paths[:3]} == dict.fromkeys(paths[:3], 0)
     assert all(server.requests[p] == 1 for p in paths)
@@ -339,7 +343,7 @@ def test_the_second_poll_of_unchanged_feeds_downloads_no_bodies(
 def test_no_feed_is_polled_before_its_next_poll(db, server, client, guard, campaign_id, now):
     add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=Collector())
     summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(minutes=14),
-                               sink=Collector())
+                               sink=Collector(), settings=POLL)
     assert summary.describe() == "no feed due"
     assert server.requests["/rss.xml"] == 1
 
@@ -352,7 +356,8 @@ def test_retry_after_max_age_and_ttl_push_the_next_poll(
         for path in ("/error.xml", "/busy.xml"):
             conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
                                                      url=server.url(path), created_at=now))
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
+                               settings=POLL)
     assert (summary.fetched, summary.failed) == (3, 2)
     after = {urlsplit(url).path: row for url, row in stored(db).items()}
     assert after["/rss.xml"]["next_poll_at"] == now + timedelta(minutes=15)
@@ -367,7 +372,8 @@ def test_retry_after_max_age_and_ttl_push_the_next_poll(
     assert after["/error.xml"]["last_status"] == 500
     # A 304 has no <ttl>: the interval the last full fetch chose carries over.
     later = now + timedelta(minutes=90)
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=Collector())
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later, sink=Collector(),
+                               settings=POLL)
     assert (summary.unchanged, summary.fetched) == (2, 0)  # rss and ttl are due, max-age not
     after = {urlsplit(url).path: row for url, row in stored(db).items()}
     assert after["/ttl.xml"]["next_poll_at"] == later + timedelta(minutes=90)
@@ -382,7 +388,7 @@ def test_a_failing_feed_backs_off_alone_and_recovers(
     when = now + timedelta(minutes=15)
     for failures in (1, 2, 3):
         summary = feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=Collector(),
-                                   force=True)
+                                   force=True, settings=POLL)
         assert (summary.failed, summary.unchanged) == (1, 1)
         row, other = feeds.get_feed(db, flaky["id"]), feeds.get_feed(db, good["id"])
         assert row["failures"] == failures
@@ -394,7 +400,8 @@ def test_a_failing_feed_backs_off_alone_and_recovers(
         assert other["next_poll_at"] == when + timedelta(minutes=15)
         when += timedelta(hours=3)
     server.routes["/atom.xml"] = saved
-    feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=Collector(), force=True)
+    feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=Collector(), force=True,
+                     settings=POLL)
     row = feeds.get_feed(db, flaky["id"])
     assert (row["failures"], row["last_error"], row["last_success_at"]) == (0, "", when)
 
@@ -403,7 +410,7 @@ def test_backoff_is_capped_at_a_day(db, server, client, guard, campaign_id, now)
     with db.begin() as conn:
         conn.execute(feeds_table.insert().values(campaign_id=campaign_id, failures=40,
                                                  url=server.url("/missing.xml"), created_at=now))
-    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(), settings=POLL)
     (row,) = stored(db).values()
     assert (row["failures"], row["next_poll_at"]) == (41, now + timedelta(hours=24))
 
@@ -423,7 +430,7 @@ def test_a_slow_feed_does_not_delay_the_others(db, server, client, guard, campai
         return count
 
     feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=record,
-                     settings=PollSettings(read_timeout=60))
+                     settings=replace(POLL, read_timeout=60))
     assert set(sink.urls[:4]) == others
     assert sink.urls[4] == server.url("/slow.xml")
     assert feeds.list_feeds(db, campaign_id)[0]["last_error"] == ""
@@ -435,7 +442,7 @@ def test_a_feed_that_never_answers_times_out_with_the_reason(
         conn.execute(feeds_table.insert().values(campaign_id=campaign_id,
                                                  url=server.url("/slow.xml"), created_at=now))
     summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
-                               settings=PollSettings(read_timeout=0.5))
+                               settings=replace(POLL, read_timeout=0.5))
     assert summary.failed == 1
     (row,) = stored(db).values()
     assert row["last_error"] == "Timed out after 0.5 s waiting for 127.0.0.1 to answer."
@@ -447,7 +454,8 @@ def test_a_feed_that_grew_past_the_limit_fails_with_the_size_error(
     feed = add(db, server, client, guard, campaign_id, "/max-age.xml", now)
     other = add(db, server, client, guard, campaign_id, "/rss.xml", now)
     server.routes["/max-age.xml"] = server.routes["/huge.xml"]
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
+                               settings=POLL)
     assert (summary.failed, summary.fetched) == (1, 1)
     assert feeds.get_feed(db, feed["id"])["last_error"].startswith(
         "The feed is larger than 5 MB (OUTREACH_FEED_MAX_MB)")
@@ -462,7 +470,8 @@ def test_a_redirect_out_of_the_allowlist_fails_that_feed_only(
         for url in (moved, server.url("/rss.xml")):
             conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=url,
                                                      created_at=now))
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector())
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
+                               settings=POLL)
     assert (summary.failed, summary.fetched) == (1, 1)
     assert stored(db)[moved]["last_error"].startswith(
         "Refused http://10.0.0.1/feed.xml: 10.0.0.1 is a private address.")
@@ -475,14 +484,14 @@ def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(
     def broken(feed: dict, items: list) -> int:
         raise InvalidInput("the campaign's coverage query cannot be used")
 
-    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=broken)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=broken, settings=POLL)
     assert summary.failed == 1
     (row,) = stored(db).values()
     assert row["last_error"] == ("Could not record the feed's items: the campaign's coverage "
                                  "query cannot be used")
     assert (row["etag"], row["last_modified"]) == ("", "")
     again = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1),
-                             sink=Collector())
+                             sink=Collector(), settings=POLL)
     assert (again.fetched, again.new_hits) == (1, 2)
 
 
@@ -498,7 +507,7 @@ def test_concurrency_is_bounded_in_all_and_per_host(db, client, campaign_id, now
                                                          created_at=now))
         summary = feeds.poll_feeds(db, client=client, guard=URLGuard(["127.0.0.0/8"]),
                                    now=now, sink=Collector(),
-                                   settings=PollSettings(concurrency=4, per_host=2))
+                                   settings=replace(POLL, concurrency=4, per_host=2))
         assert summary.fetched == 12
         assert all(server.peak_in_flight[host] <= 2 for host in hosts)
         assert 1 < server.peak_in_flight["*"] <= 4
@@ -508,9 +517,10 @@ def test_a_campaign_can_be_polled_alone(db, server, client, guard, campaign_id, 
     other = campaigns.create_campaign(db, ADMIN, "Harbor drive", now=now, timezone="UTC").id
     add(db, server, client, guard, campaign_id, "/rss.xml", now)
     feeds.add_feed(db, EDITOR, other, server.url("/atom.xml"), client=client, guard=guard,
-                   now=now)
+                   now=now, settings=POLL)
     sink = Collector()
-    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, campaign_id=other)
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink, campaign_id=other,
+                     settings=POLL)
     assert sink.urls == [server.url("/atom.xml")]
 
 

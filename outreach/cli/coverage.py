@@ -19,15 +19,14 @@ from outreach.coverage.feeds import (
     add_feed,
     add_google_news_feed,
     add_outlet_feeds,
+    fetch_tools,
     hits_sink,
     list_feeds,
     make_client,
     poll_feeds,
     remove_feed,
 )
-from outreach.coverage.fetch import PollSettings
 from outreach.roles import cli_actor
-from outreach.safety import URLGuard
 from outreach.store import open_store
 
 
@@ -97,14 +96,10 @@ def _describe_added(feed: dict) -> str:
             f"{feed['item_count']} items). Next poll {_moment(feed['next_poll_at'])}.")
 
 
-def _cli_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
-    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
-
-
 def cmd_feeds_add(args, settings: Settings) -> int:
     """`feeds add URL`: fetch the feed once, add it, record its matching stories."""
     db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
+    poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
         feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
@@ -117,7 +112,7 @@ def cmd_feeds_add(args, settings: Settings) -> int:
 def cmd_feeds_add_google_news(args, settings: Settings) -> int:
     """`feeds add-google-news`: the campaign's Google News search feed."""
     db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
+    poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
         feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
@@ -130,7 +125,7 @@ def cmd_feeds_add_google_news(args, settings: Settings) -> int:
 def cmd_feeds_add_outlets(args, settings: Settings) -> int:
     """`feeds add-outlets`: every outlet's feed; exit 1 if any could not be added."""
     db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
+    poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
         report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
@@ -171,7 +166,7 @@ def cmd_feeds_remove(args, settings: Settings) -> int:
 def cmd_feeds_poll(args, settings: Settings) -> int:
     """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
     db = open_store(settings.database_url)
-    poll, guard = _cli_tools(settings)
+    poll, guard = fetch_tools(settings)
     campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
 
     def step() -> None:

@@ -58,10 +58,9 @@ Sink = Callable[[dict, list[FeedItem]], int]
 # --- fetching --------------------------------------------------------------------------------
 
 
-def make_client(settings: PollSettings | None = None) -> httpx.Client:
+def make_client(settings: PollSettings) -> httpx.Client:
     """An httpx client for feeds: our User-Agent, the poll timeouts, no proxy from the
     environment (the guard vets the address we connect to), a pool as wide as the poller."""
-    settings = settings or PollSettings()
     return httpx.Client(
         headers={"User-Agent": USER_AGENT}, timeout=settings.timeout, trust_env=False,
         limits=httpx.Limits(max_connections=settings.concurrency,
@@ -195,12 +194,11 @@ def _store_new_feed(db: Engine, actor: Actor, campaign_id: int, url: str, fetche
 def add_feed(db: Engine, actor: Actor, campaign_id: int, url: str, *, client: httpx.Client,
              guard: URLGuard, now: datetime, kind: str | None = None,
              outlet_id: int | None = None, sink: Sink | None = None,
-             settings: PollSettings | None = None) -> dict:
+             settings: PollSettings) -> dict:
     """Add an RSS or Atom feed to a campaign (editors) after fetching it once: returns the
     feed (title, kind, item_count, ..., new_hits). A feed that cannot be fetched or parsed is
     refused with the reason in words and nothing is stored; so is one the campaign has."""
     require(actor, "editor", "adding feeds")
-    settings = settings or PollSettings()
     url = _clean_url(url)
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Unknown feed kind {kind!r}; use one of {', '.join(KINDS)}.")
@@ -233,7 +231,7 @@ def google_news_url(terms: Iterable[str], language: str = "en-US", country: str 
 def add_google_news_feed(db: Engine, actor: Actor, campaign_id: int, *, client: httpx.Client,
                          guard: URLGuard, now: datetime, endpoint: str = GOOGLE_NEWS_SEARCH,
                          sink: Sink | None = None,
-                         settings: PollSettings | None = None) -> dict:
+                         settings: PollSettings) -> dict:
     """Add the Google News search feed for the campaign's keywords, in its news language and
     country (editors); as add_feed."""
     with db.connect() as conn:
@@ -248,12 +246,11 @@ def add_google_news_feed(db: Engine, actor: Actor, campaign_id: int, *, client: 
 
 def add_outlet_feeds(db: Engine, actor: Actor, campaign_id: int, *, client: httpx.Client,
                      guard: URLGuard, now: datetime, sink: Sink | None = None,
-                     settings: PollSettings | None = None) -> dict[str, list]:
+                     settings: PollSettings) -> dict[str, list]:
     """Add every outlet's feed (outlets with a feed URL) to the campaign (editors), fetching
     them side by side; returns {"added": [feed], "failed": [{"outlet", "url", "error"}],
     "skipped": [outlet names whose feed the campaign has]}."""
     require(actor, "editor", "adding feeds")
-    settings = settings or PollSettings()
     report: dict[str, list] = {"added": [], "failed": [], "skipped": []}
     with db.connect() as conn:
         _campaign_row(conn, campaign_id)
@@ -388,11 +385,10 @@ def _record(db: Engine, feed: dict, fetched: Fetched, *, sink: Sink, now: dateti
 
 def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: datetime,
                sink: Sink, force: bool = False, campaign_id: int | None = None,
-               settings: PollSettings | None = None) -> PollSummary:
+               settings: PollSettings) -> PollSummary:
     """Fetch every due feed (all of them with `force`, or one campaign's) politely and
     concurrently; `sink(feed, items)` gets each fetched feed's items and returns its new hits.
     Each feed's outcome is written as it comes back; returns the counts."""
-    settings = settings or PollSettings()
     summary = PollSummary()
     due = _claim_due(db, now, force=force, campaign_id=campaign_id, settings=settings)
 
@@ -413,10 +409,15 @@ def hits_sink(db: Engine, now: datetime) -> Sink:
     return record
 
 
+def fetch_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
+    """How this install fetches feeds: the OUTREACH_FEED_* settings and the URL guard with its
+    allowlist; the worker, the page and the command line all start from these."""
+    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
+
+
 def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:
     """The worker's feed job: poll the due feeds into press hits; returns the summary line."""
-    poll = PollSettings.from_settings(settings)
-    guard = URLGuard(settings.url_allowlist)
+    poll, guard = fetch_tools(settings)
 
     def job(db: Engine, now: datetime) -> str:
         with make_client(poll) as client:

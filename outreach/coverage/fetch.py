@@ -49,12 +49,12 @@ class PollSettings:
     """How politely and how far the poller fetches; `from_settings` reads the OUTREACH_FEED_*
     settings."""
 
-    min_interval: timedelta = timedelta(minutes=15)
-    concurrency: int = 20
-    per_host: int = 2
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    max_bytes: int = 5 << 20
+    min_interval: timedelta
+    concurrency: int
+    per_host: int
+    connect_timeout: float
+    read_timeout: float
+    max_bytes: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PollSettings:

@@ -12,6 +12,7 @@ from outreach import campaigns
 from outreach.clock import utcnow
 from outreach.coverage import clip_report, feeds, hit_lists
 from outreach.coverage import hits as press_hits
+from outreach.coverage.fetch import PollSettings
 from outreach.errors import OutreachError
 from outreach.presslist import contacts
 from outreach.roles import can
@@ -26,9 +27,10 @@ st.title("Coverage")
 TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negative": "negative"}
 
 
-def tools() -> tuple[httpx.Client, URLGuard]:
-    """An HTTP client and the URL guard, for fetches the committee asks for here."""
-    return (feeds.make_client(), URLGuard(common.settings().url_allowlist))
+def tools() -> tuple[httpx.Client, URLGuard, PollSettings]:
+    """An HTTP client, the URL guard and the poll settings, for fetches asked for here."""
+    poll, guard = feeds.fetch_tools(common.settings())
+    return feeds.make_client(poll), guard, poll
 
 
 def hit_filter() -> hit_lists.HitFilter:
@@ -109,10 +111,10 @@ def hits_tab() -> None:
                     "the page)")
         url = st.text_input("Link", placeholder="https://news.example.org/2026/11/acme-strike")
         if st.form_submit_button("Add story") and url.strip():
-            client, guard = tools()
+            client, guard, poll = tools()
             with client:
                 common.attempt(lambda: press_hits.add_hit_by_url(
-                    db, actor, campaign.id, url.strip(), client=client, guard=guard,
+                    db, actor, campaign.id, url.strip(), client=client, guard=guard, settings=poll,
                     now=utcnow()), "Added.", clears="add_hit")
 
 
@@ -198,10 +200,10 @@ def feeds_tab() -> None:
                             help="An outlet's RSS feed, a Google Alerts feed (deliver to: RSS "
                             "feed), or any RSS or Atom address. It is fetched once now.")
         if st.form_submit_button("Add feed") and url.strip():
-            client, guard = tools()
+            client, guard, poll = tools()
             with client, st.spinner("Fetching the feed..."):
                 common.attempt(lambda: feeds.add_feed(
-                    db, actor, campaign.id, url.strip(), client=client, guard=guard,
+                    db, actor, campaign.id, url.strip(), client=client, guard=guard, settings=poll,
                     now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
                     lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
                     f"{feed['new_hits']} new hit(s).", clears="add_feed")
@@ -209,25 +211,25 @@ def feeds_tab() -> None:
     if cols[0].button("Add the Google News search for our keywords",
                       help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "
                       f"edition {campaign.news_language} / {campaign.news_country}."):
-        client, guard = tools()
+        client, guard, poll = tools()
         with client, st.spinner("Fetching Google News..."):
             common.attempt(lambda: feeds.add_google_news_feed(
-                db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
+                db, actor, campaign.id, client=client, guard=guard, settings=poll, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
                 lambda feed: f"Added {feed['title']}: {feed['item_count']} items.")
     if cols[1].button("Add every outlet's feed from the press list"):
-        client, guard = tools()
+        client, guard, poll = tools()
         with client, st.spinner("Fetching the outlets' feeds..."):
             common.attempt(lambda: feeds.add_outlet_feeds(
-                db, actor, campaign.id, client=client, guard=guard, now=utcnow(),
+                db, actor, campaign.id, client=client, guard=guard, settings=poll, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
                 lambda done: ", ".join(f"{len(v)} {k}" for k, v in done.items()) or "None.")
     if rows and cols[2].button("Poll this campaign's feeds now",
                                help="The worker polls on its own; this does it at once."):
-        client, guard = tools()
+        client, guard, poll = tools()
         with client, st.spinner("Polling..."):
             common.attempt(lambda: feeds.poll_feeds(
-                db, client=client, guard=guard, now=utcnow(), force=True,
+                db, client=client, guard=guard, settings=poll, now=utcnow(), force=True,
                 campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
                 lambda summary: f"Polled: {summary.describe()}.")
     if rows:
