@@ -58,8 +58,7 @@ def main() -> None:
         "help_ratio": figures["help_s"] / base,
         "count_x_ratio": figures["count_x_s"] / base,
         "count_bluesky_ratio": figures["count_bluesky_s"] / base,
-        "count_bluesky_without_atproto_ratio":
-            (figures["count_bluesky_s"] - figures["import_atproto_utils_s"]) / base,
+        "import_atproto_utils_ratio": figures["import_atproto_utils_s"] / base,
     }
     print(f"import sqlalchemy (baseline)   {base:.3f} s")
     print(f"--help                         {figures['help_s']:.3f} s  "
@@ -68,8 +67,8 @@ def main() -> None:
           f"{ratios['count_x_ratio']:.2f}x  (target <= {COUNT_TARGET}x)")
     print(f"social count, Bluesky          {figures['count_bluesky_s']:.3f} s  "
           f"{ratios['count_bluesky_ratio']:.2f}x  (target <= {COUNT_TARGET}x)")
-    print(f"  of which import atproto      {figures['import_atproto_utils_s']:.3f} s; "
-          f"the rest {ratios['count_bluesky_without_atproto_ratio']:.2f}x")
+    print(f"import atproto_client.utils    {figures['import_atproto_utils_s']:.3f} s  "
+          f"{ratios['import_atproto_utils_ratio']:.2f}x  (what Bluesky counting must load)")
     print(json.dumps({**figures, **ratios, "runs": runs}))
 
 

@@ -114,6 +114,45 @@ def _check(org: OrgSettings) -> None:
         ApprovalRule.parse(getattr(org, name))
 
 
+_YES, _NO = ("yes", "true", "on", "1"), ("no", "false", "off", "0")
+
+
+def parse_text(key: str, text: str):
+    """A setting's value from the words a person typed (`settings set KEY VALUE`): numbers,
+    yes/no, and rules as "majority" or "at_least 2"; refused in words when it cannot be."""
+    kinds = {f.name: f.type for f in fields(OrgSettings)}
+    if key not in kinds:
+        raise InvalidInput(f"Unknown setting {key!r}; known: {', '.join(kinds)}.")
+    kind, text = kinds[key], text.strip()
+    if key in _RULES:
+        words = text.replace(":", " ").replace("_", " ").split()
+        if words == ["majority"]:
+            return ApprovalRule("majority")
+        if len(words) == 3 and words[:2] == ["at", "least"] and words[2].isdigit():
+            return ApprovalRule.parse({"kind": "at_least", "n": int(words[2])})
+        raise InvalidInput(f"{key}: write majority or 'at_least N', e.g. at_least 2.")
+    if kind == "bool":
+        if text.lower() not in _YES + _NO:
+            raise InvalidInput(f"{key}: write yes or no.")
+        return text.lower() in _YES
+    if kind in ("int", "float"):
+        try:
+            return int(text) if kind == "int" else float(text)
+        except ValueError:
+            raise InvalidInput(f"{key}: {text!r} is not a {'whole ' if kind == 'int' else ''}"
+                               "number.") from None
+    return text
+
+
+def describe_value(value) -> str:
+    """A setting's value as `settings get` prints it, and `parse_text` reads it back."""
+    if isinstance(value, ApprovalRule):
+        return "majority" if value.kind == "majority" else f"at_least {value.n}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def set_org(db: Engine, actor: Actor, changes: dict, *, now: datetime) -> OrgSettings:
     """Change some settings (admins only); all are checked before any is written."""
     require(actor, "admin", "changing the committee's settings")

@@ -6,7 +6,9 @@ import getpass
 from dataclasses import dataclass
 
 from outreach.errors import PermissionDenied
-from outreach.store.tables import ROLES
+
+# Lowest to highest: each role can do what the ones before it can.
+ROLES = ("viewer", "editor", "approver", "admin")
 
 ROLE_HELP = {
     "viewer": "reads everything, changes nothing",

@@ -224,3 +224,159 @@ def test_backup_and_restore(app_env, tmp_path, capsys, monkeypatch):
     code, out, _ = run(capsys, "restore", str(tmp_path / "snap.db"))
     assert code == 0 and out.startswith("Restored ")
     assert "Journalists on file: 40" in run(capsys, "status")[1]
+
+
+# --- a command line that starts fast and scripts the whole workflow ---------------------------
+
+HEAVY = ("sqlalchemy", "atproto", "atproto_client", "tweepy", "pandas", "streamlit", "httpx",
+         "jinja2", "PIL", "feedparser", "twitter_text")
+
+
+def modules_loaded(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running `code`."""
+    probe = code + "\nimport sys; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_help_imports_no_feature_and_no_sdk():
+    loaded = modules_loaded("from outreach.cli import build_parser; "
+                            "build_parser().format_help()")
+    assert not loaded & set(HEAVY)
+
+
+def test_counting_for_x_loads_neither_bluesky_nor_the_database():
+    loaded = modules_loaded(
+        "import contextlib, io\nfrom outreach.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['social', 'count', '--platform', 'x', 'Rally at https://example.org'])")
+    assert "twitter_text" in loaded
+    assert not loaded & {"atproto", "atproto_client", "sqlalchemy", "tweepy", "pandas",
+                         "streamlit"}
+
+
+def test_version_and_exit_codes_in_help():
+    from outreach import __version__
+
+    done = subprocess.run([sys.executable, "-m", "outreach", "--version"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == f"python -m outreach {__version__}"
+    shown = subprocess.run([sys.executable, "-m", "outreach", "--help"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    assert "exit codes:" in shown and "141" in shown
+
+
+def add_user(capsys, name: str, role: str, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"a long password for {name}\n"))
+    assert run(capsys, "users", "add", name, "--role", role, "--password-stdin")[0] == 0
+
+
+STATEMENT = {"headline": "Local 101 answers Acme", "city": "Riverside", "date": "2026-12-04",
+             "spokesperson": {"name": "Rosa Diaz", "role": "Steward"},
+             "statement": "We will bargain until the contract is fair."}
+
+
+def test_a_release_is_drafted_voted_and_exported_from_a_script(app_env, tmp_path, capsys,
+                                                               monkeypatch):
+    """Two approvers vote with --as; a vote without a user is refused; the audit log and
+    the store say who did what, as the dashboard would."""
+    run(capsys, "campaigns", "add", "Acme drive")
+    add_user(capsys, "ana", "approver", monkeypatch)
+    add_user(capsys, "luis", "approver", monkeypatch)
+    add_user(capsys, "vic", "viewer", monkeypatch)
+    values = tmp_path / "statement.json"
+    values.write_text(json.dumps(STATEMENT))
+
+    code, _, err = run(capsys, "--as", "vic", "release", "new", "statement.en",
+                       "--data", str(values))
+    assert code == 1 and "vic has the viewer role" in err
+    code, out, _ = run(capsys, "--as", "ana", "release", "new", "statement.en",
+                       "--data", str(values))
+    assert code == 0 and out.startswith("Release 1 'Local 101 answers Acme' saved as a draft")
+    assert run(capsys, "release", "submit", "1")[0] == 0
+
+    code, _, err = run(capsys, "release", "approve", "1")
+    assert code == 1 and "add --as NAME" in err
+    code, _, err = run(capsys, "--as", "nobody", "release", "approve", "1")
+    assert code == 1 and "No user is called 'nobody'" in err
+    code, out, _ = run(capsys, "--as", "luis", "release", "approve", "1")
+    assert code == 0 and "It is approved." in out  # ana wrote it: her vote would not count
+
+    export = tmp_path / "statement.md"
+    assert run(capsys, "release", "export", "1", "--format", "md", "--out", str(export))[0] == 0
+    assert "Local 101 answers Acme" in export.read_text() and "DRAFT" not in export.read_text()
+    listed = json.loads(run(capsys, "release", "list", "--json")[1])
+    assert [(r["id"], r["status"]) for r in listed] == [(1, "approved")]
+    log = json.loads(run(capsys, "audit", "--json")[1])
+    assert {(e["actor"], e["action"]) for e in log} >= {("ana", "create"),
+                                                         ("luis", "vote_approve")}
+
+    monkeypatch.setenv("OUTREACH_USER", "ana")
+    code, out, _ = run(capsys, "release", "edit", "1", "--data", str(values))
+    assert code == 0 and "unchanged" in out
+
+
+def test_committee_settings_are_read_and_set_by_admins_only(app_env, capsys, monkeypatch):
+    add_user(capsys, "ana", "approver", monkeypatch)
+    assert run(capsys, "settings", "set", "release_rule", "at_least 2")[1] == \
+        "release_rule is now at_least 2.\n"
+    assert run(capsys, "settings", "get", "release_rule")[1] == "at_least 2\n"
+    assert json.loads(run(capsys, "settings", "get", "--json")[1])["release_rule"] == \
+        {"kind": "at_least", "n": 2}
+    code, _, err = run(capsys, "--as", "ana", "settings", "set", "pitch_rate_per_minute", "5")
+    assert code == 1 and "needs admin" in err
+    for key, value, says in (("hold_late_posts", "maybe", "write yes or no"),
+                             ("smtp_port", "0", "a port number"),
+                             ("pitch_rate_per_minute", "fast", "not a whole number"),
+                             ("colour", "red", "Unknown setting 'colour'")):
+        code, _, err = run(capsys, "settings", "set", key, value)
+        assert code == 1 and says in err, (key, err)
+    assert run(capsys, "settings", "get", "pitch_rate_per_minute")[1] == "20\n"
+
+
+def test_the_press_list_is_kept_from_a_script(app_env, capsys):
+    code, out, _ = run(capsys, "journalists", "add", "Dana Quill", "--outlet", "Daily Example",
+                       "--set", "email=dana@daily.example.org", "--set", "beats=labor")
+    assert code == 0 and out == "Added journalist 1: Dana Quill.\n"
+    code, _, err = run(capsys, "journalists", "add", "D. Quill",
+                       "--set", "email=DANA@daily.example.org")
+    assert code == 1 and "Dana Quill" in err
+    code, _, err = run(capsys, "journalists", "add", "Sam", "--set", "email")
+    assert code == 1 and "FIELD=VALUE" in err
+    assert run(capsys, "journalists", "edit", "1", "--set", "phone=555-0101")[1] == \
+        "Journalist 1: changed phone.\n"
+    (row,) = json.loads(run(capsys, "journalists", "list", "--json")[1])
+    assert (row["name"], row["outlet"], row["beats"]) == ("Dana Quill", "Daily Example", "labor")
+
+    assert run(capsys, "lists", "add", "Labor desk", "--description", "who covers us")[0] == 0
+    assert json.loads(run(capsys, "lists", "list", "--json")[1]) == [
+        {"name": "Labor desk", "description": "who covers us", "members": 0}]
+    assert run(capsys, "lists", "remove", "Labor desk")[0] == 0
+    assert json.loads(run(capsys, "lists", "list", "--json")[1]) == []
+
+    code, out, _ = run(capsys, "spokespeople", "add", "Rosa Diaz", "--set", "languages=en, es",
+                       "--set", "media_trained=yes", "--set", "available_from=2026-12-01")
+    assert code == 0
+    code, _, err = run(capsys, "spokespeople", "edit", "1", "--set", "available_to=2026-11-01")
+    assert code == 1 and "before its start" in err
+    (person,) = json.loads(run(capsys, "spokespeople", "list", "--on", "2026-12-04",
+                               "--json")[1])
+    assert (person["name"], person["media_trained"]) == ("Rosa Diaz", True)
+    assert run(capsys, "spokespeople", "remove", "1")[0] == 0
+    assert run(capsys, "journalists", "remove", "1")[0] == 0
+    assert json.loads(run(capsys, "journalists", "list", "--json")[1]) == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["campaigns", "list"], ["users", "list"], ["audit"], ["status"], ["feeds", "list"],
+    ["accounts", "list"], ["post", "list"], ["release", "list"], ["templates", "list"],
+    ["guard", "list"], ["journalists", "list"], ["lists", "list"], ["spokespeople", "list"],
+    ["settings", "get"],
+], ids=" ".join)
+def test_every_list_command_prints_json(app_env, capsys, argv):
+    run(capsys, "demo")
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 0
+    # the demo adds no users and protects no names; everything else has rows
+    assert json.loads(out) or argv in (["guard", "list"], ["users", "list"])

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from outreach import campaigns
-from outreach.cli import build_parser
+from outreach.cli import build_parser, execute
 from outreach.coverage import clip_report, hit_lists
 from outreach.coverage.hit_lists import HitFilter
 from outreach.errors import InvalidInput, NotFound
@@ -354,7 +354,7 @@ def test_clip_report_for_an_empty_range_says_so(db, world, hits):
 def run_cli(db, argv: list[str]) -> int:
     args = build_parser(argv[0]).parse_args(argv)
     settings = SimpleNamespace(database_url=db.url.render_as_string(hide_password=False))
-    return args.func(args, settings)
+    return execute(args, settings)
 
 
 def test_command_line_export_and_report(db, world, hits, tmp_path, capsys):

@@ -23,7 +23,7 @@ from test_analytics import (
 )
 from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
-from outreach.cli import build_parser
+from outreach.cli import build_parser, execute
 from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
 from outreach.insights import analytics, digest
@@ -200,7 +200,7 @@ def test_an_empty_week_says_so(db, week):
 def run_cli(db, argv: list[str]) -> int:
     args = build_parser(argv[0]).parse_args(argv)
     settings = SimpleNamespace(database_url=db.url.render_as_string(hide_password=False))
-    return args.func(args, settings)
+    return execute(args, settings)
 
 
 def test_command_line_prints_markdown_or_writes_files(db, week, tmp_path, capsys):

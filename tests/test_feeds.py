@@ -13,7 +13,7 @@ from feed_server import FeedServer, rss_document, sample_items
 
 from outreach import campaigns
 from outreach.auth import audit
-from outreach.cli import build_parser
+from outreach.cli import build_parser, execute
 from outreach.config import Settings
 from outreach.coverage import feeds
 from outreach.coverage import fetch as feed_fetch
@@ -556,7 +556,7 @@ def test_relative_item_links_are_made_absolute_against_the_feed(server):
 
 def run_cli(argv: list[str], settings: Settings) -> int:
     args = build_parser(argv[0]).parse_args(argv)
-    return args.func(args, settings)
+    return execute(args, settings)
 
 
 def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys, now):

@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 from outreach import campaigns
 from outreach.auth import audit, vault
-from outreach.cli import build_parser
+from outreach.cli import build_parser, execute
 from outreach.config import Settings
 from outreach.errors import ConfigError, InvalidInput, NotFound, PermissionDenied
 from outreach.org_settings import set_org
@@ -649,7 +649,7 @@ def run_cli(db, tmp_path, *argv) -> int:
     args = build_parser(argv[0]).parse_args(argv)
     settings = Settings(data_dir=tmp_path, database_url=db.url.render_as_string(
         hide_password=False), timezone="UTC", worker_interval=30, log_level="INFO")
-    return args.func(args, settings)
+    return execute(args, settings)
 
 
 def test_cli_dry_run_send_and_status(desk, now, smtp, tmp_path, capsys):

@@ -6,8 +6,7 @@ import pytest
 
 from outreach.auth import audit, users
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, SignInFailed
-from outreach.roles import Actor
-from outreach.store.tables import ROLES
+from outreach.roles import ROLES, Actor
 
 ROOT = Actor("root", "admin")
 PASSWORD = "correct horse battery"

@@ -15,9 +15,15 @@ from sqlalchemy.engine import Engine
 
 from outreach.auth import audit
 from outreach.auth.sessions import end_user_sessions
-from outreach.errors import AlreadyExists, InvalidInput, NotFound, SignInFailed
-from outreach.roles import Actor, require
-from outreach.store.tables import ROLES, users
+from outreach.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SignInFailed,
+)
+from outreach.roles import ROLES, Actor, require
+from outreach.store.tables import users
 
 # scrypt cost: 2**15 x 8 x 128 bytes = 32 MiB per hash, a few tenths of a second.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -226,6 +232,17 @@ def active_actor(db: Engine, user_id: int) -> Actor | None:
         row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
     if row is None or row.disabled:
         return None
+    return Actor(row.name, row.role, row.id)
+
+
+def actor_named(db: Engine, name: str) -> Actor:
+    """The enabled account called `name`, to act as on the command line (`--as NAME`)."""
+    with db.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name.strip())).first()
+    if row is None:
+        raise NotFound(f"No user is called {name!r}; `users list` shows who can act.")
+    if row.disabled:
+        raise PermissionDenied(f"{row.name}'s account is disabled; an admin can enable it.")
     return Actor(row.name, row.role, row.id)
 
 

@@ -4,9 +4,7 @@ One module per command group. The top level only names the commands: a command's
 and the libraries it needs (SQLAlchemy, the platform SDKs, pandas), are imported when that
 command runs, so `--help` and quick commands start in a blink.
 
-Exit codes: 0 done; 1 refused or failed, with the reason on stderr (or, for `guard check`
-and `social count`, "found something" / "too long", as grep does); 2 a usage error;
-141 the reader of the output went away.
+The exit codes are listed in EPILOG (and at the end of `--help`).
 """
 
 from __future__ import annotations
@@ -14,8 +12,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
+
+from outreach import __version__
 
 # Each command: the module under outreach.cli that builds and runs it, and its one-line help.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -29,6 +30,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backup": ("ops", "write a consistent snapshot of the database to FILE, safe while the "
                "app runs"),
     "restore": ("ops", "restore a backup FILE into an empty database"),
+    "settings": ("committee", "the committee's own settings: approval rules, media contact, "
+                 "SMTP, X prices"),
+    "journalists": ("presslist", "add, edit, remove and list journalists"),
+    "lists": ("presslist", "add, remove and list press lists"),
+    "spokespeople": ("presslist", "the spokesperson roster: add, edit, remove, list"),
     "contacts": ("presslist", "import and export the press list (CSV, XLSX)"),
     "templates": ("releases", "list release and pitch templates"),
     "release": ("releases", "press releases, advisories and statements"),
@@ -44,6 +50,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "digest": ("insights", "the committee's weekly digest (Markdown or HTML)"),
     "worker": ("ops", "run due work in a loop, with a heartbeat"),
 }
+
+EPILOG = """exit codes:
+  0    done
+  1    refused or failed (the reason is on stderr); for `guard check`, names were found,
+       and for `social count`, the text is too long
+  2    the command line was wrong (usage on stderr)
+  141  the output was cut off (e.g. piped into `head`)"""
 
 DESCRIPTION = (
     "Union Media Desk: press list, releases, social posts and coverage for a union's media "
@@ -62,13 +75,28 @@ def actions(parser: argparse.ArgumentParser):
 
 
 def _chosen(argv: Sequence[str]) -> str | None:
-    """The command named on the line, if any: the first word that is not an option."""
-    return next((a for a in argv if not a.startswith("-")), None)
+    """The command named on the line, if any: the first word that is not an option (or the
+    NAME of `--as NAME`)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--as":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every command named, and the chosen one's module built in full."""
-    parser = argparse.ArgumentParser(prog="python -m outreach", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="python -m outreach", description=DESCRIPTION,
+                                     epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--as", dest="acting_as", metavar="NAME", default=os.environ.get("OUTREACH_USER", ""),
+        help="act as this dashboard user, with their role, and sign the audit log with their "
+        "name (default: OUTREACH_USER; without either, the command line acts as an admin "
+        "named cli:<your login>). Votes need a user.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     if chosen in COMMANDS:
         importlib.import_module(f"outreach.cli.{COMMANDS[chosen][0]}").add_parsers(sub)
@@ -76,6 +104,21 @@ def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         if name not in sub.choices:
             command(sub, name)
     return parser
+
+
+def execute(args: argparse.Namespace, settings) -> int:
+    """Run parsed `args` with `settings`, as the user `--as` names (or the command line's
+    own admin): the actor every command passes to the domain is `args.actor`."""
+    from outreach.roles import cli_actor
+
+    if args.acting_as:
+        from outreach.auth.users import actor_named
+        from outreach.store import open_store
+
+        args.actor = actor_named(open_store(settings.database_url), args.acting_as)
+    else:
+        args.actor = cli_actor()
+    return args.func(args, settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         if settings.log_level != "DEBUG":
             logging.getLogger("alembic").setLevel(logging.WARNING)
-        return args.func(args, settings)
+        return execute(args, settings)
     except OutreachError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from outreach import campaigns, clock
 from outreach.auth import audit, sessions, users, vault
 from outreach.cli import actions, command
+from outreach.cli.output import add_json, print_json
 from outreach.config import Settings
 from outreach.errors import InvalidInput
-from outreach.roles import ROLE_HELP, cli_actor
+from outreach.roles import ROLE_HELP, ROLES
 from outreach.store import open_store
-from outreach.store.tables import ROLES
 
 
 def read_password(args) -> str:
@@ -28,14 +28,19 @@ def read_password(args) -> str:
 
 
 def cmd_users_add(args, settings: Settings) -> int:
-    user = users.add_user(open_store(settings.database_url), cli_actor(), args.name, args.role,
+    user = users.add_user(open_store(settings.database_url), args.actor, args.name, args.role,
                           read_password(args), email=args.email, now=clock.utcnow())
     print(f"Added {user.name} ({user.role}).")
     return 0
 
 
 def cmd_users_list(args, settings: Settings) -> int:
-    for u in users.list_users(open_store(settings.database_url), cli_actor()):
+    found = users.list_users(open_store(settings.database_url), args.actor)
+    if args.json:
+        print_json([{"name": u.name, "role": u.role, "email": u.email, "disabled": u.disabled,
+                     "locked_until": u.locked_until} for u in found])
+        return 0
+    for u in found:
         flags = ["disabled"] if u.disabled else []
         if u.locked_until and u.locked_until > clock.utcnow():
             flags.append(f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC")
@@ -44,7 +49,7 @@ def cmd_users_list(args, settings: Settings) -> int:
 
 
 def cmd_users_set_role(args, settings: Settings) -> int:
-    users.set_role(open_store(settings.database_url), cli_actor(), args.name, args.role,
+    users.set_role(open_store(settings.database_url), args.actor, args.name, args.role,
                    now=clock.utcnow())
     print(f"{args.name} is now {args.role}.")
     return 0
@@ -52,35 +57,35 @@ def cmd_users_set_role(args, settings: Settings) -> int:
 
 def cmd_users_disable(args, settings: Settings) -> int:
     disable = args.action == "disable"
-    users.set_disabled(open_store(settings.database_url), cli_actor(), args.name, disable,
+    users.set_disabled(open_store(settings.database_url), args.actor, args.name, disable,
                        now=clock.utcnow())
     print(f"{args.name} is {'disabled' if disable else 'enabled'}.")
     return 0
 
 
 def cmd_users_set_email(args, settings: Settings) -> int:
-    users.set_email(open_store(settings.database_url), cli_actor(), args.name, args.email,
+    users.set_email(open_store(settings.database_url), args.actor, args.name, args.email,
                     now=clock.utcnow())
     print(f"{args.name} now signs on with {args.email or 'no e-mail'}.")
     return 0
 
 
 def cmd_users_reset_password(args, settings: Settings) -> int:
-    users.reset_password(open_store(settings.database_url), cli_actor(), args.name,
+    users.reset_password(open_store(settings.database_url), args.actor, args.name,
                          read_password(args), now=clock.utcnow())
     print(f"New password set for {args.name}; any lock is lifted.")
     return 0
 
 
 def cmd_users_sign_out(args, settings: Settings) -> int:
-    ended = sessions.sign_out_everywhere(open_store(settings.database_url), cli_actor(),
+    ended = sessions.sign_out_everywhere(open_store(settings.database_url), args.actor,
                                          args.name, now=clock.utcnow())
     print(f"{args.name} is signed out everywhere ({ended} open session(s) ended).")
     return 0
 
 
 def cmd_users_bootstrap(args, settings: Settings) -> int:
-    password = users.bootstrap_admin(open_store(settings.database_url), cli_actor(),
+    password = users.bootstrap_admin(open_store(settings.database_url), args.actor,
                                      now=clock.utcnow())
     if password:
         print("Created the first account. Sign in with\n"
@@ -91,7 +96,7 @@ def cmd_users_bootstrap(args, settings: Settings) -> int:
 
 
 def cmd_vault_rotate_key(args, settings: Settings) -> int:
-    print(vault.rotate_key(open_store(settings.database_url), settings, cli_actor(),
+    print(vault.rotate_key(open_store(settings.database_url), settings, args.actor,
                            now=clock.utcnow()))
     return 0
 
@@ -101,8 +106,11 @@ def cmd_audit(args, settings: Settings) -> int:
     if args.since:
         since = datetime.combine(campaigns.parse_date(args.since), time(),
                                  ZoneInfo(settings.timezone))
-    entries = audit.list_entries(open_store(settings.database_url), cli_actor(), since=since,
+    entries = audit.list_entries(open_store(settings.database_url), args.actor, since=since,
                                  user=args.user, entity=args.entity, limit=args.limit)
+    if args.json:
+        print_json(entries)
+        return 0
     if not entries:
         print("No audit entries match.")
     for e in reversed(entries):
@@ -114,6 +122,7 @@ def cmd_audit(args, settings: Settings) -> int:
 
 
 def add_parsers(subparsers) -> None:
+    """`users ...`, `vault rotate-key` and `audit`."""
     p = command(subparsers, "users")
     usub = actions(p)
 
@@ -130,6 +139,7 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--email", default="", help="e-mail, used to match single sign-on")
     a.set_defaults(func=cmd_users_add)
     a = usub.add_parser("list", help="list users, their roles and locks")
+    add_json(a)
     a.set_defaults(func=cmd_users_list)
     a = usub.add_parser("set-role", help="change a user's role")
     a.add_argument("name", metavar="NAME")
@@ -165,5 +175,6 @@ def add_parsers(subparsers) -> None:
     p.add_argument("--user", default=None, help="only this user (e.g. admin, cli:root)")
     p.add_argument("--entity", default=None, help="only this kind (user, campaign, ...)")
     p.add_argument("--limit", type=int, default=1000, help="at most this many (default 1000)")
+    add_json(p)
     p.set_defaults(func=cmd_audit)
 

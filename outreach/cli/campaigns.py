@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from outreach import campaigns, clock
 from outreach.cli import actions, command
+from outreach.cli.output import add_json, print_json
 from outreach.config import Settings
-from outreach.roles import cli_actor
 from outreach.store import open_store
 from outreach.store.tables import CAMPAIGN_EVENT_KINDS
 
@@ -15,7 +13,7 @@ from outreach.store.tables import CAMPAIGN_EVENT_KINDS
 def cmd_campaigns_add(args, settings: Settings) -> int:
     campaign = campaigns.create_campaign(
         open_store(settings.database_url),
-        cli_actor(),
+        args.actor,
         args.name,
         now=clock.utcnow(),
         timezone=args.timezone or settings.timezone,
@@ -32,10 +30,7 @@ def cmd_campaigns_add(args, settings: Settings) -> int:
 def cmd_campaigns_list(args, settings: Settings) -> int:
     found = campaigns.list_campaigns(open_store(settings.database_url))
     if args.json:
-        print(json.dumps([
-            {**c.__dict__, "start_date": c.start_date.isoformat() if c.start_date else None}
-            for c in found
-        ], indent=2))
+        print_json(found)
         return 0
     if not found:
         print("No campaigns yet. Add one: python -m outreach campaigns add NAME")
@@ -48,7 +43,7 @@ def cmd_campaigns_list(args, settings: Settings) -> int:
 def cmd_campaigns_set_query(args, settings: Settings) -> int:
     engine = open_store(settings.database_url)
     campaign = campaigns.find_campaign(engine, args.name)
-    campaigns.set_query(engine, cli_actor(), campaign.id, args.query, now=clock.utcnow())
+    campaigns.set_query(engine, args.actor, campaign.id, args.query, now=clock.utcnow())
     print(f"Coverage query for {campaign.name!r}: {args.query.strip()}" if args.query.strip()
           else f"Cleared the coverage query of {campaign.name!r}; its keywords are used.")
     return 0
@@ -57,7 +52,7 @@ def cmd_campaigns_set_query(args, settings: Settings) -> int:
 def cmd_campaigns_set_news(args, settings: Settings) -> int:
     engine = open_store(settings.database_url)
     campaign = campaigns.find_campaign(engine, args.name)
-    campaigns.set_news_edition(engine, cli_actor(), campaign.id, args.language, args.country,
+    campaigns.set_news_edition(engine, args.actor, campaign.id, args.language, args.country,
                                now=clock.utcnow())
     print(f"Google News for {campaign.name!r}: {args.language} / {args.country.upper()}. "
           "Add its feed with `feeds add-google-news`.")
@@ -69,7 +64,7 @@ def cmd_campaigns_event(args, settings: Settings) -> int:
     campaign = campaigns.find_campaign(engine, args.name)
     event = campaigns.add_event(
         engine,
-        cli_actor(),
+        args.actor,
         campaign.id,
         event_date=campaigns.parse_date(args.date),
         title=args.title,
@@ -82,6 +77,7 @@ def cmd_campaigns_event(args, settings: Settings) -> int:
 
 
 def add_parsers(subparsers) -> None:
+    """`campaigns add|list|event|set-query|set-news`."""
     p = command(subparsers, "campaigns")
     csub = actions(p)
     a = csub.add_parser("add", help="add a campaign")
@@ -96,7 +92,7 @@ def add_parsers(subparsers) -> None:
                    help="a keyword for coverage searches; repeat for several")
     a.set_defaults(func=cmd_campaigns_add)
     a = csub.add_parser("list", help="list campaigns")
-    a.add_argument("--json", action="store_true", help="print JSON for machines")
+    add_json(a)
     a.set_defaults(func=cmd_campaigns_list)
     a = csub.add_parser("event", help="add a key event to a campaign's timeline")
     a.add_argument("name", metavar="NAME", help="the campaign's name")

@@ -9,6 +9,7 @@ from outreach import campaigns
 from outreach.campaigns import resolve_campaign
 from outreach.cli import actions, command
 from outreach.cli.files import repeat, write_text
+from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.coverage import hit_lists
@@ -26,7 +27,6 @@ from outreach.coverage.feeds import (
     poll_feeds,
     remove_feed,
 )
-from outreach.roles import cli_actor
 from outreach.store import open_store
 
 
@@ -102,7 +102,7 @@ def cmd_feeds_add(args, settings: Settings) -> int:
     poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
-        feed = add_feed(db, cli_actor(), resolve_campaign(db, args.campaign), args.url,
+        feed = add_feed(db, args.actor, resolve_campaign(db, args.campaign), args.url,
                         client=client, guard=guard, now=now, kind=args.kind,
                         sink=hits_sink(db, now), settings=poll)
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
@@ -115,7 +115,7 @@ def cmd_feeds_add_google_news(args, settings: Settings) -> int:
     poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
-        feed = add_google_news_feed(db, cli_actor(), resolve_campaign(db, args.campaign),
+        feed = add_google_news_feed(db, args.actor, resolve_campaign(db, args.campaign),
                                     client=client, guard=guard, now=now,
                                     sink=hits_sink(db, now), settings=poll)
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
@@ -128,7 +128,7 @@ def cmd_feeds_add_outlets(args, settings: Settings) -> int:
     poll, guard = fetch_tools(settings)
     now = utcnow()
     with make_client(poll) as client:
-        report = add_outlet_feeds(db, cli_actor(), resolve_campaign(db, args.campaign),
+        report = add_outlet_feeds(db, args.actor, resolve_campaign(db, args.campaign),
                                   client=client, guard=guard, now=now,
                                   sink=hits_sink(db, now), settings=poll)
     for feed in report["added"]:
@@ -146,6 +146,9 @@ def cmd_feeds_list(args, settings: Settings) -> int:
     """`feeds list`: each feed's state, for checking that coverage still comes in."""
     db = open_store(settings.database_url)
     rows = list_feeds(db, resolve_campaign(db, args.campaign))
+    if args.json:
+        print_json(rows)
+        return 0
     if not rows:
         print("No feeds yet: python -m outreach feeds add URL")
     for r in rows:
@@ -158,7 +161,7 @@ def cmd_feeds_list(args, settings: Settings) -> int:
 
 def cmd_feeds_remove(args, settings: Settings) -> int:
     """`feeds remove ID`."""
-    remove_feed(open_store(settings.database_url), cli_actor(), args.id, now=utcnow())
+    remove_feed(open_store(settings.database_url), args.actor, args.id, now=utcnow())
     print(f"Feed {args.id} removed; its press hits stay.")
     return 0
 
@@ -199,6 +202,7 @@ def _add_feeds(subparsers) -> None:
     a.set_defaults(func=cmd_feeds_add_outlets)
     a = sub.add_parser("list", help="feeds with last success, last error and next poll")
     a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_json(a)
     a.set_defaults(func=cmd_feeds_list)
     a = sub.add_parser("remove", help="remove a feed (its press hits stay)")
     a.add_argument("id", type=int, metavar="ID")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from pathlib import Path
 
 from outreach import clock
 from outreach.cli import command
+from outreach.cli.output import add_json, print_json
 from outreach.config import Settings
 from outreach.ops import backup, demo, worker
 from outreach.ops.jobs import worker_jobs
 from outreach.ops.status import format_status, store_status
-from outreach.roles import cli_actor
 from outreach.store import make_engine, open_store, upgrade_to_head
 from outreach.store.migrate import head_revision
 
@@ -33,7 +32,7 @@ def cmd_demo(args, settings: Settings) -> int:
     if args.if_empty and not demo.is_empty(engine):
         print("The database already holds data; demo data not loaded.")
         return 0
-    counts = demo.load_demo(engine, clock.utcnow(), force=args.force, actor=cli_actor())
+    counts = demo.load_demo(engine, clock.utcnow(), force=args.force, actor=args.actor)
     print(
         f"Loaded the demo campaign {demo.DEMO_CAMPAIGN!r}: "
         + ", ".join(f"{n} {what}" for what, n in counts.items())
@@ -44,7 +43,10 @@ def cmd_demo(args, settings: Settings) -> int:
 
 def cmd_status(args, settings: Settings) -> int:
     status = store_status(open_store(settings.database_url), clock.utcnow())
-    print(json.dumps(status, indent=2) if args.json else format_status(status))
+    if args.json:
+        print_json(status)
+    else:
+        print(format_status(status))
     return 0
 
 
@@ -84,6 +86,7 @@ def cmd_worker(args, settings: Settings) -> int:
 
 
 def add_parsers(subparsers) -> None:
+    """`migrate`, `demo`, `status`, `backup`, `restore` and `worker`."""
     p = command(subparsers, "migrate")
     p.set_defaults(func=cmd_migrate)
 
@@ -95,7 +98,7 @@ def add_parsers(subparsers) -> None:
     p.set_defaults(func=cmd_demo)
 
     p = command(subparsers, "status")
-    p.add_argument("--json", action="store_true", help="print JSON for machines")
+    add_json(p)
     p.set_defaults(func=cmd_status)
 
     p = command(subparsers, "backup")

@@ -18,7 +18,6 @@ from outreach.pitching.pitches import (
     resume,
     send_now,
 )
-from outreach.roles import cli_actor
 from outreach.store import open_store
 
 
@@ -64,7 +63,7 @@ def cmd_send(args, settings: Settings) -> int:
         print("Dry run: nothing was sent.")
         return 0
     print(f"Sending, at most {get_org(db).pitch_rate_per_minute} a minute...")
-    batch_id = send_now(db, cli_actor(), plan, settings, now=utcnow())
+    batch_id = send_now(db, args.actor, plan, settings, now=utcnow())
     return _report(db, batch_id)
 
 

@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from outreach.auth import vault
 from outreach.campaigns import resolve_campaign
 from outreach.cli import actions, command
+from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
-from outreach.errors import InvalidInput, NotFound
+from outreach.errors import InvalidInput, NotFound, PermissionDenied
 from outreach.org_settings import get_org
-from outreach.roles import cli_actor
 from outreach.social import accounts
 from outreach.social import queue as post_queue
 from outreach.social import text as social_text
@@ -33,7 +33,7 @@ def _secret_input(args, prompt: str) -> str:
 def cmd_add_bluesky(args, settings) -> int:
     db = open_store(settings.database_url)
     account_id = accounts.connect_bluesky(
-        db, vault.Vault.open(settings, db), cli_actor(), resolve_campaign(db, args.campaign),
+        db, vault.Vault.open(settings, db), args.actor, resolve_campaign(db, args.campaign),
         args.handle, _secret_input(args, "App password: "), service_url=args.service,
         now=utcnow())
     print(f"Connected Bluesky {args.handle} (account {account_id}); the app password is "
@@ -47,7 +47,7 @@ def cmd_add_x(args, settings) -> int:
         lines = [sys.stdin.readline().rstrip("\n") for _ in accounts.X_KEYS]
     else:
         lines = [getpass.getpass(f"{key}: ") for key in accounts.X_KEYS]
-    account_id = accounts.connect_x(db, vault.Vault.open(settings, db), cli_actor(),
+    account_id = accounts.connect_x(db, vault.Vault.open(settings, db), args.actor,
                                     resolve_campaign(db, args.campaign),
                                     dict(zip(accounts.X_KEYS, lines, strict=True)),
                                     now=utcnow())
@@ -59,6 +59,10 @@ def cmd_list(args, settings) -> int:
     db = open_store(settings.database_url)
     with db.connect() as conn:
         rows = conn.execute(sa.select(social_accounts).order_by(social_accounts.c.id)).all()
+    if args.json:
+        print_json([{"id": r.id, "campaign_id": r.campaign_id, "platform": r.platform,
+                     "handle": r.handle, "verified_at": r.verified_at} for r in rows])
+        return 0
     if not rows:
         print("No accounts connected: python -m outreach accounts add-bluesky --handle H")
     for r in rows:
@@ -135,7 +139,7 @@ def cmd_schedule(args, settings) -> int:
     for problem in accounts.publishing_problems(
             db, settings, [v.account_id for v in variants]).values():
         print(f"warning: {problem}", file=sys.stderr)
-    ids = post_queue.create_posts(db, cli_actor(), variants, now=utcnow(), at=at,
+    ids = post_queue.create_posts(db, args.actor, variants, now=utcnow(), at=at,
                                   kind="quote" if args.quote else "post",
                                   target_url=args.quote)
     for post_id, variant in zip(ids, variants, strict=True):
@@ -151,7 +155,7 @@ def cmd_edit(args, settings) -> int:
     db = open_store(settings.database_url)
     post = post_queue.get_post(db, args.id)
     parts = _parts(args, _text(args), _platform(db, post["account_id"]))
-    status = post_queue.edit_post(db, cli_actor(), args.id, parts, now=utcnow())
+    status = post_queue.edit_post(db, args.actor, args.id, parts, now=utcnow())
     print(f"Post {args.id}: {len(parts)} part(s), {status.replace('_', ' ')}"
           + (" (submit it for approval again)" if status == "draft" else "") + ".")
     return 0
@@ -162,7 +166,7 @@ def cmd_slots(args, settings) -> int:
     account_id = _account_id(db, args.account)
     if args.clear or args.set:
         slots = [post_queue.parse_slot(text) for text in args.set]
-        post_queue.set_slot_plan(db, cli_actor(), account_id, slots, now=utcnow())
+        post_queue.set_slot_plan(db, args.actor, account_id, slots, now=utcnow())
     with db.connect() as conn:
         plan = conn.execute(sa.select(social_accounts.c.slot_plan).where(
             social_accounts.c.id == account_id)).scalar_one()
@@ -186,6 +190,9 @@ def cmd_cost(args, settings) -> int:
 def cmd_post_list(args, settings) -> int:
     db = open_store(settings.database_url)
     rows = post_queue.queue(db, status=args.status)
+    if args.json:
+        print_json(rows)
+        return 0
     if not rows:
         print("No posts.")
     for r in rows:
@@ -196,15 +203,38 @@ def cmd_post_list(args, settings) -> int:
     return 0
 
 
+def cmd_submit(args, settings) -> int:
+    """`post submit ID`: ask the committee to approve a draft (and its variants)."""
+    post_queue.submit_post(open_store(settings.database_url), args.actor, args.id,
+                           now=utcnow())
+    print(f"Post {args.id} is in review: the committee's approvers can vote on it "
+          f"(`post approve|reject {args.id}`).")
+    return 0
+
+
+def cmd_vote(args, settings) -> int:
+    """`post approve|reject ID [--comment]`: a vote, as the user `--as` names."""
+    if args.actor.user_id is None:
+        raise PermissionDenied("A vote is a committee member's: add --as NAME (or set "
+                               "OUTREACH_USER) to vote as that dashboard user.")
+    db = open_store(settings.database_url)
+    tally = post_queue.vote_post(db, args.actor, args.id, args.action, args.comment,
+                                 now=utcnow())
+    status = post_queue.get_post(db, args.id)["status"].replace("_", " ")
+    print(f"{args.actor.name} voted to {args.action} post {args.id}. {tally.describe()}. "
+          f"It is {status}.")
+    return 0
+
+
 def cmd_cancel(args, settings) -> int:
-    post_queue.cancel_post(open_store(settings.database_url), cli_actor(), args.id,
+    post_queue.cancel_post(open_store(settings.database_url), args.actor, args.id,
                            now=utcnow())
     print(f"Post {args.id} cancelled.")
     return 0
 
 
 def cmd_retry(args, settings) -> int:
-    post_queue.retry_post(open_store(settings.database_url), cli_actor(), args.id,
+    post_queue.retry_post(open_store(settings.database_url), args.actor, args.id,
                           now=utcnow())
     print(f"Post {args.id} is back in the queue.")
     return 0
@@ -229,6 +259,7 @@ def add_parsers(subparsers) -> None:
                    + ", ".join(accounts.X_KEYS))
     a.set_defaults(func=cmd_add_x)
     a = sub.add_parser("list", help="connected accounts")
+    add_json(a)
     a.set_defaults(func=cmd_list)
     a = sub.add_parser("check", help="sign in to every account with its stored credentials")
     a.set_defaults(func=cmd_check)
@@ -267,7 +298,19 @@ def add_parsers(subparsers) -> None:
     a.set_defaults(func=cmd_edit)
     a = sub.add_parser("list", help="the queue")
     a.add_argument("--status", default=None, help="only posts in this state")
+    add_json(a)
     a.set_defaults(func=cmd_post_list)
+    a = sub.add_parser("submit", help="ask the committee to approve a draft post")
+    a.add_argument("id", type=int, metavar="ID")
+    a.set_defaults(func=cmd_submit)
+    for decision, text in (("approve", "vote to approve a post in review (needs --as NAME)"),
+                           ("reject", "ask for changes to a post in review, saying what "
+                            "(needs --as NAME)")):
+        a = sub.add_parser(decision, help=text)
+        a.add_argument("id", type=int, metavar="ID")
+        a.add_argument("--comment", default="", required=decision == "reject",
+                       help="what should change (required to reject)")
+        a.set_defaults(func=cmd_vote)
     a = sub.add_parser("cost", help="what the month's X posts cost (prices in Settings)")
     a.add_argument("--month", default="", metavar="YYYY-MM", help="default: this month")
     a.add_argument("--campaign", default=None, help="the campaign (if there are several)")

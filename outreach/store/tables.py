@@ -428,8 +428,6 @@ worker_heartbeats = sa.Table(
     sa.Column("settings", sa.JSON),
 )
 
-ROLES = ("viewer", "editor", "approver", "admin")
-
 users = sa.Table(
     "users",
     metadata,

@@ -12,10 +12,10 @@ from outreach.errors import VaultError
 from outreach.ops.worker import settings_compared, worker_status
 from outreach.org_settings import SMTP_SECURITY, ApprovalRule, get_org, set_org
 from outreach.releases import approval
-from outreach.roles import ROLE_HELP, can
+from outreach.roles import ROLE_HELP, ROLES, can
 from outreach.safety import csv_text
 from outreach.social import queue as post_queue
-from outreach.store.tables import CAMPAIGN_EVENT_KINDS, ROLES
+from outreach.store.tables import CAMPAIGN_EVENT_KINDS
 from outreach.ui import auth, common
 
 db = common.engine()
