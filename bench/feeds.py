@@ -55,8 +55,8 @@ from outreach.config import Settings
 from outreach.coverage import feeds
 from outreach.coverage import fetch as feed_fetch
 from outreach.coverage import query as coverage_query
+from outreach.net import URLGuard  # noqa: E402
 from outreach.roles import Actor  # noqa: E402
-from outreach.safety import URLGuard  # noqa: E402
 from outreach.store import open_store  # noqa: E402
 from outreach.store.tables import feeds as feeds_table  # noqa: E402
 

@@ -20,8 +20,8 @@ from outreach.coverage import fetch as feed_fetch
 from outreach.coverage import parse as feed_parse
 from outreach.coverage.fetch import PollSettings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
+from outreach.net import URLGuard
 from outreach.roles import Actor
-from outreach.safety import URLGuard
 from outreach.store import open_store
 from outreach.store.tables import audit_log, outlets
 from outreach.store.tables import feeds as feeds_table

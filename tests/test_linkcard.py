@@ -23,9 +23,9 @@ from outreach import campaigns
 from outreach.auth import vault
 from outreach.config import Settings
 from outreach.errors import InvalidInput, NotFound, UnsafeURL
+from outreach.net import URLGuard
 from outreach.org_settings import set_org
 from outreach.roles import Actor
-from outreach.safety import URLGuard
 from outreach.social import accounts, publishing
 from outreach.social import queue as post_queue
 from outreach.social.adapters import linkcard

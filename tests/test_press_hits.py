@@ -19,10 +19,10 @@ from outreach.coverage.hits import record_items
 from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import canonical_url, title_key
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, UnsafeURL
+from outreach.net import ResponseTooLarge, URLGuard
 from outreach.org_settings import set_org
 from outreach.presslist import contacts
 from outreach.roles import Actor
-from outreach.safety import ResponseTooLarge, URLGuard
 from outreach.store import tables
 
 EDITOR = Actor("ed", "editor")

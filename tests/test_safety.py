@@ -18,7 +18,8 @@ from markdown_it import MarkdownIt
 from outreach import safety
 from outreach.config import Settings
 from outreach.errors import ConfigError, UnsafeURL
-from outreach.safety import URLGuard, csv_safe, csv_text, guarded_get, write_csv
+from outreach.net import URLGuard, guarded_get
+from outreach.safety import csv_safe, csv_text, write_csv
 
 ALLOW_HINT = "Add the host or its network to OUTREACH_URL_ALLOWLIST if this is intended."
 

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import httpx
 
 from outreach.errors import InvalidInput
-from outreach.safety import URLGuard, guarded_get, read_capped
+from outreach.net import URLGuard, guarded_get, read_capped
 
 # A pasted article page is read up to this size, for at most this long.
 MAX_PAGE_BYTES = 3_000_000

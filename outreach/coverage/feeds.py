@@ -32,7 +32,6 @@ from outreach.campaigns import check_news_edition
 from outreach.config import Settings
 from outreach.coverage import hits as press_hits
 from outreach.coverage.fetch import (
-    USER_AGENT,
     Fetched,
     PollSettings,
     fetch_all,
@@ -43,8 +42,8 @@ from outreach.coverage.fetch import (
 from outreach.coverage.items import FeedItem
 from outreach.coverage.parse import parse_feed
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
+from outreach.net import URLGuard, http_client
 from outreach.roles import Actor, require
-from outreach.safety import URLGuard
 from outreach.store.tables import campaigns, feeds, outlets
 
 log = logging.getLogger(__name__)
@@ -59,13 +58,8 @@ Sink = Callable[[dict, list[FeedItem]], int]
 
 
 def make_client(settings: PollSettings) -> httpx.Client:
-    """An httpx client for feeds: our User-Agent, the poll timeouts, no proxy from the
-    environment (the guard vets the address we connect to), a pool as wide as the poller."""
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT}, timeout=settings.timeout, trust_env=False,
-        limits=httpx.Limits(max_connections=settings.concurrency,
-                            max_keepalive_connections=settings.concurrency),
-    )
+    """The HTTP client for feeds: the poll timeouts, and a pool as wide as the poller."""
+    return http_client(timeout=settings.timeout, connections=settings.concurrency)
 
 
 def _parsed(fetched: Fetched) -> Fetched:

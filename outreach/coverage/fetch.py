@@ -30,11 +30,10 @@ import httpx
 from outreach.config import Settings
 from outreach.coverage.parse import ParsedFeed
 from outreach.errors import UnsafeURL
-from outreach.safety import ResponseTooLarge, URLGuard, guarded_get, read_capped
+from outreach.net import USER_AGENT, ResponseTooLarge, URLGuard, guarded_get, read_capped
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "UnionMediaDesk/1.0 (+feed poller)"
 ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, "
           "text/xml;q=0.9, */*;q=0.5")
 # No server hint (max-age, ttl, Retry-After) and no backoff waits longer than this.

@@ -33,10 +33,10 @@ from outreach.coverage.attribution import Bylines, OutletBook, at_outlet, byline
 from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import canonical_url, story_link, title_key
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
+from outreach.net import URLGuard
 from outreach.org_settings import get_org
 from outreach.presslist.contacts import log_interaction
 from outreach.roles import Actor, require
-from outreach.safety import URLGuard
 from outreach.store.tables import (
     campaigns,
     interactions,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import httpx
 from sqlalchemy.engine import Engine
 
 from outreach import clock
@@ -14,10 +13,10 @@ from outreach.auth import vault
 from outreach.config import Settings
 from outreach.coverage import feeds
 from outreach.insights import metrics
+from outreach.net import URLGuard, http_client
 from outreach.ops import worker
 from outreach.org_settings import get_org
 from outreach.pitching import pitches as pitching
-from outreach.safety import URLGuard
 from outreach.social import accounts, publishing
 from outreach.social.adapters import linkcard
 
@@ -30,7 +29,8 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
         if stop.wait(seconds):
             raise InterruptedError("the worker is stopping")
 
-    cards = linkcard.card_fetcher(httpx.Client(), URLGuard(settings.url_allowlist))
+    cards = linkcard.card_fetcher(http_client(timeout=linkcard.FETCH_TIMEOUT),
+                                  URLGuard(settings.url_allowlist))
 
     def posts(db: Engine, now) -> str:
         org = get_org(db)

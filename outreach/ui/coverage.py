@@ -14,9 +14,10 @@ from outreach.coverage import clip_report, feeds, hit_lists
 from outreach.coverage import hits as press_hits
 from outreach.coverage.fetch import PollSettings
 from outreach.errors import OutreachError
+from outreach.net import URLGuard
 from outreach.presslist import contacts
 from outreach.roles import can
-from outreach.safety import URLGuard, md_escape
+from outreach.safety import md_escape
 from outreach.store.tables import OUTLET_KINDS
 from outreach.ui import auth, common
 

@@ -9,9 +9,10 @@ import streamlit as st
 from outreach.auth import vault
 from outreach.clock import utcnow
 from outreach.errors import OutreachError
+from outreach.net import URLGuard, http_client
 from outreach.org_settings import get_org
 from outreach.roles import can
-from outreach.safety import URLGuard, md_escape
+from outreach.safety import md_escape
 from outreach.social import accounts
 from outreach.social import queue as post_queue
 from outreach.social import text as social_text
@@ -72,7 +73,7 @@ def compose_variant(account_id: int, platform: str, text: str, thread: bool, num
 @st.cache_data(ttl=600, show_spinner="Reading the page's preview tags...")
 def card_for(url: str) -> tuple[str, str, bytes | None] | str:
     """The link card the worker would attach, or why it cannot (kept ten minutes)."""
-    with httpx.Client() as client:
+    with http_client(timeout=linkcard.FETCH_TIMEOUT) as client:
         try:
             card = linkcard.fetch_card(url, client=client,
                                        guard=URLGuard(common.settings().url_allowlist))

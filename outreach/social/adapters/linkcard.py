@@ -2,7 +2,7 @@
 
 Bluesky does not fetch a card for a post: the client does, as the official app does. The link
 comes from the post (someone typed it), so the page and its image are fetched only through
-`safety.guarded_get`, with short timeouts, a size cap and an overall deadline: a card is a
+`net.guarded_get`, with short timeouts, a size cap and an overall deadline: a card is a
 nicety and must never hold a post up. The thumbnail is re-encoded from its pixels alone, so
 no EXIF or GPS data of the page's image travels with it.
 """
@@ -24,7 +24,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from outreach.errors import InvalidInput, NotFound, OutreachError
-from outreach.safety import URLGuard, guarded_get
+from outreach.net import USER_AGENT, URLGuard, guarded_get
 from outreach.social.adapters.bluesky import LinkCard
 from outreach.social.images import MAX_BYTES, refuse_too_many_pixels
 from outreach.social.text import first_link
@@ -33,7 +33,6 @@ __all__ = ["LinkCard", "card_fetcher", "fetch_card", "first_link", "preview_card
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "UnionMediaDesk/1.0 (link card preview)"
 FETCH_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # The page and its image together get this long, however slowly a server sends them.
 CARD_DEADLINE_SECONDS = 20.0
@@ -125,7 +124,7 @@ def _read(response: httpx.Response, url: str, *, what: str, max_bytes: int,
           deadline: float) -> bytes:
     """The body of a streamed response, refused as soon as it says or proves to be over
     `max_bytes` (decompressed), or is still arriving at the deadline: a card never waits
-    long or fills memory. (safety.read_capped caps the size, but has no deadline.)"""
+    long or fills memory. (net.read_capped caps the size, but has no deadline.)"""
     too_large = InvalidInput(f"The {what} at {url} is larger than {max_bytes:,} bytes, "
                              "too large to read for a link card.")
     declared = response.headers.get("content-length", "")
