@@ -12,7 +12,7 @@ Figures are ratios against baselines measured in the same run:
   substring test of each query's terms (no target: the naive test cannot do AND, NOT,
   phrases on word boundaries or accents, so it is only a yardstick).
 
-The feeds are served by tests/feed_server.py in a child process, spread over --hosts
+The feeds are served by tests/support/feed_server.py in a child process, spread over --hosts
 loopback addresses (the poller allows OUTREACH_FEED_PER_HOST fetches per host, as it would
 for different outlets). The server waits --latency-ms (default 100) before each answer, as a
 news site across the internet does (connection set-up and time to first byte); with 0 every
@@ -77,9 +77,9 @@ WORDS = ("workers", "union", "strike", "contract", "bargaining", "wages", "safet
 
 def start_server(count: int, items: int, hosts: int, latency_ms: float
                  ) -> tuple[subprocess.Popen, list[str]]:
-    """tests/feed_server.py serving `count` feeds in a child process, and their URLs."""
+    """tests/support/feed_server.py serving `count` feeds in a child process, and their URLs."""
     child = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "feed_server.py"), "--feeds", str(count),
+        [sys.executable, str(ROOT / "tests" / "support" / "feed_server.py"), "--feeds", str(count),
          "--items", str(items), "--hosts", str(hosts), "--latency-ms", str(latency_ms)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()

@@ -8,7 +8,7 @@ Figures are ratios against a baseline measured in the same run:
 - ratio = ours / baseline in posts per second (target: at least 0.8);
 - lateness = post_parts.published_at - posts.scheduled_at per post, p50 and p99.
 
-The PDS (tests/bluesky/pds.mjs, started as tests/pds.py does) runs with its rate
+The PDS (tests/bluesky/pds.mjs, started as tests/support/pds.py does) runs with its rate
 limits on, as a real server does: 3000 requests per 5 minutes from one IP, and 5000
 write points per account per hour (a create costs 3, so about 1666 posts). Each phase
 therefore gets a fresh PDS, and posts are spread over accounts of at most
@@ -34,9 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import conftest  # noqa: E402,F401  (first: tests/pds.py and conftest import each other)
 import sqlalchemy as sa  # noqa: E402
-from pds import LocalPds, running_pds  # noqa: E402
+from support.pds import LocalPds, running_pds  # noqa: E402
 
 from outreach import campaigns  # noqa: E402
 from outreach.auth import vault

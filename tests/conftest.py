@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import socket
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from support.services import POSTGRES_URL, missing_service
 
 from outreach.store import make_engine, upgrade_to_head
 
+
 # Under CI a missing service is a failure, never a skip.
-REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true"
-POSTGRES_URL = os.environ.get("OUTREACH_TEST_POSTGRES_URL", "")
-
-
-def missing_service(what: str) -> None:
-    """Skip the test when a service is absent, or fail it under CI=true."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{what} is required under CI=true but is not available")
-    pytest.skip(f"{what} not available")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _is_loopback(host) -> bool:
     if host in (None, "localhost", b"localhost"):
         return True
@@ -134,7 +117,9 @@ def app_env(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-# The local Bluesky PDS (tests/pds.py) and the whole network with an app view
-# (tests/bsky_network.py), each started once per test session for every module that asks.
-from bsky_network import bsky_network_fixture  # noqa: E402,F401
-from pds import pds_fixture  # noqa: E402,F401
+# The local Bluesky PDS (tests/support/pds.py) and the whole network with an app view
+# (tests/support/bsky_network.py), each started once per test session for every module that asks.
+from support.bsky_network import bsky_network_fixture  # noqa: E402,F401
+from support.pages import demo_store, store  # noqa: E402,F401
+from support.pds import pds_fixture  # noqa: E402,F401
+from support.web import site  # noqa: E402,F401

@@ -5,7 +5,7 @@ import sys
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
+from support.pages import open_page
 
 from outreach import campaigns
 from outreach.auth import vault

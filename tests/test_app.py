@@ -1,18 +1,30 @@
 """Every dashboard page runs in Streamlit's AppTest, with demo data and with none."""
 
 import json
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from conftest import free_port
-from feed_server import FeedServer, rss_document, sample_items
 from streamlit.testing.v1 import AppTest
-from test_linkcard import site  # noqa: F401 (a fixture)
-from test_social_images import photo
+from support.feed_server import FeedServer, rss_document, sample_items
+from support.images import photo
+from support.pages import (
+    ADMIN_ID,
+    APP,
+    ROOT,
+    button,
+    caption_with,
+    charts,
+    checkbox,
+    confirmed,
+    open_page,
+    select,
+    signed_in,
+    user_id,
+)
+from support.services import free_port
 
 from outreach import campaigns
 from outreach.auth import sessions, users
@@ -25,16 +37,13 @@ from outreach.pitching import pitches as pitching
 from outreach.presslist import contacts, spokespeople
 from outreach.releases import drafts as releases
 from outreach.releases import protected_names, templates
-from outreach.roles import Actor
 from outreach.social import queue as post_queue
-from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import feeds as feeds_table
 from outreach.store.tables import post_images
 from outreach.store.tables import posts as posts_table
 from outreach.ui.auth import SESSION_KEY
 from outreach.ui.common import edited_rows
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGES = {
     "overview": "Overview",
     "press_list": "Press list",
@@ -46,55 +55,18 @@ PAGES = {
 }
 
 
-ROOT = Actor("root", "admin")
-ADMIN_ID = 4  # the store fixture adds viewer, editor, approver, admin in that order
-PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def store(app_env, now):
-    engine = make_engine(f"sqlite:///{app_env / 'outreach.db'}")
-    upgrade_to_head(engine)
-    for role in ("viewer", "editor", "approver", "admin"):
-        users.add_user(engine, ROOT, role, role, PASSWORD, now=now)
-    yield engine
-    engine.dispose()
 
 
-def user_id(store, name: str) -> int:
-    return next(u.id for u in users.list_users(store, ROOT) if u.name == name)
 
 
-@pytest.fixture
-def demo_store(store):
-    demo.load_demo(store, utcnow())
-    return store
 
 
-def signed_in(user: int, *, at: datetime | None = None) -> str:
-    """A session token for user id `user`, as the sign-in page would have given the
-    browser (AppTest cannot carry cookies, so tests hand the token to the session)."""
-    engine = make_engine(Settings.from_env().database_url)
-    try:
-        return sessions.start_session(engine, Actor("", "viewer", user), now=at or utcnow(),
-                                      lifetime=timedelta(days=7))
-    finally:
-        engine.dispose()
 
 
-def open_page(page: str, as_user: int | None = None) -> AppTest:
-    """Run the app on `page`, signed in as user id `as_user` (the admin by default)."""
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.session_state[SESSION_KEY] = signed_in(ADMIN_ID if as_user is None else as_user)
-    at.run()
-    if page != "overview":
-        at.switch_page(f"outreach/ui/{page}.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
-def charts(at: AppTest) -> list:
-    return [e for e in at.main if getattr(e, "type", "") == "vega_lite_chart"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -151,17 +123,10 @@ def test_times_in_tables_are_labelled_with_the_campaign_s_zone(demo_store):
     assert config["title"]["label"] == "Title"
 
 
-def confirmed(at: AppTest) -> list[str]:
-    """The confirmations a write left (shown as toasts after the page re-ran)."""
-    return [t.value for t in at.toast]
 
 
-def caption_with(at: AppTest, text: str) -> str:
-    return next(c.value for c in at.caption if text in c.value)
 
 
-def select(at: AppTest, label: str):
-    return next(s for s in at.selectbox if s.label == label)
 
 
 def test_press_list_filters_in_sql(demo_store):
@@ -364,8 +329,6 @@ def test_settings_adds_an_event(demo_store):
     assert "Solidarity concert" in confirmed(at)[0]
 
 
-def button(at: AppTest, label: str):
-    return next(b for b in at.button if b.label == label)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -550,8 +513,6 @@ def test_edited_rows_reports_only_changed_cells():
     assert edited_rows(before, before.copy(), ["name", "tags"]) == {}
 
 
-def checkbox(at: AppTest, label: str):
-    return next(c for c in at.checkbox if c.label == label)
 
 
 def test_draft_a_release_from_a_template(demo_store):

@@ -2,14 +2,12 @@
 
 from datetime import timedelta
 
-from test_app import (  # noqa: F401 (fixtures)
+from support.pages import (
     ROOT,
     button,
     confirmed,
-    demo_store,
     open_page,
     select,
-    store,
     user_id,
 )
 

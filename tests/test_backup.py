@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from conftest import POSTGRES_URL, missing_service
 from sqlalchemy.engine import Engine
+from support.services import POSTGRES_URL, missing_service
 
 import outreach.ops.backup
 from outreach.ops.backup import BackupError, backup, restore

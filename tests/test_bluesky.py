@@ -1,4 +1,4 @@
-"""The Bluesky adapter against a real PDS on 127.0.0.1 (see tests/pds.py).
+"""The Bluesky adapter against a real PDS on 127.0.0.1 (see tests/support/pds.py).
 
 Records are read back with plain XRPC calls to the PDS, not through the adapter,
 so a test sees what Bluesky would show.
@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from atproto import Client, Request
-from conftest import free_port
 from PIL import Image as PILImage
+from support.images import photo_with_location
+from support.pds import get_blob, read_record
+from support.services import free_port
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError
 from outreach.social.adapters.bluesky import BlueskyPublisher, LinkCard, new_key
@@ -65,13 +67,6 @@ def publisher_for(pds, account: Account, transport: httpx.BaseTransport | None =
                             client=client, **kwargs)
 
 
-def read_record(pds, uri: str) -> dict:
-    """The record at an at:// URI, as the PDS stores it."""
-    repo, collection, rkey = uri.removeprefix("at://").split("/")
-    response = httpx.get(pds.xrpc("com.atproto.repo.getRecord"),
-                         params={"repo": repo, "collection": collection, "rkey": rkey})
-    response.raise_for_status()
-    return response.json()
 
 
 def list_records(pds, did: str, collection: str) -> list[dict]:
@@ -82,23 +77,8 @@ def list_records(pds, did: str, collection: str) -> list[dict]:
     return response.json()["records"]
 
 
-def get_blob(pds, did: str, blob: dict) -> bytes:
-    """The bytes of a blob referenced from a record."""
-    response = httpx.get(pds.xrpc("com.atproto.sync.getBlob"),
-                         params={"did": did, "cid": blob["ref"]["$link"]})
-    response.raise_for_status()
-    return response.content
 
 
-def photo_with_location() -> bytes:
-    """A JPEG as a phone writes it: camera model and GPS position in its EXIF."""
-    image = PILImage.new("RGB", (64, 48), (180, 30, 40))
-    exif = PILImage.Exif()
-    exif[0x0110] = "Picket Phone 12"  # Model
-    exif[0x8825] = {1: "N", 2: (40.0, 26.0, 46.0), 3: "W", 4: (79.0, 58.0, 56.0)}  # GPSInfo
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
 
 
 def without_metadata(data: bytes) -> bytes:

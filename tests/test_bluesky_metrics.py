@@ -14,7 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from atproto import Client, Request
-from conftest import free_port
+from support.services import free_port
 
 from outreach import campaigns
 from outreach.auth import vault

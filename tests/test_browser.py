@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from running_app import ROOT, VIEWPORT, RunningApp, chromium_page, settle, start_app
+from support.running_app import ROOT, VIEWPORT, RunningApp, chromium_page, settle, start_app
 
 from outreach.clock import utcnow
 from outreach.ops.demo import DEMO_CAMPAIGN
@@ -122,8 +122,12 @@ def _screenshot_overview(page: Page, path: Path) -> None:
     """The whole Overview, grown to the height of its scrolling main area."""
     height = page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, 1000)})
-    # Let the tables and the chart redraw at the new size.
-    page.wait_for_timeout(1000)
+    # The tables and the chart redraw at the new size: wait for the chart's canvas to have
+    # the page's new width, and for the browser to finish painting (two frames).
+    page.wait_for_function("() => [...document.querySelectorAll('canvas')].every("
+                           "c => c.getBoundingClientRect().width > 0)")
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
+                  "requestAnimationFrame(r)))")
     page.screenshot(path=path, full_page=True, animations="disabled")
     page.set_viewport_size(VIEWPORT)
 
@@ -152,10 +156,13 @@ def test_pages_load_no_image_from_another_host(page, app):
         assert "img-src 'self'" in response.headers["content-security-policy"]
         settle(page, "Press list")
         pixel = f"http://127.0.0.1:{server.server_address[1]}/pixel.gif"
-        page.evaluate("src => { const i = new Image(); i.src = src;"
-                      " document.body.appendChild(i); }", pixel)
-        page.wait_for_timeout(1000)
+        # The browser settles the image either way: loaded (a leak) or blocked (onerror).
+        settled = page.evaluate("src => new Promise(done => { const i = new Image();"
+                                " i.onload = () => done('loaded');"
+                                " i.onerror = () => done('blocked'); i.src = src;"
+                                " document.body.appendChild(i); })", pixel)
         server.shutdown()
+    assert settled == "blocked"
     assert fetched == []
 
 

@@ -2,7 +2,7 @@
 restarted, leaves each post published exactly once on the PDS.
 
 A real `python -m outreach worker` runs against a SQLite store and the local PDS
-(tests/pds.py) and is killed without warning, again and again. Each kill can land
+(tests/support/pds.py) and is killed without warning, again and again. Each kill can land
 between the PDS creating a record and the store writing it down. The posts a dead
 worker held are taken over the way a worker restarted after `CLAIM_TIMEOUT` would
 see them: by a pass whose clock is past the timeout, not by editing the store.

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 from markdown_it import MarkdownIt
-from test_analytics import (
+from support.pages import open_page
+from support.world import (
     X_REFUSAL,
     World,
     add_hit,
@@ -21,7 +22,6 @@ from test_analytics import (
     read,
     snapshot,
 )
-from test_app import demo_store, open_page, store  # noqa: F401 (fixtures)
 
 from outreach.cli import build_parser, execute
 from outreach.clock import utcnow

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from feed_server import FeedServer, rss_document, sample_items
+from support.feed_server import FeedServer, rss_document, sample_items
 
 from outreach import campaigns
 from outreach.auth import audit
@@ -579,3 +581,37 @@ def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys,
     with pytest.raises(NotFound, match="No campaign named 'Nope'"):
         run_cli(["feeds", "list", "--campaign", "Nope"], settings)
     db.dispose()
+
+
+CORPUS = Path(__file__).parent / "data" / "feeds"
+
+
+def test_a_story_dated_year_one_is_kept_with_its_date_unknown(
+        db, server, guard, client, campaign_id, now):
+    """A CMS's empty date (0001-01-01) once stored the feed and then failed every poll with
+    an OverflowError in the campaign's time zone; now the story comes in undated."""
+    server.add("/odd.xml", (CORPUS / "odd-dates-latin1.rss").read_bytes(),
+               content_type="application/rss+xml")
+    campaigns.set_query(db, ADMIN, campaign_id, "Acme OR piquetes OR asamblea OR marcha",
+                        now=now)
+    feed = add(db, server, client, guard, campaign_id, "/odd.xml", now,
+               sink=feeds.hits_sink(db, now))
+    assert (feed["item_count"], feed["new_hits"]) == (4, 4)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1),
+                               sink=feeds.hits_sink(db, now), force=True, settings=POLL)
+    assert (summary.failed, summary.errors) == (0, [])
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".json"))
+def test_real_shaped_feeds_parse_to_the_items_beside_them(name):
+    """Each feed in tests/data/feeds, shaped like the real ones (an outlet's WordPress RSS,
+    a Google News search, a Google Alerts feed with redirect-wrapped links, Atom with two
+    authors and relative links, a Latin-1 feed with impossible dates), parses to the items
+    in the JSON file beside it: plain text, links unwrapped, dates in UTC or unknown."""
+    expected = json.loads((CORPUS / f"{name}.json").read_text("utf-8"))
+    parsed = feed_parse.parse_feed((CORPUS / name).read_bytes(), {}, url=expected["url"])
+    assert (parsed.title, parsed.version) == (expected["title"], expected["version"])
+    got = [{**item.__dict__, "authors": list(item.authors),
+            "published": item.published.isoformat() if item.published else None}
+           for item in parsed.items]
+    assert got == expected["items"]

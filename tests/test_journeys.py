@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from journey import Volunteer, report, sign_in
-from running_app import RENDER_TIMEOUT_MS, RunningApp, chromium, settle, start_app, tab_in
-from test_pitching import Server
+from support.journey import Volunteer, report, sign_in
+from support.running_app import RENDER_TIMEOUT_MS, RunningApp, chromium, settle, start_app, tab_in
+from support.smtp import Server
 
 from outreach import campaigns
 from outreach.auth import users

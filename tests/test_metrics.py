@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from test_publishing import ADMIN, KEYS, _desk, schedule
-from test_publishing import run as publish
-from x_server import NOT_ENROLLED_DETAIL, REQUIRED_ENROLLMENT, XServer, problem
+from support.desk import ADMIN, KEYS, make_desk, schedule
+from support.desk import run as publish
+from support.x_server import NOT_ENROLLED_DETAIL, REQUIRED_ENROLLMENT, XServer, problem
 
 from outreach.cli import main
 from outreach.errors import (
@@ -45,7 +45,7 @@ def server():
 
 @pytest.fixture
 def desk(db, now, server, tmp_path):
-    return _desk(db, now, server, tmp_path)
+    return make_desk(db, now, server, tmp_path)
 
 
 def snapshot(desk, server, now) -> str:

@@ -4,19 +4,17 @@ and nobody is e-mailed a release twice unless the editor asks for it."""
 from collections import Counter
 
 import pytest
-from test_app import (  # noqa: F401 (fixtures)
+from support.pages import (
     ROOT,
     button,
     caption_with,
     checkbox,
     confirmed,
-    demo_store,
     open_page,
     select,
-    store,
     user_id,
 )
-from test_pitching import Server
+from support.smtp import Server
 
 from outreach import campaigns
 from outreach.clock import utcnow

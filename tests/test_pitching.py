@@ -15,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from conftest import free_port
 from cryptography import x509
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from support.services import free_port
+from support.smtp import REFUSAL, Server
 
 from outreach import campaigns
 from outreach.auth import audit, vault
@@ -48,7 +48,6 @@ ADMIN = Actor("ada", "admin")
 EDITOR = Actor("ed", "editor")
 VIEWER = Actor("vi", "viewer")
 EMBARGO = "Thursday, December 3, 2026, 6:00 AM CST"
-REFUSAL = "550 5.1.1 mailbox unavailable"
 
 
 # --- a real SMTP server on loopback ---------------------------------------------------------
@@ -56,46 +55,8 @@ REFUSAL = "550 5.1.1 mailbox unavailable"
 
 
 
-class Recorder:
-    """An aiosmtpd handler that keeps every accepted message and refuses chosen recipients."""
-
-    def __init__(self):
-        self.received: list[tuple[str, list[str], bytes]] = []
-        self.refuse: set[str] = set()
-        self.hang_up_after: set[str] = set()  # take the message, then drop the line
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return REFUSAL
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        if self.hang_up_after & set(envelope.rcpt_tos):
-            server.transport.close()
-        return "250 Message accepted for delivery"
-
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(content, policy=email.policy.default)
-                for _, _, content in self.received]
-
-    def copies(self) -> Counter:
-        return Counter(rcpt for _, rcpts, _ in self.received for rcpt in rcpts)
 
 
-class Server:
-    """A running aiosmtpd Controller with its port and recorder."""
-
-    def __init__(self, **kwargs):
-        self.recorder = Recorder()
-        self.port = free_port()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port,
-                                     server_hostname="smtp.test", **kwargs)
-        self.controller.start()
-
-    def factory(self, security="none", **kwargs):
-        return lambda: SmtpSender("127.0.0.1", self.port, security, timeout=5, **kwargs)
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """The press list kept by hand on its page: add, edit, lists, delete and undo, dry runs."""
 
-from test_app import (  # noqa: F401 (fixtures)
+from support.pages import (
     ROOT,
     button,
     confirmed,
-    demo_store,
     open_page,
     select,
-    store,
     user_id,
 )
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import httpx
 import pytest
 import sqlalchemy as sa
-from test_social_images import photo
-from x_server import XServer
+from support.desk import ADMIN, EDITOR, KEYS, make_desk, run, schedule
+from support.images import photo
+from support.x_server import XServer
 
 from outreach import campaigns
 from outreach.auth import vault
@@ -17,22 +18,12 @@ from outreach.cli import main
 from outreach.config import Settings
 from outreach.errors import InvalidInput
 from outreach.org_settings import set_org
-from outreach.roles import Actor
 from outreach.social import accounts, publishing
 from outreach.social import queue as post_queue
-from outreach.social.adapters.x import XPublisher
 from outreach.social.images import prepare_image
 from outreach.social.publisher import new_key
 from outreach.store import make_engine, upgrade_to_head
 from outreach.store.tables import post_images, post_parts, posts, secrets
-
-ADMIN = Actor("ada", "admin")
-EDITOR = Actor("ed", "editor")
-# Fictional keys, shaped as X's are (oauthlib checks their length and characters).
-KEYS = {"api_key": "Tk4QpublishingTestKey0001",
-        "api_secret": "Ts8PublishingTestSecretNotRealAtAll00000000000001",
-        "access_token": "1700000000000000001-PublishingTestTokenNotReal01",
-        "access_secret": "Ta5PublishingTestAccessSecretNotReal000000001"}
 
 
 @pytest.fixture
@@ -45,29 +36,13 @@ def server():
 
 @pytest.fixture
 def desk(db, now, server, tmp_path):
-    return _desk(db, now, server, tmp_path)
+    return make_desk(db, now, server, tmp_path)
 
 
-def _desk(db, now, server, tmp_path):
-    the_vault = vault.Vault.open(Settings.from_env(
-        {"OUTREACH_DATA_DIR": str(tmp_path / "data")}, env_file=None))
-    campaign = campaigns.create_campaign(db, ADMIN, "Drive", now=now, timezone="UTC")
-    set_org(db, ADMIN, {"posts_need_approval": False}, now=now)
-    account_id = accounts.connect_x(
-        db, the_vault, ADMIN, campaign.id, KEYS, now=now,
-        make=lambda *keys: XPublisher(*keys, base_url=server.url))
-    return {"db": db, "vault": the_vault, "account": account_id, "campaign": campaign.id}
 
 
-def run(desk, server, now, worker="w1", **kwargs) -> str:
-    factory = accounts.publisher_for(desk["db"], desk["vault"], now=now,
-                                     x_base_url=server.url)
-    return publishing.publish_due(desk["db"], worker, factory, clock=lambda: now, **kwargs)
 
 
-def schedule(desk, now, *parts, at=None) -> int:
-    return post_queue.create_post(desk["db"], EDITOR, desk["account"], list(parts), now=now,
-                                  at=at or now)
 
 
 def test_a_due_post_is_published_once_with_its_url(desk, server, now):
@@ -183,7 +158,7 @@ def test_two_workers_on_postgresql_publish_500_posts_none_twice_none_lost(
         pg_database_url, server, now, tmp_path):
     db = make_engine(pg_database_url)
     upgrade_to_head(db)
-    desk = _desk(db, now, server, tmp_path)
+    desk = make_desk(db, now, server, tmp_path)
     for i in range(500):
         schedule(desk, now, f"Picket update {i}")
     results = []

@@ -10,7 +10,7 @@ from http.cookies import SimpleCookie
 
 import httpx
 import pytest
-from running_app import RunningApp, start_app
+from support.running_app import RunningApp, start_app
 
 from outreach.auth import sessions
 from outreach.clock import utcnow

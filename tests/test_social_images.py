@@ -4,24 +4,10 @@ import io
 
 import pytest
 from PIL import Image as PILImage
+from support.images import GPS_IFD, photo
 
 from outreach.errors import InvalidInput
 from outreach.social.images import MAX_BYTES, prepare_image
-
-GPS_IFD = 0x8825
-
-
-def photo(size=(1200, 800), mode="RGB", fmt="JPEG", orientation=None, noise=False) -> bytes:
-    picture = PILImage.effect_noise(size, 90).convert(mode) if noise \
-        else PILImage.new(mode, size, (200, 40, 40, 128)[:len(mode)])
-    exif = PILImage.Exif()
-    exif[0x010F] = "PhoneMaker"  # camera make
-    exif[GPS_IFD] = {1: "N", 2: (41.0, 52.0, 30.0), 3: "W", 4: (87.0, 37.0, 40.0)}
-    if orientation:
-        exif[0x0112] = orientation
-    out = io.BytesIO()
-    picture.save(out, fmt, exif=exif.tobytes()) if fmt == "JPEG" else picture.save(out, fmt)
-    return out.getvalue()
 
 
 def opened(data: bytes) -> PILImage.Image:

@@ -2,7 +2,7 @@
 
 The dashboard is started the way a user starts it (`scripts/run.sh`), with Streamlit
 reading an `[auth]` secrets file from the test's folder (STREAMLIT_SECRETS_FILES), so
-the repository's `.streamlit/` is never touched. The provider from `oidc_provider.py`
+the repository's `.streamlit/` is never touched. The provider from `support/oidc_provider.py`
 vouches for whichever e-mail the test chooses; Chromium, driven by Playwright, clicks
 "Sign in with single sign-on" and follows the redirects to the provider and back.
 The browser uses `localhost` throughout, the host in `redirect_uri`, because the
@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import free_port
-from oidc_provider import OidcProvider
-from running_app import ROOT, RunningApp, chromium_page, settle, start_app
+from support.oidc_provider import OidcProvider
+from support.running_app import ROOT, RunningApp, chromium_page, settle, start_app
+from support.services import free_port
 
 from outreach.ops.demo import DEMO_CAMPAIGN
 

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from outreach import clock
@@ -66,7 +67,11 @@ def test_loop_stops_when_asked(db):
     runner = threading.Thread(
         target=lambda: worker.run(db, interval=0.05, stop=stop, jobs=jobs))
     runner.start()
+    deadline = time.monotonic() + 10
     while len(passes) < 3:
+        if time.monotonic() > deadline:
+            stop.set()
+            pytest.fail(f"the worker made {len(passes)} passes in 10 s, at 0.05 s apart")
         time.sleep(0.01)
     stop.set()
     runner.join(timeout=5)

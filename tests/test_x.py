@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from requests_oauthlib import OAuth1
-from x_server import DUPLICATE_DETAIL, XServer, problem
+from support.x_server import DUPLICATE_DETAIL, XServer, problem
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError
 from outreach.social.adapters.x import (

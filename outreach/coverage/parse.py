@@ -81,9 +81,15 @@ def _text(value: str, detail: Mapping[str, Any] | None) -> str:
     return " ".join(value.split())
 
 
+# Feeds began in the late 1990s; a date before 1990 (a CMS's empty "0001-01-01") is no
+# story's, and a year past 9998 cannot be shown in every time zone. Either is kept unknown.
+_PLAUSIBLE_YEARS = range(1990, 9999)
+
+
 def _when(entry: Mapping[str, Any]) -> datetime | None:
-    moment = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not moment:
+    # dict.get: feedparser's own get lends updated for published with a DeprecationWarning.
+    moment = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    if not moment or moment[0] not in _PLAUSIBLE_YEARS:
         return None
     try:
         return datetime(*moment[:6], tzinfo=UTC)

@@ -35,10 +35,11 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from conftest import POSTGRES_URL, missing_service
-from node_service import wait_until_ready
 
-NODE_PROJECT = Path(__file__).parent / "bluesky-network"
+from support.node_service import wait_until_ready
+from support.services import POSTGRES_URL, missing_service
+
+NODE_PROJECT = Path(__file__).parents[1] / "bluesky-network"
 START_SCRIPT = NODE_PROJECT / "network.mjs"
 REDIS_HOST = os.environ.get("OUTREACH_TEST_REDIS_HOST", "")
 START_TIMEOUT = 120.0

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from running_app import RENDER_TIMEOUT_MS, RunningApp, run_of, settle
+from support.running_app import RENDER_TIMEOUT_MS, RunningApp, run_of, settle
 
 try:
     from playwright.sync_api import Locator, Page, expect

@@ -19,7 +19,8 @@ from urllib.error import URLError
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import free_port, missing_service
+
+from support.services import free_port, missing_service
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -27,7 +28,7 @@ try:
 except ImportError:
     sync_playwright = None
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying to reach Google.
 CHROMIUM_ARGS = [

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port, missing_service
-from node_service import wait_until_ready
 
-NODE_PROJECT = Path(__file__).parent / "bluesky"
+from support.node_service import wait_until_ready
+from support.services import free_port, missing_service
+
+NODE_PROJECT = Path(__file__).parents[1] / "bluesky"
 START_SCRIPT = NODE_PROJECT / "pds.mjs"
 START_TIMEOUT = 60.0
 INSTALL_HINT = "Bluesky PDS (run `sh scripts/test.sh` to install tests/bluesky)"
@@ -107,3 +108,20 @@ def pds_fixture(tmp_path_factory):
         except RuntimeError as exc:
             missing_service(f"{INSTALL_HINT}: {exc}")
         yield local
+
+
+def read_record(pds, uri: str) -> dict:
+    """The record at an at:// URI, as the PDS stores it."""
+    repo, collection, rkey = uri.removeprefix("at://").split("/")
+    response = httpx.get(pds.xrpc("com.atproto.repo.getRecord"),
+                         params={"repo": repo, "collection": collection, "rkey": rkey})
+    response.raise_for_status()
+    return response.json()
+
+
+def get_blob(pds, did: str, blob: dict) -> bytes:
+    """The bytes of a blob referenced from a record."""
+    response = httpx.get(pds.xrpc("com.atproto.sync.getBlob"),
+                         params={"did": did, "cid": blob["ref"]["$link"]})
+    response.raise_for_status()
+    return response.content
