@@ -20,10 +20,12 @@ from dotenv import dotenv_values
 
 from outreach.errors import ConfigError
 
-# The shipped release, e-mail and report templates and the sample press list sit beside
-# the package; every module that reads them finds them here.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
+# The shipped release, e-mail and report templates and the sample press list: beside the
+# package in a checkout, inside it once installed (setup.py copies them in). Every module
+# that reads them finds them here.
+_PACKAGE_DIR = Path(__file__).resolve().parent
+SHIPPED_DIR = _PACKAGE_DIR if (_PACKAGE_DIR / "templates").is_dir() else _PACKAGE_DIR.parent
+TEMPLATES_DIR = SHIPPED_DIR / "templates"
 
 
 def check_timezone(name: str, what: str = "time zone") -> ZoneInfo:

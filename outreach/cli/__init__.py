@@ -88,7 +88,9 @@ def _chosen(argv: Sequence[str]) -> str | None:
 
 def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every command named, and the chosen one's module built in full."""
-    parser = argparse.ArgumentParser(prog="python -m outreach", description=DESCRIPTION,
+    # Installed, the command is `outreach`; from a checkout, `python -m outreach`.
+    prog = "outreach" if os.path.basename(sys.argv[0]) == "outreach" else "python -m outreach"
+    parser = argparse.ArgumentParser(prog=prog, description=DESCRIPTION,
                                      epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.auth import audit
-from outreach.config import PROJECT_DIR
+from outreach.config import SHIPPED_DIR
 from outreach.coverage.query import compile_query
 from outreach.coverage.story_keys import title_key
 from outreach.errors import OutreachError
@@ -47,7 +47,7 @@ from outreach.store.tables import (
     spokespeople,
 )
 
-SAMPLE_CSV = PROJECT_DIR / "press_lists" / "sample.csv"
+SAMPLE_CSV = SHIPPED_DIR / "press_lists" / "sample.csv"
 DEMO_CAMPAIGN = "Acme Logistics Contract Fight"
 DEMO_TZ = "America/Chicago"
 DEMO_ACTOR = Actor("demo loader", "admin")
