@@ -31,7 +31,13 @@ SUBCOMMANDS = [
     ["coverage"],
     ["coverage", "export"], ["coverage", "report"], ["accounts", "slots"], ["post", "edit"],
     ["post", "cost"], ["feeds"], ["feeds", "add"], ["feeds", "list"], ["feeds", "remove"],
-    ["feeds", "poll"], ["metrics", "snapshot"], ["digest"],
+    ["feeds", "poll"], ["feeds", "import"], ["feeds", "export"], ["metrics", "snapshot"],
+    ["digest"], ["post", "submit"], ["post", "approve"], ["post", "reject"],
+    ["release", "list"], ["release", "new"], ["release", "edit"], ["release", "submit"],
+    ["release", "approve"], ["release", "reject"], ["release", "export"], ["settings", "get"],
+    ["settings", "set"], ["journalists", "list"], ["journalists", "add"],
+    ["journalists", "edit"], ["journalists", "remove"], ["lists", "add"], ["lists", "remove"],
+    ["spokespeople", "add"], ["spokespeople", "edit"], ["spokespeople", "remove"],
 ]
 
 

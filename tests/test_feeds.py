@@ -21,6 +21,7 @@ from outreach.coverage import feeds
 from outreach.coverage import fetch as feed_fetch
 from outreach.coverage import parse as feed_parse
 from outreach.coverage.fetch import PollSettings
+from outreach.coverage.opml import read_opml
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
 from outreach.net import URLGuard
 from outreach.roles import Actor
@@ -305,7 +306,7 @@ def test_outlet_feeds_are_added_with_their_outlet_and_failures_reported(
     report = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
                                     now=now, settings=POLL)
     assert sorted(f["outlet"] for f in report["added"]) == ["Harbor Weekly", "Riverside Ledger"]
-    assert [(f["outlet"], f["error"]) for f in report["failed"]] == [
+    assert [(f["name"], f["error"]) for f in report["failed"]] == [
         ("Gone Gazette", f"Could not add {server.url('/missing.xml')}: The server answered "
                          "404 Not Found; check the address.")]
     again = feeds.add_outlet_feeds(db, EDITOR, campaign_id, client=client, guard=guard,
@@ -581,6 +582,58 @@ def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys,
     with pytest.raises(NotFound, match="No campaign named 'Nope'"):
         run_cli(["feeds", "list", "--campaign", "Nope"], settings)
     db.dispose()
+
+
+def test_feeds_move_in_and_out_as_opml(tmp_path, server, capsys, now):
+    """A feed reader's OPML export (folders, a feed listed twice, a dead one) comes in with
+    one command: a dry run first, then each feed's result; the campaign's feeds go back
+    out as OPML that a second import finds already there."""
+    settings = Settings.from_env({"OUTREACH_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
+                                  "OUTREACH_URL_ALLOWLIST": "127.0.0.1"}, env_file=None)
+    db = open_store(settings.database_url)
+    campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC")
+    exported = tmp_path / "reader.opml"
+    exported.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>My reader</title></head><body>
+  <outline text="Local news">
+    <outline type="rss" text="Riverside Ledger" xmlUrl="{server.url('/rss.xml')}"/>
+    <outline type="rss" text="Harbor &amp; Weekly" xmlUrl="{server.url('/atom.xml')}"/>
+  </outline>
+  <outline type="rss" text="Ledger again" xmlUrl="{server.url('/rss.xml')}"/>
+  <outline type="rss" text="Gone Gazette" xmlUrl="{server.url('/missing.xml')}"/>
+  <outline text="Not a feed, a folder"/>
+</body></opml>""")
+    assert run_cli(["feeds", "import", str(exported), "--dry-run"], settings) == 0
+    assert capsys.readouterr().out.endswith(
+        "3 to add, 0 already there, 0 not feed addresses. Dry run: nothing was added.\n")
+    assert feeds.list_feeds(db, 1) == []
+
+    assert run_cli(["feeds", "import", str(exported)], settings) == 1  # one feed is dead
+    out = capsys.readouterr().out
+    assert f"Not added: Gone Gazette ({server.url('/missing.xml')}): " in out
+    assert out.endswith("2 added, 1 failed, 0 already there.\n")
+    assert sorted(f["title"] for f in feeds.list_feeds(db, 1)) == [
+        "Harbor Weekly", "Riverside Ledger: Labor"]
+
+    ours = tmp_path / "ours.opml"
+    assert run_cli(["feeds", "export", str(ours)], settings) == 0
+    assert sorted(f["url"] for f in read_opml(ours.read_bytes())) == [
+        server.url("/atom.xml"), server.url("/rss.xml")]
+    assert run_cli(["feeds", "import", str(ours)], settings) == 0
+    assert capsys.readouterr().out.endswith("0 added, 0 failed, 2 already there.\n")
+    db.dispose()
+
+
+@pytest.mark.parametrize(("document", "says"), [
+    (b'<?xml version="1.0"?><!DOCTYPE b [<!ENTITY a "aaaaaaaaaa">]><opml><body>'
+     b'<outline xmlUrl="&a;"/></body></opml>', "declares a DOCTYPE or entities"),
+    ('<!DOCTYPE opml><opml><body/></opml>'.encode("utf-16"), "declares a DOCTYPE"),
+    (b"<opml><body><outline", "the XML breaks at line 1"),
+    (b"<rss><channel/></rss>", "no <opml> with a <body>"),
+])
+def test_a_hostile_or_wrong_opml_file_is_refused_in_words(document, says):
+    with pytest.raises(InvalidInput, match=says):
+        read_opml(document)
 
 
 CORPUS = Path(__file__).parent / "data" / "feeds"

@@ -8,7 +8,7 @@ from datetime import datetime
 from outreach import campaigns
 from outreach.campaigns import resolve_campaign
 from outreach.cli import actions, command
-from outreach.cli.files import repeat, write_text
+from outreach.cli.files import read_bytes, repeat, write_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
 from outreach.config import Settings
@@ -18,15 +18,18 @@ from outreach.coverage.clip_report import render_csv, render_html
 from outreach.coverage.feeds import (
     KINDS,
     add_feed,
+    add_feeds,
     add_google_news_feed,
     add_outlet_feeds,
     fetch_tools,
     hits_sink,
     list_feeds,
     make_client,
+    plan_feeds,
     poll_feeds,
     remove_feed,
 )
+from outreach.coverage.opml import read_opml, write_opml
 from outreach.store import open_store
 
 
@@ -131,15 +134,55 @@ def cmd_feeds_add_outlets(args, settings: Settings) -> int:
         report = add_outlet_feeds(db, args.actor, resolve_campaign(db, args.campaign),
                                   client=client, guard=guard, now=now,
                                   sink=hits_sink(db, now), settings=poll)
+    return _print_report(report)
+
+
+def _print_report(report: dict[str, list]) -> int:
+    """Each feed's outcome, then the counts; 1 when any feed could not be added."""
     for feed in report["added"]:
         print(_describe_added(feed))
     for failed in report["failed"]:
-        print(f"Not added: {failed['outlet']} ({failed['url']}): {failed['error']}")
+        print(f"Not added: {failed['name'] or failed['url']} ({failed['url']}): "
+              f"{failed['error']}")
     if report["skipped"]:
         print("Already there: " + ", ".join(report["skipped"]))
     print(f"{len(report['added'])} added, {len(report['failed'])} failed, "
           f"{len(report['skipped'])} already there.")
     return 1 if report["failed"] else 0
+
+
+def cmd_feeds_import(args, settings: Settings) -> int:
+    """`feeds import FILE.opml`: every feed in a feed reader's export, fetched side by side;
+    with --dry-run, what would be added, fetching nothing."""
+    db = open_store(settings.database_url)
+    campaign_id = resolve_campaign(db, args.campaign)
+    wanted = read_opml(read_bytes(args.file))
+    if args.dry_run:
+        plan = plan_feeds(db, campaign_id, wanted)
+        for feed in plan["new"]:
+            print(f"Would add: {feed['name'] or feed['url']} ({feed['url']})")
+        for failed in plan["failed"]:
+            print(f"Cannot add: {failed['name'] or failed['url']}: {failed['error']}")
+        print(f"{len(plan['new'])} to add, {len(plan['skipped'])} already there, "
+              f"{len(plan['failed'])} not feed addresses. Dry run: nothing was added.")
+        return 0
+    poll, guard = fetch_tools(settings)
+    now = utcnow()
+    with make_client(poll) as client:
+        report = add_feeds(db, args.actor, campaign_id, wanted, client=client, guard=guard,
+                           now=now, sink=hits_sink(db, now), settings=poll)
+    return _print_report(report)
+
+
+def cmd_feeds_export(args, settings: Settings) -> int:
+    """`feeds export FILE.opml`: the campaign's feeds, for a feed reader or another desk."""
+    db = open_store(settings.database_url)
+    campaign = campaigns.get_campaign(db, resolve_campaign(db, args.campaign))
+    rows = list_feeds(db, campaign.id)
+    write_text(args.file, write_opml(f"{campaign.name}: coverage feeds",
+                                     [{"title": r["title"], "url": r["url"]} for r in rows]))
+    print(f"Wrote {len(rows)} feeds of {campaign.name!r} to {args.file}.")
+    return 0
 
 
 def cmd_feeds_list(args, settings: Settings) -> int:
@@ -200,6 +243,19 @@ def _add_feeds(subparsers) -> None:
     a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
     a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
     a.set_defaults(func=cmd_feeds_add_outlets)
+    a = sub.add_parser("import", help="add every feed in an OPML file (a feed reader's export)",
+                       description="Add every feed FILE.opml lists to the campaign, fetching "
+                       "them side by side; each is checked as `feeds add` checks one, and "
+                       "one that fails is reported while the others are added.")
+    a.add_argument("file", metavar="FILE.opml")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.add_argument("--dry-run", action="store_true",
+                   help="list what would be added; fetch and add nothing")
+    a.set_defaults(func=cmd_feeds_import)
+    a = sub.add_parser("export", help="write the campaign's feeds to an OPML file")
+    a.add_argument("file", metavar="FILE.opml", help="the file to write (replaced)")
+    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    a.set_defaults(func=cmd_feeds_export)
     a = sub.add_parser("list", help="feeds with last success, last error and next poll")
     a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
     add_json(a)

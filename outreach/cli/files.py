@@ -25,6 +25,14 @@ def read_text(path: str, *, what: str = "check again") -> str:
             from None
 
 
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, or a clear error."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+
+
 def write_text(path: str, text: str, *, encoding: str = "utf-8") -> None:
     """Write `text` to `path` (replacing it) exactly as given: no newline translation."""
     try:

@@ -242,37 +242,61 @@ def add_outlet_feeds(db: Engine, actor: Actor, campaign_id: int, *, client: http
                      guard: URLGuard, now: datetime, sink: Sink | None = None,
                      settings: PollSettings) -> dict[str, list]:
     """Add every outlet's feed (outlets with a feed URL) to the campaign (editors), fetching
-    them side by side; returns {"added": [feed], "failed": [{"outlet", "url", "error"}],
+    them side by side; returns {"added": [feed], "failed": [{"name", "url", "error"}],
     "skipped": [outlet names whose feed the campaign has]}."""
-    require(actor, "editor", "adding feeds")
-    report: dict[str, list] = {"added": [], "failed": [], "skipped": []}
     with db.connect() as conn:
-        _campaign_row(conn, campaign_id)
         rows = conn.execute(sa.select(outlets.c.id, outlets.c.name, outlets.c.feed_url)
                             .where(outlets.c.feed_url != "").order_by(outlets.c.name)).all()
-        jobs = []
-        for row in rows:
+    return add_feeds(db, actor, campaign_id,
+                     [{"name": r.name, "url": r.feed_url, "outlet_id": r.id} for r in rows],
+                     client=client, guard=guard, now=now, sink=sink, settings=settings)
+
+
+def plan_feeds(db: Engine, campaign_id: int, wanted: Iterable[dict]) -> dict[str, list]:
+    """What adding `wanted` feeds ({"name", "url"}) would do, without fetching: {"new": [...],
+    "skipped": [names the campaign has], "failed": [{"name", "url", "error"}]} for bad
+    addresses. The same address twice is one feed."""
+    plan: dict[str, list] = {"new": [], "skipped": [], "failed": []}
+    seen: set[str] = set()
+    with db.connect() as conn:
+        _campaign_row(conn, campaign_id)
+        for job in wanted:
             try:
-                url = _clean_url(row.feed_url)
+                url = _clean_url(job["url"])
             except InvalidInput as exc:
-                report["failed"].append({"outlet": row.name, "url": row.feed_url,
-                                         "error": str(exc)})
+                plan["failed"].append({**job, "error": str(exc)})
                 continue
+            if url in seen:
+                continue
+            seen.add(url)
             if _existing_feed(conn, campaign_id, url) is not None:
-                report["skipped"].append(row.name)
+                plan["skipped"].append(job["name"] or url)
             else:
-                jobs.append({"url": url, "outlet_id": row.id, "outlet": row.name})
+                plan["new"].append({**job, "url": url})
+    return plan
+
+
+def add_feeds(db: Engine, actor: Actor, campaign_id: int, wanted: Iterable[dict], *,
+              client: httpx.Client, guard: URLGuard, now: datetime, sink: Sink | None = None,
+              settings: PollSettings) -> dict[str, list]:
+    """Add many feeds ({"name", "url", "outlet_id"?}) to a campaign (editors), fetching them
+    side by side, each checked as add_feed checks one; returns {"added": [feed], "failed":
+    [{"name", "url", "error"}], "skipped": [names the campaign has]}. A feed that fails is
+    reported and the others are still added."""
+    require(actor, "editor", "adding feeds")
+    plan = plan_feeds(db, campaign_id, wanted)
+    report = {"added": [], "failed": plan["failed"], "skipped": plan["skipped"]}
 
     def probe(job: dict) -> Fetched:
         return fetch_feed(client, guard, job["url"], settings=settings, now=now)
 
-    for job, fetched in fetch_all(jobs, probe, settings):
+    for job, fetched in fetch_all(plan["new"], probe, settings):
         try:
             report["added"].append(_store_new_feed(
                 db, actor, campaign_id, job["url"], _parsed(fetched), kind=None,
-                outlet_id=job["outlet_id"], sink=sink, settings=settings, now=now))
+                outlet_id=job.get("outlet_id"), sink=sink, settings=settings, now=now))
         except OutreachError as exc:
-            report["failed"].append({"outlet": job["outlet"], "url": job["url"],
+            report["failed"].append({"name": job["name"], "url": job["url"],
                                      "error": str(exc)})
     return report
 
