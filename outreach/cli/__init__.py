@@ -74,6 +74,29 @@ def actions(parser: argparse.ArgumentParser):
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
 
+def add_votes(sub, what: str, func) -> None:
+    """`approve ID` and `reject ID --comment C` for a post or a release."""
+    for decision, text in (("approve", f"vote to approve a {what} in review (needs --as NAME)"),
+                           ("reject", f"ask for changes to a {what} in review, saying what "
+                            "(needs --as NAME)")):
+        p = sub.add_parser(decision, help=text)
+        p.add_argument("id", type=int, metavar="ID")
+        p.add_argument("--comment", default="", required=decision == "reject",
+                       help="what should change (required to reject)")
+        p.set_defaults(func=func)
+
+
+def voter(args: argparse.Namespace):
+    """The committee member a vote is cast as: never the command line's own admin, which
+    could otherwise approve alone."""
+    if args.actor.user_id is None:
+        from outreach.errors import PermissionDenied
+
+        raise PermissionDenied("A vote is a committee member's: add --as NAME (or set "
+                               "OUTREACH_USER) to vote as that dashboard user.")
+    return args.actor
+
+
 def _chosen(argv: Sequence[str]) -> str | None:
     """The command named on the line, if any: the first word that is not an option (or the
     NAME of `--as NAME`)."""

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from outreach.auth import vault
 from outreach.campaigns import resolve_campaign
-from outreach.cli import actions, command
+from outreach.cli import actions, add_votes, command, voter
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
-from outreach.errors import InvalidInput, NotFound, PermissionDenied
+from outreach.errors import InvalidInput, NotFound
 from outreach.org_settings import get_org
 from outreach.social import accounts
 from outreach.social import queue as post_queue
@@ -214,11 +214,8 @@ def cmd_submit(args, settings) -> int:
 
 def cmd_vote(args, settings) -> int:
     """`post approve|reject ID [--comment]`: a vote, as the user `--as` names."""
-    if args.actor.user_id is None:
-        raise PermissionDenied("A vote is a committee member's: add --as NAME (or set "
-                               "OUTREACH_USER) to vote as that dashboard user.")
     db = open_store(settings.database_url)
-    tally = post_queue.vote_post(db, args.actor, args.id, args.action, args.comment,
+    tally = post_queue.vote_post(db, voter(args), args.id, args.action, args.comment,
                                  now=utcnow())
     status = post_queue.get_post(db, args.id)["status"].replace("_", " ")
     print(f"{args.actor.name} voted to {args.action} post {args.id}. {tally.describe()}. "
@@ -303,14 +300,7 @@ def add_parsers(subparsers) -> None:
     a = sub.add_parser("submit", help="ask the committee to approve a draft post")
     a.add_argument("id", type=int, metavar="ID")
     a.set_defaults(func=cmd_submit)
-    for decision, text in (("approve", "vote to approve a post in review (needs --as NAME)"),
-                           ("reject", "ask for changes to a post in review, saying what "
-                            "(needs --as NAME)")):
-        a = sub.add_parser(decision, help=text)
-        a.add_argument("id", type=int, metavar="ID")
-        a.add_argument("--comment", default="", required=decision == "reject",
-                       help="what should change (required to reject)")
-        a.set_defaults(func=cmd_vote)
+    add_votes(sub, "post", cmd_vote)
     a = sub.add_parser("cost", help="what the month's X posts cost (prices in Settings)")
     a.add_argument("--month", default="", metavar="YYYY-MM", help="default: this month")
     a.add_argument("--campaign", default=None, help="the campaign (if there are several)")

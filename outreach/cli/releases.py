@@ -6,10 +6,10 @@ import json
 
 from outreach import clock
 from outreach.campaigns import resolve_campaign
-from outreach.cli import actions, command
+from outreach.cli import actions, add_votes, command, voter
 from outreach.cli.files import read_text, write_bytes, write_text
 from outreach.cli.output import add_json, print_json
-from outreach.errors import InvalidInput, PermissionDenied
+from outreach.errors import InvalidInput
 from outreach.org_settings import get_org
 from outreach.releases import drafts
 from outreach.releases.protected_names import (
@@ -122,11 +122,8 @@ def cmd_release_submit(args, settings) -> int:
 
 def cmd_release_vote(args, settings) -> int:
     """`release approve|reject ID [--comment]`: a vote, as the user `--as` names."""
-    if args.actor.user_id is None:
-        raise PermissionDenied("A vote is a committee member's: add --as NAME (or set "
-                               "OUTREACH_USER) to vote as that dashboard user.")
     db = open_store(settings.database_url)
-    tally = drafts.vote(db, args.actor, args.id, args.action, args.comment, now=clock.utcnow())
+    tally = drafts.vote(db, voter(args), args.id, args.action, args.comment, now=clock.utcnow())
     status = drafts.get_release(db, args.id).status.replace("_", " ")
     print(f"{args.actor.name} voted to {args.action} release {args.id}. {tally.describe()}. "
           f"It is {status}.")
@@ -233,13 +230,7 @@ def add_parsers(subparsers) -> None:
     p = sub.add_parser("submit", help="ask the committee to approve a draft")
     p.add_argument("id", type=int, metavar="ID")
     p.set_defaults(func=cmd_release_submit)
-    for decision, text in (("approve", "vote to approve a release in review (needs --as)"),
-                           ("reject", "ask for changes, saying what (needs --as)")):
-        p = sub.add_parser(decision, help=text)
-        p.add_argument("id", type=int, metavar="ID")
-        p.add_argument("--comment", default="", required=decision == "reject",
-                       help="what should change (required to reject)")
-        p.set_defaults(func=cmd_release_vote)
+    add_votes(sub, "release", cmd_release_vote)
     p = sub.add_parser("export", help="write a release as md, html, txt or docx",
                        description="Write the release's current version; until the committee "
                        "approves it, every format is marked DRAFT — NOT FOR RELEASE.")
