@@ -21,10 +21,9 @@ from outreach.coverage.feeds import (
     add_feeds,
     add_google_news_feed,
     add_outlet_feeds,
-    fetch_tools,
+    fetching,
     hits_sink,
     list_feeds,
-    make_client,
     plan_feeds,
     poll_feeds,
     remove_feed,
@@ -102,12 +101,11 @@ def _describe_added(feed: dict) -> str:
 def cmd_feeds_add(args, settings: Settings) -> int:
     """`feeds add URL`: fetch the feed once, add it, record its matching stories."""
     db = open_store(settings.database_url)
-    poll, guard = fetch_tools(settings)
     now = utcnow()
-    with make_client(poll) as client:
+    with fetching(settings) as how:
         feed = add_feed(db, args.actor, resolve_campaign(db, args.campaign), args.url,
-                        client=client, guard=guard, now=now, kind=args.kind,
-                        sink=hits_sink(db, now), settings=poll)
+                        **how, now=now, kind=args.kind,
+                        sink=hits_sink(db, now))
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
     return 0
 
@@ -115,12 +113,11 @@ def cmd_feeds_add(args, settings: Settings) -> int:
 def cmd_feeds_add_google_news(args, settings: Settings) -> int:
     """`feeds add-google-news`: the campaign's Google News search feed."""
     db = open_store(settings.database_url)
-    poll, guard = fetch_tools(settings)
     now = utcnow()
-    with make_client(poll) as client:
+    with fetching(settings) as how:
         feed = add_google_news_feed(db, args.actor, resolve_campaign(db, args.campaign),
-                                    client=client, guard=guard, now=now,
-                                    sink=hits_sink(db, now), settings=poll)
+                                    **how, now=now,
+                                    sink=hits_sink(db, now))
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
     return 0
 
@@ -128,12 +125,11 @@ def cmd_feeds_add_google_news(args, settings: Settings) -> int:
 def cmd_feeds_add_outlets(args, settings: Settings) -> int:
     """`feeds add-outlets`: every outlet's feed; exit 1 if any could not be added."""
     db = open_store(settings.database_url)
-    poll, guard = fetch_tools(settings)
     now = utcnow()
-    with make_client(poll) as client:
+    with fetching(settings) as how:
         report = add_outlet_feeds(db, args.actor, resolve_campaign(db, args.campaign),
-                                  client=client, guard=guard, now=now,
-                                  sink=hits_sink(db, now), settings=poll)
+                                  **how, now=now,
+                                  sink=hits_sink(db, now))
     return _print_report(report)
 
 
@@ -166,11 +162,10 @@ def cmd_feeds_import(args, settings: Settings) -> int:
         print(f"{len(plan['new'])} to add, {len(plan['skipped'])} already there, "
               f"{len(plan['failed'])} not feed addresses. Dry run: nothing was added.")
         return 0
-    poll, guard = fetch_tools(settings)
     now = utcnow()
-    with make_client(poll) as client:
-        report = add_feeds(db, args.actor, campaign_id, wanted, client=client, guard=guard,
-                           now=now, sink=hits_sink(db, now), settings=poll)
+    with fetching(settings) as how:
+        report = add_feeds(db, args.actor, campaign_id, wanted, **how,
+                           now=now, sink=hits_sink(db, now))
     return _print_report(report)
 
 
@@ -212,15 +207,14 @@ def cmd_feeds_remove(args, settings: Settings) -> int:
 def cmd_feeds_poll(args, settings: Settings) -> int:
     """`feeds poll [--once]`: poll due feeds now, then every worker interval."""
     db = open_store(settings.database_url)
-    poll, guard = fetch_tools(settings)
     campaign_id = resolve_campaign(db, args.campaign) if args.campaign else None
 
     def step() -> None:
         now = utcnow()
-        with make_client(poll) as client:
-            summary = poll_feeds(db, client=client, guard=guard, now=now,
+        with fetching(settings) as how:
+            summary = poll_feeds(db, **how, now=now,
                                  sink=hits_sink(db, now), force=args.force,
-                                 campaign_id=campaign_id, settings=poll)
+                                 campaign_id=campaign_id)
         for error in summary.errors:
             print(f"  failed: {error}")
         print(f"{_moment(now)}: {summary.describe()}.", flush=True)

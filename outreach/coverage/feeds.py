@@ -18,7 +18,8 @@ back, so a slow feed delays nobody else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode, urlsplit
@@ -431,6 +432,15 @@ def fetch_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
     """How this install fetches feeds: the OUTREACH_FEED_* settings and the URL guard with its
     allowlist; the worker, the page and the command line all start from these."""
     return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
+
+
+@contextmanager
+def fetching(settings: Settings) -> Iterator[dict]:
+    """What add_feed, add_feeds and poll_feeds need to fetch in this install, as keyword
+    arguments: an HTTP client (closed afterwards), the URL guard and the poll settings."""
+    poll, guard = fetch_tools(settings)
+    with make_client(poll) as client:
+        yield {"client": client, "guard": guard, "settings": poll}
 
 
 def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:

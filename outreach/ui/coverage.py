@@ -4,7 +4,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import altair as alt
-import httpx
 import pandas as pd
 import streamlit as st
 
@@ -12,9 +11,7 @@ from outreach import campaigns
 from outreach.clock import utcnow
 from outreach.coverage import clip_report, feeds, hit_lists
 from outreach.coverage import hits as press_hits
-from outreach.coverage.fetch import PollSettings
 from outreach.errors import OutreachError
-from outreach.net import URLGuard
 from outreach.presslist import contacts
 from outreach.roles import can
 from outreach.safety import md_escape
@@ -28,10 +25,9 @@ st.title("Coverage")
 TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negative": "negative"}
 
 
-def tools() -> tuple[httpx.Client, URLGuard, PollSettings]:
-    """An HTTP client, the URL guard and the poll settings, for fetches asked for here."""
-    poll, guard = feeds.fetch_tools(common.settings())
-    return feeds.make_client(poll), guard, poll
+def fetching():
+    """The client, guard and poll settings for fetches asked for on this page."""
+    return feeds.fetching(common.settings())
 
 
 def hit_filter() -> hit_lists.HitFilter:
@@ -112,10 +108,9 @@ def hits_tab() -> None:
                     "the page)")
         url = st.text_input("Link", placeholder="https://news.example.org/2026/11/acme-strike")
         if st.form_submit_button("Add story") and url.strip():
-            client, guard, poll = tools()
-            with client:
+            with fetching() as how:
                 common.attempt(lambda: press_hits.add_hit_by_url(
-                    db, actor, campaign.id, url.strip(), client=client, guard=guard, settings=poll,
+                    db, actor, campaign.id, url.strip(), **how,
                     now=utcnow()), "Added.", clears="add_hit")
 
 
@@ -201,10 +196,9 @@ def feeds_tab() -> None:
                             help="An outlet's RSS feed, a Google Alerts feed (deliver to: RSS "
                             "feed), or any RSS or Atom address. It is fetched once now.")
         if st.form_submit_button("Add feed") and url.strip():
-            client, guard, poll = tools()
-            with client, st.spinner("Fetching the feed..."):
+            with fetching() as how, st.spinner("Fetching the feed..."):
                 common.attempt(lambda: feeds.add_feed(
-                    db, actor, campaign.id, url.strip(), client=client, guard=guard, settings=poll,
+                    db, actor, campaign.id, url.strip(), **how,
                     now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
                     lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
                     f"{feed['new_hits']} new hit(s).", clears="add_feed")
@@ -212,25 +206,22 @@ def feeds_tab() -> None:
     if cols[0].button("Add the Google News search for our keywords",
                       help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "
                       f"edition {campaign.news_language} / {campaign.news_country}."):
-        client, guard, poll = tools()
-        with client, st.spinner("Fetching Google News..."):
+        with fetching() as how, st.spinner("Fetching Google News..."):
             common.attempt(lambda: feeds.add_google_news_feed(
-                db, actor, campaign.id, client=client, guard=guard, settings=poll, now=utcnow(),
+                db, actor, campaign.id, **how, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
                 lambda feed: f"Added {feed['title']}: {feed['item_count']} items.")
     if cols[1].button("Add every outlet's feed from the press list"):
-        client, guard, poll = tools()
-        with client, st.spinner("Fetching the outlets' feeds..."):
+        with fetching() as how, st.spinner("Fetching the outlets' feeds..."):
             common.attempt(lambda: feeds.add_outlet_feeds(
-                db, actor, campaign.id, client=client, guard=guard, settings=poll, now=utcnow(),
+                db, actor, campaign.id, **how, now=utcnow(),
                 sink=feeds.hits_sink(db, utcnow())),
                 lambda done: ", ".join(f"{len(v)} {k}" for k, v in done.items()) or "None.")
     if rows and cols[2].button("Poll this campaign's feeds now",
                                help="The worker polls on its own; this does it at once."):
-        client, guard, poll = tools()
-        with client, st.spinner("Polling..."):
+        with fetching() as how, st.spinner("Polling..."):
             common.attempt(lambda: feeds.poll_feeds(
-                db, client=client, guard=guard, settings=poll, now=utcnow(), force=True,
+                db, **how, now=utcnow(), force=True,
                 campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
                 lambda summary: f"Polled: {summary.describe()}.")
     if rows:

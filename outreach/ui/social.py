@@ -3,13 +3,11 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import httpx
 import streamlit as st
 
 from outreach.auth import vault
 from outreach.clock import utcnow
 from outreach.errors import OutreachError
-from outreach.net import URLGuard, http_client
 from outreach.org_settings import get_org
 from outreach.roles import can
 from outreach.safety import md_escape
@@ -73,12 +71,10 @@ def compose_variant(account_id: int, platform: str, text: str, thread: bool, num
 @st.cache_data(ttl=600, show_spinner="Reading the page's preview tags...")
 def card_for(url: str) -> tuple[str, str, bytes | None] | str:
     """The link card the worker would attach, or why it cannot (kept ten minutes)."""
-    with http_client(timeout=linkcard.FETCH_TIMEOUT) as client:
-        try:
-            card = linkcard.fetch_card(url, client=client,
-                                       guard=URLGuard(common.settings().url_allowlist))
-        except (OutreachError, httpx.HTTPError) as exc:
-            return str(exc)
+    try:
+        card = linkcard.preview(url, common.settings())
+    except OutreachError as exc:
+        return str(exc)
     return card.title, card.description, card.thumb
 
 

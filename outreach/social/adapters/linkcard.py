@@ -23,8 +23,9 @@ import regex
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from outreach.config import Settings
 from outreach.errors import InvalidInput, NotFound, OutreachError
-from outreach.net import USER_AGENT, URLGuard, guarded_get
+from outreach.net import USER_AGENT, URLGuard, guarded_get, http_client
 from outreach.social.adapters.bluesky import LinkCard
 from outreach.social.images import MAX_BYTES, refuse_too_many_pixels
 from outreach.social.text import first_link
@@ -98,6 +99,13 @@ def preview_card(text: str, *, client: httpx.Client, guard: URLGuard) -> LinkCar
 def card_fetcher(client: httpx.Client, guard: URLGuard) -> Callable[[str], LinkCard]:
     """`fetch_card` bound to a client and guard, as `publishing.publish_due` takes it."""
     return lambda url: fetch_card(url, client=client, guard=guard)
+
+
+def preview(url: str, settings: Settings) -> LinkCard:
+    """The card the worker would attach for `url`, fetched now through this install's guard
+    (for the composer's preview)."""
+    with http_client(timeout=FETCH_TIMEOUT) as client:
+        return fetch_card(url, client=client, guard=URLGuard(settings.url_allowlist))
 
 
 def _open(client: httpx.Client, guard: URLGuard, url: str, *, what: str,
