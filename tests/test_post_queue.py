@@ -66,6 +66,22 @@ def test_a_variant_that_does_not_fit_refuses_them_all(desk, now):
     assert post_queue.list_posts(db, desk["campaign"]) == []
 
 
+@pytest.mark.parametrize("year", [1, 1999, 2100, 9999])
+def test_a_time_no_post_can_go_out_at_is_refused(desk, now, year):
+    """A typo'd year (0001) once went into the queue, and then every visit to the Social
+    page failed turning it into the campaign's time zone."""
+    db = desk["db"]
+    at = now.replace(year=year)
+    with pytest.raises(InvalidInput, match="is not a time a post can go out; check the year"):
+        post_queue.create_posts(db, EDITOR, [
+            post_queue.Variant(desk["bluesky"], ["Rally at noon."])], now=now, at=at)
+    assert post_queue.list_posts(db, desk["campaign"]) == []
+    post_id = post_queue.create_post(db, EDITOR, desk["bluesky"], ["Rally."], now=now, at=now)
+    with pytest.raises(InvalidInput, match="check the year"):
+        post_queue.reschedule(db, EDITOR, post_id, at, now=now)
+    assert post_queue.get_post(db, post_id)["scheduled_at"] == now
+
+
 def test_the_guard_checks_every_variant(desk, now):
     db = desk["db"]
     add_protected(db, ADMIN, "Maria Quintana", now=now)

@@ -143,6 +143,17 @@ def create_post(
                         at=at, kind=kind, target_url=target_url)[0]
 
 
+# A time outside these years is a typo (0001, 20266), and one that every page showing the
+# queue would fail to turn into the campaign's time zone.
+_SCHEDULABLE_YEARS = range(2000, 2100)
+
+
+def _check_time(at: datetime | None) -> None:
+    if at is not None and at.year not in _SCHEDULABLE_YEARS:
+        raise InvalidInput(f"{at:%Y-%m-%d %H:%M} is not a time a post can go out; check the "
+                           "year.")
+
+
 def create_posts(
     db: Engine, actor: Actor, variants: list[Variant], *, now: datetime,
     at: datetime | None = None, kind: str = "post", target_url: str = "",
@@ -156,6 +167,7 @@ def create_posts(
     Every variant is checked before any is written.
     """
     require(actor, "editor", "composing posts")
+    _check_time(at)
     if kind not in POST_KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}; use one of {', '.join(POST_KINDS)}.")
     if not variants:
@@ -348,6 +360,7 @@ def post_tally(db: Engine, post_id: int) -> approval.Tally:
 def reschedule(db: Engine, actor: Actor, post_id: int, at: datetime, *, now: datetime) -> None:
     """Move a post that has not gone out yet to another time (editors)."""
     require(actor, "editor", "rescheduling posts")
+    _check_time(at)
     with db.begin() as conn:
         post = _post(conn, post_id)
         if post.status in ("publishing", "published", "cancelled"):
