@@ -480,14 +480,25 @@ def test_single_sign_on_replaces_the_password_form(store):
 
 def test_single_sign_on_maps_the_email_to_a_local_role(demo_store, now):
     users.set_email(demo_store, ROOT, "approver", "Ana@Example.org", now=now)
-    at = sso_app("settings", is_logged_in=True, email="ana@example.org")
+    at = sso_app("settings", is_logged_in=True, email="ana@example.org", email_verified=True)
     assert at.title[0].value == "Settings"
     assert "Signed in as **approver** (approver)" in at.sidebar.caption[0].value
     assert [t.label for t in at.tabs] == ["Campaigns"]
 
 
+@pytest.mark.parametrize("verified", [{"email_verified": False}, {}],
+                         ids=["unverified", "not-said"])
+def test_single_sign_on_with_an_email_the_provider_did_not_verify_gets_no_access(
+        demo_store, now, verified):
+    users.set_email(demo_store, ROOT, "admin", "ana@example.org", now=now)
+    at = sso_app(is_logged_in=True, email="ana@example.org", **verified)
+    assert at.title[0].value == "Union Media Desk"
+    assert "has not verified the e-mail 'ana@example.org'" in at.info[0].value
+    assert not at.dataframe
+
+
 def test_single_sign_on_with_an_unknown_email_gets_no_access(demo_store):
-    at = sso_app(is_logged_in=True, email="stranger@example.org")
+    at = sso_app(is_logged_in=True, email="stranger@example.org", email_verified=True)
     assert at.title[0].value == "Union Media Desk"
     assert "No active account here has the e-mail 'stranger@example.org'" in at.info[0].value
     assert [b.label for b in at.button] == ["Sign out of single sign-on"]

@@ -125,14 +125,23 @@ def test_roles_are_ordered():
 def test_single_sign_on_matches_an_active_account_by_email(db, now):
     users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
     with pytest.raises(SignInFailed, match="users set-email NAME x@example.org"):
-        users.sso_sign_in(db, "x@example.org", now=now)
+        users.sso_sign_in(db, "x@example.org", verified=True, now=now)
     users.set_email(db, ROOT, "x", " X@Example.org ", now=now)
-    assert users.sso_sign_in(db, "x@EXAMPLE.org", now=now).name == "x"
+    assert users.sso_sign_in(db, "x@EXAMPLE.org", verified=True, now=now).name == "x"
     users.set_disabled(db, ROOT, "x", True, now=now)
     with pytest.raises(SignInFailed):
-        users.sso_sign_in(db, "x@example.org", now=now)
+        users.sso_sign_in(db, "x@example.org", verified=True, now=now)
     with pytest.raises(SignInFailed):
-        users.sso_sign_in(db, "", now=now)
+        users.sso_sign_in(db, "", verified=True, now=now)
+
+
+def test_single_sign_on_needs_an_email_the_provider_verified(db, now):
+    """A provider that lets anyone type an address (email_verified false or missing) would
+    let a stranger sign in as the admin whose e-mail they typed."""
+    users.add_user(db, ROOT, "x", "admin", PASSWORD, now=now, email="x@example.org")
+    with pytest.raises(SignInFailed, match="has not verified the e-mail 'x@example.org'"):
+        users.sso_sign_in(db, "x@example.org", verified=False, now=now)
+    assert audit.list_entries(db, ROOT, entity="user", user="x") == []
 
 
 def test_emails_are_checked_and_unique(db, now):

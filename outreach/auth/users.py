@@ -258,8 +258,12 @@ def actor_for_email(db: Engine, email: str) -> Actor | None:
     return None if row is None else Actor(row.name, row.role, row.id)
 
 
-def sso_sign_in(db: Engine, email: str, *, now: datetime) -> Actor:
-    """Map an identity provider's verified e-mail to a local account and its role."""
+def sso_sign_in(db: Engine, email: str, *, verified: bool, now: datetime) -> Actor:
+    """Map an identity provider's verified e-mail to a local account and its role. An
+    e-mail the provider has not verified is anyone's to type, so it signs nobody in."""
+    if not verified:
+        raise SignInFailed(f"Your identity provider has not verified the e-mail {email!r}; "
+                           "verify it there, then sign in again.")
     actor = actor_for_email(db, email)
     if actor is None:
         raise SignInFailed(

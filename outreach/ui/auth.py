@@ -41,7 +41,8 @@ def _sso_token(db: Engine, settings: Settings) -> str:
         return ""
     now = utcnow()
     try:
-        actor = users.sso_sign_in(db, st.user.get("email") or "", now=now)
+        actor = users.sso_sign_in(db, st.user.get("email") or "",
+                                  verified=st.user.get("email_verified") is True, now=now)
     except SignInFailed as exc:
         st.session_state[NOTICE_KEY] = str(exc)
         return ""
