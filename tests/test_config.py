@@ -91,6 +91,9 @@ def test_the_dashboard_shows_no_tracebacks_and_no_raw_table_downloads():
     """Streamlit's own settings for the dashboard: a failure shows no traceback or path,
     and tables have no raw CSV download (cells starting with = would run as formulas)."""
     with open(Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml", "rb") as f:
-        client = tomllib.load(f)["client"]
+        dashboard = tomllib.load(f)
+    client = dashboard["client"]
     assert client["showErrorDetails"] == "none"
     assert client["disableDataExport"] is True
+    # what the largest press list and photos need, not Streamlit's 200 MB
+    assert dashboard["server"]["maxUploadSize"] == 50

@@ -310,7 +310,9 @@ with tab_import:
     else:
         importing = common.form_round("import")
         upload = st.file_uploader("Import a CSV or XLSX file", type=["csv", "txt", "xlsx"],
-                                  key=f"{importing}-file")
+                                  key=f"{importing}-file",
+                                  help="Up to "
+                                  f"{st.get_option('server.maxUploadSize')} MB.")
         table = None
         if upload is not None:
             try:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -124,7 +124,8 @@ class SignInRequired:
     remembering the page it asked for; everything else passes untouched.
 
     The dashboard script checks the session again on every run: this only spares a
-    signed-out visitor the empty page and makes bookmarks come back after sign-in.
+    signed-out visitor the empty page and makes bookmarks come back after sign-in. File
+    uploads are the exception: they are refused here unless the browser is signed in.
     """
 
     def __init__(self, app: ASGIApp, sso: bool = False) -> None:
@@ -132,6 +133,12 @@ class SignInRequired:
         self.sso = sso
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self.sso and _is_upload(scope) and not await self._signed_in(scope):
+            # Streamlit keeps an upload in memory before any script can look at who sent
+            # it: a visitor who is not signed in is refused before the body is read.
+            await PlainTextResponse("Sign in to upload files.", status_code=403)(
+                scope, receive, send)
+            return
         if self.sso or not await self._needs_sign_in(scope):
             await self.app(scope, receive, send)
             return
@@ -147,14 +154,24 @@ class SignInRequired:
             return False
         if scope["path"].startswith(OPEN_PREFIXES):
             return False
-        request = Request(scope)
-        if "text/html" not in request.headers.get("accept", ""):
+        if "text/html" not in Request(scope).headers.get("accept", ""):
             return False
+        return not await self._signed_in(scope)
+
+    async def _signed_in(self, scope: Scope) -> bool:
         db, settings = _context()
         check = await run_in_threadpool(
-            sessions.check_session, db, request.cookies.get(sessions.COOKIE_NAME, ""),
+            sessions.check_session, db, Request(scope).cookies.get(sessions.COOKIE_NAME, ""),
             now=utcnow(), idle=idle_limit(settings))
-        return check.actor is None
+        return check.actor is not None
+
+
+UPLOAD_PREFIX = "/_stcore/upload_file"
+
+
+def _is_upload(scope: Scope) -> bool:
+    return (scope["type"] == "http" and scope["method"] in ("PUT", "POST")
+            and scope["path"].startswith(UPLOAD_PREFIX))
 
 
 def routes() -> list[Route]:
