@@ -434,6 +434,21 @@ def test_a_bad_file_does_not_even_migrate_the_target(new_store, tmp_path):
     assert sa.inspect(target).get_table_names() == []
 
 
+def test_a_gzip_bomb_is_refused_without_unpacking_it(new_store, tmp_path):
+    """A few hundred kilobytes that unpack to gigabytes would fill the machine's memory;
+    unpacking stops at what a real export of that size could hold."""
+    path = tmp_path / "bomb.json.gz"
+    with gzip.open(path, "wb", compresslevel=9) as packed:
+        chunk = b" " * (1 << 20)
+        for _ in range(80):  # 80 MB of spaces: about 80 KB packed
+            packed.write(chunk)
+    assert path.stat().st_size < 1 << 20
+    target = new_store("sqlite")
+    with pytest.raises(BackupError, match="unpacks to more than 64 MB"):
+        restore(target, path)
+    assert sa.inspect(target).get_table_names() == []
+
+
 def test_a_missing_file_is_refused(sqlite_db, tmp_path):
     with pytest.raises(BackupError, match="Cannot read the backup"):
         restore(sqlite_db, tmp_path / "nowhere.backup")

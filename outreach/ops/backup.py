@@ -258,10 +258,29 @@ def _read_sqlite_backup(path: Path) -> tuple[str, Rows]:
     return revision, rows
 
 
+# An export of JSON rows packs at most a few tens to one; a file that unpacks to far more
+# than that is built to fill memory (a "gzip bomb"), so unpacking stops at the limit.
+MAX_UNPACKED_RATIO = 100
+MIN_UNPACKED_LIMIT = 64 << 20
+MAX_UNPACKED_BYTES = 2 << 30
+
+
+def _unpacked(path: Path) -> bytes:
+    """The export's JSON, unpacked no further than its size makes plausible."""
+    limit = min(MAX_UNPACKED_BYTES,
+                max(MIN_UNPACKED_LIMIT, path.stat().st_size * MAX_UNPACKED_RATIO))
+    with gzip.open(path, "rb") as packed:
+        data = packed.read(limit + 1)
+    if len(data) > limit:
+        raise BackupError(f"{path} unpacks to more than {limit >> 20} MB, far more than an "
+                          "export of this size holds; it is not a backup this program wrote.")
+    return data
+
+
 def _read_json_backup(path: Path) -> tuple[str, Rows]:
     """The export's revision and every row, decoded against this program's tables."""
     try:
-        document = json.loads(gzip.decompress(path.read_bytes()))
+        document = json.loads(_unpacked(path))
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise BackupError(f"{path} is not a readable backup: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT:
