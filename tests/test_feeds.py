@@ -163,6 +163,20 @@ def test_adding_a_feed_fetches_it_once_and_shows_title_and_item_count(
     assert len(entries) == 2
 
 
+def test_a_feed_whose_stories_cannot_be_recorded_is_not_added(
+        db, server, client, guard, campaign_id, now):
+    """All or nothing: a feed kept after its first items failed to record would hold this
+    fetch's validators, and every later poll would hear "unchanged" and skip them."""
+    def broken(feed, items):
+        raise RuntimeError("the store went away")
+
+    with pytest.raises(RuntimeError, match="the store went away"):
+        add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=broken)
+    assert feeds.list_feeds(db, campaign_id) == []
+    feed = add(db, server, client, guard, campaign_id, "/rss.xml", now, sink=Collector())
+    assert feed["new_hits"] == 2
+
+
 def test_without_a_sink_the_first_poll_fetches_the_new_feed_in_full(
         db, server, client, guard, campaign_id, now):
     add(db, server, client, guard, campaign_id, "/rss.xml", now)

@@ -182,7 +182,17 @@ def _store_new_feed(db: Engine, actor: Actor, campaign_id: int, url: str, fetche
         audit.record(conn, actor, entity="feed", entity_id=feed_id, action="add",
                      summary=f"{values['title']} ({url}): {len(parsed.items)} items", now=now)
     feed = get_feed(db, feed_id)
-    feed["new_hits"] = sink(feed, parsed.items) if sink is not None else 0
+    try:
+        feed["new_hits"] = sink(feed, parsed.items) if sink is not None else 0
+    except Exception as exc:
+        # Kept, the feed would carry this fetch's validators, and the next poll would be
+        # told "unchanged": these stories would never be recorded. All or nothing.
+        with db.begin() as conn:
+            conn.execute(feeds.delete().where(feeds.c.id == feed_id))
+            audit.record(conn, actor, entity="feed", entity_id=feed_id, action="remove",
+                         summary=f"not added: its stories could not be recorded ({exc})",
+                         now=now)
+        raise
     return feed
 
 
