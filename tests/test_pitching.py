@@ -34,6 +34,7 @@ from outreach.pitching import pitches as pitching
 from outreach.pitching.mailer import ConnectionFailed, SmtpSender
 from outreach.presslist import contacts
 from outreach.releases import templates
+from outreach.releases.protected_names import add_protected
 from outreach.roles import Actor
 from outreach.store.tables import (
     interactions,
@@ -182,6 +183,23 @@ def test_plan_lists_recipients_and_skips_with_reasons(desk):
     assert (ana.outlet, ana.latest_story) == ("Valley Tribune", "Mercy nurses set a strike date")
     assert plan.embargo == EMBARGO
     assert plan.subject == f"EMBARGOED until {EMBARGO}: Mercy nurses vote to strike"
+
+
+def test_a_note_naming_a_protected_member_is_refused_even_in_a_dry_run(desk, now, tmp_path,
+                                                                      capsys):
+    """The note goes into every e-mail: it passes the protected-names check as a release
+    does, before anyone is planned, and `--dry-run` (no SMTP settings needed) says so."""
+    db = desk["db"]
+    add_protected(db, ADMIN, "Maria Quintana", now=now)
+    with pytest.raises(InvalidInput, match="This pitch note names a protected member"):
+        pitching.plan_pitch(db, desk["release"], list_name="Labor desk",
+                            note="Call Maria Quintana for a quote.")
+    with pytest.raises(InvalidInput, match="line 1: 'maria  QUINTANA'"):
+        run_cli(db, tmp_path, "pitch", "send", "--release", str(desk["release"]), "--list",
+                "Labor desk", "--dry-run", "--note", "Call maria  QUINTANA for a quote.")
+    plan = pitching.plan_pitch(db, desk["release"], list_name="Labor desk",
+                               note="Call Rosa for a quote.")
+    assert plan.note == "Call Rosa for a quote."
 
 
 def test_plan_by_ids_dedupes_emails_and_refuses_unknown_ids(desk, now):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from support.images import photo
 
 from outreach import campaigns
 from outreach.auth import users
@@ -15,6 +16,7 @@ from outreach.org_settings import get_org, set_org
 from outreach.releases.protected_names import add_protected
 from outreach.roles import Actor
 from outreach.social import queue as post_queue
+from outreach.social.images import prepare_image
 from outreach.store.tables import post_parts, social_accounts, votes
 
 ADMIN = Actor("ada", "admin")
@@ -80,6 +82,23 @@ def test_a_time_no_post_can_go_out_at_is_refused(desk, now, year):
     with pytest.raises(InvalidInput, match="check the year"):
         post_queue.reschedule(db, EDITOR, post_id, at, now=now)
     assert post_queue.get_post(db, post_id)["scheduled_at"] == now
+
+
+def test_alt_text_passes_the_protected_names_check(desk, now):
+    """Alt text is public on Bluesky: a photo described as "Maria Quintana on the picket
+    line" names her as surely as the post's words would."""
+    db = desk["db"]
+    add_protected(db, ADMIN, "Maria Quintana", now=now)
+    named = prepare_image(photo(), "Maria Quintana on the picket line", "bluesky")
+    with pytest.raises(InvalidInput, match="names a protected member"):
+        post_queue.create_posts(db, EDITOR, [
+            post_queue.Variant(desk["bluesky"], ["Solidarity at Gate 3."], (named,))],
+            now=now, at=now)
+    assert post_queue.list_posts(db, desk["campaign"]) == []
+    unnamed = prepare_image(photo(), "Pickets at Gate 3 at dawn", "bluesky")
+    assert post_queue.create_posts(db, EDITOR, [
+        post_queue.Variant(desk["bluesky"], ["Solidarity at Gate 3."], (unnamed,))],
+        now=now, at=now)
 
 
 def test_the_guard_checks_every_variant(desk, now):

@@ -51,7 +51,7 @@ from outreach.pitching.mailer import (
     eml_bytes,
 )
 from outreach.presslist.contacts import log_interaction
-from outreach.releases import templates
+from outreach.releases import protected_names, templates
 from outreach.releases.drafts import format_embargo
 from outreach.roles import Actor, require
 from outreach.store.tables import (
@@ -367,6 +367,8 @@ def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
         seen[email.lower()] = row.name
         recipients.append(PitchRecipient(row.id, row.name, email, *details[row.id]))
     note = note.strip()
+    if note:
+        protected_names.require_clean(db, note, "pitch note")
     subject = _compose(release, recipients[0], note)[0] if recipients else ""
     return PitchPlan(release_id=release.id, release_title=release.title, note=note,
                      embargo=release.embargo, subject=subject, recipients=tuple(recipients),

@@ -191,8 +191,10 @@ def create_posts(
                 raise InvalidInput(f"A post takes at most {MAX_IMAGES} images.")
             checked.append((account, parts, variant.images))
     if kind != "repost":
-        protected_names.require_clean(db, "\n\n".join(p for _, parts, _ in checked for p in parts),
-                            "post")
+        # Alt text is public on Bluesky: it passes the same check as the words.
+        protected_names.require_clean(db, "\n\n".join(
+            [p for _, parts, _ in checked for p in parts]
+            + [image.alt for _, _, images in checked for image in images]), "post")
     needs_vote = get_org(db).posts_need_approval and kind != "repost"
     status = "draft" if needs_vote or at is None else "scheduled"
     ids: list[int] = []
