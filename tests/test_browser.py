@@ -122,10 +122,10 @@ def _screenshot_overview(page: Page, path: Path) -> None:
     """The whole Overview, grown to the height of its scrolling main area."""
     height = page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, 1000)})
-    # The tables and the chart redraw at the new size: wait for the chart's canvas to have
-    # the page's new width, and for the browser to finish painting (two frames).
-    page.wait_for_function("() => [...document.querySelectorAll('canvas')].every("
-                           "c => c.getBoundingClientRect().width > 0)")
+    # The tables and the chart redraw at the new size: wait for the charts' canvases to be
+    # drawn, and for the browser to finish painting (two frames).
+    page.wait_for_function("() => [...document.querySelectorAll('.vega-embed canvas')]"
+                           ".every(c => c.getBoundingClientRect().width > 0)")
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => "
                   "requestAnimationFrame(r)))")
     page.screenshot(path=path, full_page=True, animations="disabled")
