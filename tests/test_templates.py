@@ -572,10 +572,21 @@ def test_cli_commands_have_help(capsys, argv):
     assert "usage: python -m outreach " + " ".join(argv) in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("expression", ["{{ 'x' * 1000000000 }}", "{{ 10 ** 100000 }}",
-                                        "{{ [1] * 10000000 }}"])
+@pytest.mark.parametrize("expression", [
+    "{{ 'x' * 1000000000 }}", "{{ 10 ** 100000 }}", "{{ [1] * 10000000 }}",
+    # a text grown by replace, by join, and a loop inside a loop writing 10 billion bytes
+    "{{ ('x' * 90000) | replace('x', 'y' * 90000) }}",
+    "{{ (('x' * 90000) | list) | join('y' * 90000) }}",
+    "{% for a in 'x' * 100000 %}{% for b in 'x' * 100000 %}{{ a }}{% endfor %}{% endfor %}",
+], ids=["repeat", "power", "list", "replace", "join", "loops"])
 def test_a_template_cannot_exhaust_memory(expression):
     source = ("+++\nname = \"greedy.en\"\nlabel = \"Greedy\"\nlanguage = \"en\"\n"
               "kind = \"statement\"\n+++\n" + expression + "\n")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match="not allowed|longer than|more than"):
         tpl.render(tpl.parse_template(source), {}, org=tpl.SAMPLE_ORG, fmt="md")
+
+
+def test_a_template_that_runs_too_long_is_stopped():
+    ticks = iter(range(100))
+    with pytest.raises(tpl.SecurityError, match="ran for more than"):
+        tpl._bounded_output((str(i) for i in range(100)), clock=lambda: next(ticks) * 10.0)

@@ -29,6 +29,7 @@ import logging
 import re
 import tomllib
 from datetime import date, time
+from time import monotonic
 from typing import Any
 
 import docx
@@ -212,6 +213,8 @@ def _environment(language: str) -> ImmutableSandboxedEnvironment:
     )
     env.globals.clear()
     env.filters = {name: env.filters[name] for name in _FILTERS}
+    env.filters["replace"] = _bounded_replace
+    env.filters["join"] = _bounded_join
     env.filters["longdate"] = _long_date(language)
     env.filters["clock"] = _clock(language)
     return env
@@ -279,10 +282,50 @@ def _template_line(exc: BaseException) -> int | None:
     return line
 
 
+# A release, pitch or report is a few pages; what a template writes stops here, so loops
+# inside loops or a replace that grows a text cannot fill the machine's memory.
+MAX_OUTPUT = 1_000_000
+MAX_SECONDS = 5.0
+
+
+def _bounded_output(chunks, clock=monotonic) -> str:
+    """Join what a template writes, stopping at MAX_OUTPUT characters or MAX_SECONDS."""
+    out, size, deadline = [], 0, clock() + MAX_SECONDS
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the template writes more than {MAX_OUTPUT:,} characters; "
+                                "a release is a few pages")
+        if clock() > deadline:
+            raise SecurityError(f"the template ran for more than {MAX_SECONDS:g} seconds")
+        out.append(chunk)
+    return "".join(out)
+
+
+def _bounded_replace(value, old, new, count=None):
+    """Jinja's replace, refused when its result would be longer than MAX_OUTPUT."""
+    text, old, new = str(value), str(old), str(new)
+    times = text.count(old) if old else len(text) + 1
+    if count is not None:
+        times = min(times, max(int(count), 0))
+    if len(text) + times * (len(new) - len(old)) > MAX_OUTPUT:
+        raise SecurityError(f"replace would make a text longer than {MAX_OUTPUT:,} characters")
+    return text.replace(old, new) if count is None else text.replace(old, new, int(count))
+
+
+def _bounded_join(values, separator="", attribute=None):
+    """Jinja's join, refused when its result would be longer than MAX_OUTPUT."""
+    items = [str(v if attribute is None else getattr(v, attribute, v)) for v in values]
+    if sum(map(len, items)) + len(str(separator)) * max(len(items) - 1, 0) > MAX_OUTPUT:
+        raise SecurityError(f"join would make a text longer than {MAX_OUTPUT:,} characters")
+    return str(separator).join(items)
+
+
 def _run(compiled: JinjaTemplate, context: dict, label: str, first_line: int | None) -> str:
-    """Render in the sandbox; any failure, including a refused attribute, is InvalidInput."""
+    """Render in the sandbox; any failure, including a refused attribute or a text grown
+    past MAX_OUTPUT, is InvalidInput."""
     try:
-        return compiled.render(context)
+        return _bounded_output(compiled.generate(context))
     except Exception as exc:  # the template is user code: every failure is the user's to fix
         message = exc.message if isinstance(exc, TemplateError) and exc.message else str(exc)
         where = _where(label, first_line, _template_line(exc))
