@@ -91,6 +91,51 @@ def test_possessives_match_without_the_suffix(text):
     assert [m.text for m in matches] == [text.rstrip("'’s")]
 
 
+MALENA = ProtectedName(3, "María Elena González", ("Malena",))
+
+# How a name is written outside prose, and what it must not be confused with: the text, and
+# what the matcher finds in it. Add a case here when a new way of writing a name turns up.
+WRITTEN_OTHERWISE = [
+    # hashtags and CamelCase
+    ("Rally for #MariaGonzalez today", ["MariaGonzalez"]),
+    ("#MaríaElenaGonzález", ["MaríaElenaGonzález"]),
+    ("#FreeMariaGonzalez now", ["MariaGonzalez"]),
+    ("#MariaGonzalezLibre", ["MariaGonzalez"]),
+    ("#mariagonzalez", ["mariagonzalez"]),
+    # a list or a byline: last name first, with a comma
+    ("González, María Elena said", ["González, María Elena"]),
+    ("Staff: Gonzalez, Maria; Diaz, Rosa", ["Gonzalez, Maria"]),
+    # handles and e-mail addresses
+    ("Follow @mariagonzalez.bsky.social", ["mariagonzalez"]),
+    ("DM maria_gonzalez", ["maria_gonzalez"]),
+    ("Write to maria.gonzalez@example.org", ["maria.gonzalez"]),
+    # look-alike letters from other scripts (Cyrillic М, а; Greek ο)
+    ("\u041caria Gonzalez spoke", ["\u041caria Gonzalez"]),
+    ("M\u0430ri\u0430 G\u03bfnz\u0430lez", ["M\u0430ri\u0430 G\u03bfnz\u0430lez"]),
+    # nearby names and words that are someone, or something, else
+    ("María López spoke", []),
+    ("They met on Gonzalez Street", []),
+    ("Elena Gonzalez-Smith", []),
+    ("mariagonzalezfan", []),
+    ("supermariagonzalez", []),
+    ("Maria. Gonzalez said", []),
+    ("Мария Гонсалес", []),  # her name in Cyrillic letters is a different spelling
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WRITTEN_OTHERWISE,
+                         ids=[text for text, _ in WRITTEN_OTHERWISE])
+def test_names_written_as_tags_handles_bylines_and_look_alikes(text, expected):
+    assert found(text, MALENA) == expected
+
+
+def test_a_short_name_run_together_is_not_matched():
+    """Two short names run together ("Ana Li": "anali") could be any word; from seven
+    letters a name written as one word is matched."""
+    assert found("#AnaLi and analist", ProtectedName(4, "Ana Li")) == []
+    assert found("#RosaDiaz", ProtectedName(5, "Rosa Diaz")) == ["RosaDiaz"]
+
+
 def test_whole_words_only():
     assert found("Banana, Anastasia, Dana, Ana2, Ana_b", ANA) == []
     assert found("Ana. (Ana) «Ana» ana-maria #Ana", ANA) == ["Ana", "Ana", "Ana", "ana", "Ana"]

@@ -18,7 +18,14 @@ original character each folded character came from, so a match found in the fold
 reported with offsets into the original, however normalisation changed lengths.
 
 Each protected name and each alias is a pattern; a name of three or more words also gives
-the pair of its first and last word ("María Elena González" -> "María González"). Within a
+the pair of its first and last word ("María Elena González" -> "María González"), and a
+pattern of several words is also matched as a list or byline writes it ("González, María
+Elena") and run into one word, as hashtags, handles and e-mail addresses write it
+("#MariaGonzalez", "#FreeMariaGonzalez", "@mariagonzalez.bsky.social", "maria_gonzalez",
+"maria.gonzalez@..."): such a word is matched where it stands alone or where a capital
+begins or ends it inside a longer one, never inside a lower-case word ("mariagonzalezfan"),
+and only from seven letters. Letters of Cyrillic, Greek and other scripts drawn like Latin
+ones are read as the Latin letter (Unicode's confusables data, UTS #39). Within a
 pattern, words may be separated by any run of whitespace (line breaks too) or hyphens, so
 "Gómez-Ruiz" and "Gomez\\nRuiz" are the same; a pattern matches whole words only ("Ana" is
 not in "Banana"), except at an edge in a script written without spaces (Chinese, Japanese,
@@ -76,6 +83,12 @@ _WORD = re.compile(r"\w")
 _UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER",
                      "MYANMAR", "TIBETAN", "IDEOGRAPHIC")
 _EXEMPT = -1
+# Letters of these scripts drawn like Latin ones ("Маria" with a Cyrillic М, "Gοnzalez" with
+# a Greek ο) are read as the Latin letter Unicode's confusables data (UTS #39) names.
+_LOOKALIKE_SCRIPTS = ("CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC")
+# A name run together into one word ("mariagonzalez") is matched only from this length, so
+# that two short names together ("Ana Li": "anali") are not taken for some other word.
+_JOINED_MIN = 7
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,29 @@ class Match:
 # --- normalisation ---------------------------------------------------------------------------
 
 
+@functools.cache
+def _lookalikes() -> dict[str, str]:
+    """Each letter of _LOOKALIKE_SCRIPTS that is confusable with exactly one Latin letter,
+    mapped to it, from the confusables data of the confusable_homoglyphs package."""
+    # Here, not at the top: the data is a large JSON file, read only when names are checked.
+    from confusable_homoglyphs.confusables import confusables_data
+
+    table = {}
+    for char, similar in confusables_data.items():
+        if len(char) != 1 or not unicodedata.name(char, "").startswith(_LOOKALIKE_SCRIPTS):
+            continue
+        latin = {s["c"].casefold() for s in similar
+                 if len(s["c"]) == 1 and s["c"].isascii() and s["c"].isalpha()}
+        if len(latin) == 1:
+            table[char] = latin.pop()
+    return table
+
+
 @functools.lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     """One character as the matcher sees it: folded, unaccented, possibly several or none."""
     char = _APOSTROPHES.get(char, char)
+    char = _lookalikes().get(char, char)
     folded = []
     for c in unicodedata.normalize("NFKD", char.casefold()):
         if unicodedata.category(c) in _DROPPED:
@@ -150,13 +182,33 @@ def _clean_name(text: str, what: str) -> str:
 # --- matching --------------------------------------------------------------------------------
 
 
-def _patterns(name: ProtectedName) -> list[str]:
-    """The keys one entry is matched by: its name, each alias, and first + last name."""
+def _base_keys(name: ProtectedName) -> list[str]:
+    """An entry's name, each alias, and first + last name, as keys."""
     keys = [_key(name.name), *(_key(alias) for alias in name.aliases)]
     words = name.name.split()
     if len(words) >= 3:
         keys.append(_key(f"{words[0]} {words[-1]}"))
     return [k for k in keys if k]
+
+
+def _patterns(name: ProtectedName) -> list[str]:
+    """The keys an entry is matched by as whole words: the base keys, and each of several
+    words also as a list or a byline writes it ("González, María Elena")."""
+    keys = _base_keys(name)
+    return keys + [f"{w[-1]}, {' '.join(w[:-1])}" for w in (k.split(" ") for k in keys)
+                   if len(w) >= 2]
+
+
+def _joined(name: ProtectedName) -> list[str]:
+    """The keys of several words written as one, as hashtags, handles and e-mail addresses
+    do: run together ("mariagonzalez", which also matches "#MariaGonzalez"), or joined by
+    dots or underscores ("maria.gonzalez", "maria_gonzalez")."""
+    found = []
+    for key in _base_keys(name):
+        words = key.split(" ")
+        if len(words) >= 2 and len("".join(words)) >= _JOINED_MIN:
+            found += ["".join(words), ".".join(words), "_".join(words)]
+    return found
 
 
 def _unspaced(char: str) -> bool:
@@ -175,23 +227,38 @@ def _trie_pattern(node: dict) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _compiled(keys: tuple[str, ...]) -> re.Pattern[str]:
+def _compiled(keys: tuple[str, ...], whole_words: bool = True) -> re.Pattern[str]:
     """One regex for every key: at each position (a lookahead) the longest key there.
 
     The keys are laid out as a trie (shared prefixes written once), so each position costs
-    a few character tests rather than one attempt per key.
+    a few character tests rather than one attempt per key. Without `whole_words` the keys
+    match anywhere, for `_at_word_edges` to judge.
     """
     bounded: dict = {}
     unspaced: dict = {}
     for key in keys:
-        node = unspaced if _unspaced(key[0]) else bounded
+        node = unspaced if _unspaced(key[0]) or not whole_words else bounded
         for char in key:
             node = node.setdefault(char, {})
-        node[""] = "" if _unspaced(key[-1]) else r"(?!\w)"
+        node[""] = "" if _unspaced(key[-1]) or not whole_words else r"(?!\w)"
     parts = [r"(?<!\w)" + _trie_pattern(bounded)] if bounded else []
     if unspaced:
         parts.append(_trie_pattern(unspaced))
     return re.compile("(?=(" + "|".join(parts) + "))")
+
+
+def _at_word_edges(text: str, folded: str, origin: list[int], start: int, end: int) -> bool:
+    """Whether folded[start:end] is a word of its own, or a part a capital begins or ends
+    inside one ("#FreeMariaGonzalez", "MariaGonzalezLibre"): CamelCase marks words too."""
+    def word(char: str) -> bool:
+        return char.isalnum() or char == "_"
+
+    def capital_starts_at(folded_index: int) -> bool:
+        i = origin[folded_index]
+        return i > 0 and text[i].isupper() and text[i - 1].islower()
+
+    return ((start == 0 or not word(folded[start - 1]) or capital_starts_at(start))
+            and (end == len(folded) or not word(folded[end]) or capital_starts_at(end)))
 
 
 def find_matches(
@@ -206,24 +273,32 @@ def find_matches(
     """
     exempt_keys = {k for k in (_key(n) for n in exempt) if k}
     owner: dict[str, int] = {}
+    joined: dict[str, int] = {}
     for entry in names:
         if _key(entry.name) in exempt_keys:
             continue
         for key in _patterns(entry):
             owner.setdefault(key, entry.id)
+        for key in _joined(entry):
+            joined.setdefault(key, entry.id)
     if not owner:
         return []
     owner.update(dict.fromkeys(exempt_keys, _EXEMPT))
     folded, origin = _fold_with_map(text)
     found: list[tuple[int, int, int]] = []
     shields: list[tuple[int, int]] = []
-    for hit in _compiled(tuple(sorted(owner))).finditer(folded):
+    hits = [(hit, owner) for hit in _compiled(tuple(sorted(owner))).finditer(folded)]
+    if joined:
+        hits += [(hit, joined) for hit in _compiled(tuple(sorted(joined)), False)
+                 .finditer(folded)
+                 if _at_word_edges(text, folded, origin, hit.start(1), hit.end(1))]
+    for hit, keys in hits:
         start = origin[hit.start(1)]
         end = origin[hit.end(1) - 1] + 1
         # An accent written as a separate mark belongs to the last letter.
         while end < len(text) and unicodedata.category(text[end]) in ("Mn", "Me"):
             end += 1
-        who = owner[" ".join(_SEPARATOR.split(hit.group(1)))]
+        who = keys[" ".join(_SEPARATOR.split(hit.group(1)))]
         if who == _EXEMPT:
             shields.append((start, end))
         else:
