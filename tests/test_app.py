@@ -619,6 +619,20 @@ def test_a_protected_name_is_highlighted(demo_store, now):
     assert releases.get_release(demo_store, rid).status == "draft"
 
 
+def test_a_viewer_is_told_a_release_names_someone_but_not_whom(demo_store, now):
+    """The highlight would show a viewer which words are on the protected list."""
+    protected_names.add_protected(demo_store, ROOT, "Rosa Delgado", now=now)
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    template = templates.get_template(demo_store, "press_release.en")
+    rid = releases.create_release(demo_store, ROOT, campaign.id, template.name,
+                                  templates.sample_values(template), now=now)
+    at = open_page("releases", as_user=user_id(demo_store, "viewer"))
+    select(at, "Release").select(rid).run()
+    assert [e.value for e in at.error] == [
+        "This release names a protected member; an editor can see where."]
+    assert not any("<mark>" in m.value for m in at.markdown)
+
+
 def test_protected_names_tab(demo_store):
     at = open_page("releases", as_user=user_id(demo_store, "editor"))
     fields = {t.label: t for t in at.text_input}

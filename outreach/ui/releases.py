@@ -143,7 +143,12 @@ if campaign is not None:
                 # Votes are cast in other browsers: show them as they come in.
                 common.rerun_when_changed(lambda: releases.get_release(db, release.id))
             matches = protected_names.check_text(db, release.body)
-            if matches:
+            if matches and not can(actor, "editor"):
+                # Which words matched would tell a viewer who is on the protected list.
+                st.error("This release names a protected member; an editor can see where.")
+                with st.container(border=True):
+                    st.markdown(release.body)
+            elif matches:
                 st.error("This release names a protected member: "
                          + "; ".join(protected_names.describe_matches(release.body, matches))
                          + ". Remove the name before submitting.")
