@@ -101,6 +101,24 @@ def test_alt_text_passes_the_protected_names_check(desk, now):
         now=now, at=now)
 
 
+def test_a_vote_to_approve_checks_the_words_again(desk, now):
+    """A name protected after a post was submitted (in its words or an image's alt text)
+    stops the approval; asking for changes is still possible."""
+    db = desk["db"]
+    image = prepare_image(photo(), "Rosa Delgado at Gate 3", "bluesky")
+    post_id, = post_queue.create_posts(db, EDITOR, [
+        post_queue.Variant(desk["bluesky"], ["Solidarity at Gate 3."], (image,))],
+        now=now, at=now)
+    post_queue.submit_post(db, EDITOR, post_id, now=now)
+    add_protected(db, ADMIN, "Rosa Delgado", now=now)
+    with pytest.raises(InvalidInput, match="names a protected member .*'Rosa Delgado'"):
+        post_queue.vote_post(db, APPROVER, post_id, "approve", now=now)
+    assert post_queue.get_post(db, post_id)["status"] == "in_review"
+    post_queue.vote_post(db, APPROVER, post_id, "reject", "Take Rosa out of the alt text.",
+                         now=now)
+    assert post_queue.get_post(db, post_id)["status"] == "changes_requested"
+
+
 def test_the_guard_checks_every_variant(desk, now):
     db = desk["db"]
     add_protected(db, ADMIN, "Maria Quintana", now=now)

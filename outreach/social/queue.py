@@ -294,6 +294,15 @@ def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
     return status
 
 
+def _public_words(conn: sa.Connection, post_ids: list[int]) -> str:
+    """Everything these posts show the world: each part's words and each image's alt text."""
+    parts = sa.select(post_parts.c.text).where(post_parts.c.post_id.in_(post_ids))
+    alts = (sa.select(post_images.c.alt)
+            .join(post_parts, post_parts.c.id == post_images.c.part_id)
+            .where(post_parts.c.post_id.in_(post_ids)))
+    return "\n\n".join([*conn.execute(parts).scalars(), *conn.execute(alts).scalars()])
+
+
 def submit_post(db: Engine, actor: Actor, post_id: int, *, now: datetime) -> None:
     """Ask the committee to approve a draft post and the drafts composed with it (editors)."""
     require(actor, "editor", "submitting posts")
@@ -303,9 +312,7 @@ def submit_post(db: Engine, actor: Actor, post_id: int, *, now: datetime) -> Non
             raise InvalidInput(f"Post {post_id} is {post.status.replace('_', ' ')}; only a "
                                "draft can be submitted.")
         ids = [p.id for p in _group(conn, post) if p.status in ("draft", "changes_requested")]
-        text = "\n\n".join(p.text for p in conn.execute(
-            sa.select(post_parts.c.text).where(post_parts.c.post_id.in_(ids))))
-        protected_names.require_clean(db, text, "post")
+        protected_names.require_clean(db, _public_words(conn, ids), "post")
         conn.execute(posts.update().where(posts.c.id.in_(ids)).values(status="in_review"))
         approval.void_votes(conn, "post", _lead(post), now=now)
         audit.record(conn, actor, entity="post", entity_id=post_id, action="submit",
@@ -324,6 +331,10 @@ def vote_post(db: Engine, actor: Actor, post_id: int, decision: str, comment: st
         if post.status != "in_review":
             raise InvalidInput(f"Post {post_id} is {post.status.replace('_', ' ')}; votes "
                                "are taken while it is in review.")
+        if decision == "approve":
+            # A name may have been protected since the post was submitted.
+            protected_names.require_clean(db, _public_words(conn, [
+                p.id for p in _group(conn, post) if p.status == "in_review"]), "post")
         lead = _lead(post)
         authors = _authors(conn, post)
         approval.cast_vote(conn, actor, "post", lead, post.version, decision, comment,
