@@ -23,9 +23,22 @@ def test_migrations_create_every_table(db):
         assert current_revision(conn) == head_revision()
 
 
+def _same_text_type_on_sqlite(context, inspected_column, metadata_column, inspected_type,
+                              metadata_type):
+    """SQLite keeps a VARCHAR's declared length but never enforces it, so migrations widen
+    a text column on PostgreSQL only (rebuilding a SQLite table would cascade its deletes):
+    there, lengths are not compared. None: compare as Alembic does."""
+    if context.dialect.name == "sqlite" and isinstance(inspected_type, sa.String) \
+            and isinstance(metadata_type, sa.String):
+        return False
+    return None
+
+
 def test_migrated_schema_matches_table_definitions(db):
     with db.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": _same_text_type_on_sqlite})
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 

@@ -252,7 +252,7 @@ posts = sa.Table(
         index=True,
     ),
     sa.Column("text", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, server_default="draft"),
+    sa.Column("status", sa.String(24), nullable=False, server_default="draft"),
     sa.Column("scheduled_at", UTCDateTime),
     sa.Column("published_at", UTCDateTime),
     sa.Column("remote_url", sa.String(1000), nullable=False, server_default=""),
