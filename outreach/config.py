@@ -43,7 +43,7 @@ def _text(text: str, env: str) -> str:
     return text
 
 
-def _items(text: str, env: str = "") -> tuple[str, ...]:
+def _items(text: str, env: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
@@ -96,8 +96,8 @@ def setting(env: str, default: str, help: str, parse: Callable[[str, str], Any] 
             show: Callable[[Any], str] = str) -> Any:
     """Declare a Settings field read from the variable `env`: the one place its name,
     default, help and parsing are written."""
-    value = parse(default, env) if default else (() if parse is _items else "")
-    return field(default=value, metadata={"spec": SettingSpec(env, default, help, parse, show)})
+    return field(default=parse(default, env),
+                 metadata={"spec": SettingSpec(env, default, help, parse, show)})
 
 
 def _number(value: float) -> str:

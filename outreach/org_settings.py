@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from outreach.auth import audit
 from outreach.errors import InvalidInput
+from outreach.presslist.fields import parse_bool
 from outreach.roles import Actor, require
 from outreach.store.tables import org_settings
 
@@ -114,9 +115,6 @@ def _check(org: OrgSettings) -> None:
         ApprovalRule.parse(getattr(org, name))
 
 
-_YES, _NO = ("yes", "true", "on", "1"), ("no", "false", "off", "0")
-
-
 def parse_text(key: str, text: str):
     """A setting's value from the words a person typed (`settings set KEY VALUE`): numbers,
     yes/no, and rules as "majority" or "at_least 2"; refused in words when it cannot be."""
@@ -132,9 +130,10 @@ def parse_text(key: str, text: str):
             return ApprovalRule.parse({"kind": "at_least", "n": int(words[2])})
         raise InvalidInput(f"{key}: write majority or 'at_least N', e.g. at_least 2.")
     if kind == "bool":
-        if text.lower() not in _YES + _NO:
-            raise InvalidInput(f"{key}: write yes or no.")
-        return text.lower() in _YES
+        try:
+            return parse_bool(text)
+        except InvalidInput:
+            raise InvalidInput(f"{key}: write yes or no.") from None
     if kind in ("int", "float"):
         try:
             return int(text) if kind == "int" else float(text)

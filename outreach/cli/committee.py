@@ -3,7 +3,7 @@ page (approval rules, boilerplate and media contact, SMTP, pitch rate, X prices)
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
 
 from outreach import clock
 from outreach.cli import actions, command
@@ -21,8 +21,7 @@ def cmd_get(args, settings) -> int:
         raise InvalidInput(f"Unknown setting {args.key!r}; known: {', '.join(known)}.")
     values = {key: getattr(org, key) for key in ([args.key] if args.key else known)}
     if args.json:
-        print_json({k: asdict(v) if hasattr(v, "__dataclass_fields__") else v
-                    for k, v in values.items()})
+        print_json(values)
     elif args.key:
         print(describe_value(values[args.key]))
     else:

@@ -10,18 +10,14 @@ from pathlib import Path
 from outreach.errors import InvalidInput
 
 
-def read_text(path: str, *, what: str = "check again") -> str:
+def read_text(path: str) -> str:
     """A UTF-8 file's text (a BOM is dropped), or stdin for "-"."""
     if path == "-":
         return sys.stdin.read()
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    try:
-        return data.decode("utf-8-sig")
+        return read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and {what}.") \
+        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and check again.") \
             from None
 
 

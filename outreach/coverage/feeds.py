@@ -438,27 +438,20 @@ def hits_sink(db: Engine, now: datetime) -> Sink:
     return record
 
 
-def fetch_tools(settings: Settings) -> tuple[PollSettings, URLGuard]:
-    """How this install fetches feeds: the OUTREACH_FEED_* settings and the URL guard with its
-    allowlist; the worker, the page and the command line all start from these."""
-    return PollSettings.from_settings(settings), URLGuard(settings.url_allowlist)
-
-
 @contextmanager
 def fetching(settings: Settings) -> Iterator[dict]:
     """What add_feed, add_feeds and poll_feeds need to fetch in this install, as keyword
-    arguments: an HTTP client (closed afterwards), the URL guard and the poll settings."""
-    poll, guard = fetch_tools(settings)
+    arguments: an HTTP client (closed afterwards), the URL guard with the allowlist, and
+    the OUTREACH_FEED_* settings. The worker, the page and the command line all use it."""
+    poll = PollSettings.from_settings(settings)
+    guard = URLGuard(settings.url_allowlist)
     with make_client(poll) as client:
         yield {"client": client, "guard": guard, "settings": poll}
 
 
 def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:
     """The worker's feed job: poll the due feeds into press hits; returns the summary line."""
-    poll, guard = fetch_tools(settings)
-
     def job(db: Engine, now: datetime) -> str:
-        with make_client(poll) as client:
-            return poll_feeds(db, client=client, guard=guard, now=now, sink=hits_sink(db, now),
-                              settings=poll).describe()
+        with fetching(settings) as how:
+            return poll_feeds(db, **how, now=now, sink=hits_sink(db, now)).describe()
     return job

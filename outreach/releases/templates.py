@@ -37,9 +37,10 @@ import nh3
 import sqlalchemy as sa
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt, RGBColor
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, nodes, pass_eval_context
 from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_join, do_replace, make_attrgetter
 from jinja2.meta import find_undeclared_variables
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
@@ -302,23 +303,28 @@ def _bounded_output(chunks, clock=monotonic) -> str:
     return "".join(out)
 
 
-def _bounded_replace(value, old, new, count=None):
+@pass_eval_context
+def _bounded_replace(eval_ctx, value, old, new, count=None):
     """Jinja's replace, refused when its result would be longer than MAX_OUTPUT."""
-    text, old, new = str(value), str(old), str(new)
-    times = text.count(old) if old else len(text) + 1
+    text, old_text, new_text = str(value), str(old), str(new)
+    times = text.count(old_text) if old_text else len(text) + 1
     if count is not None:
         times = min(times, max(int(count), 0))
-    if len(text) + times * (len(new) - len(old)) > MAX_OUTPUT:
+    if len(text) + times * (len(new_text) - len(old_text)) > MAX_OUTPUT:
         raise SecurityError(f"replace would make a text longer than {MAX_OUTPUT:,} characters")
-    return text.replace(old, new) if count is None else text.replace(old, new, int(count))
+    return do_replace(eval_ctx, value, old, new, count)
 
 
-def _bounded_join(values, separator="", attribute=None):
-    """Jinja's join, refused when its result would be longer than MAX_OUTPUT."""
-    items = [str(v if attribute is None else getattr(v, attribute, v)) for v in values]
-    if sum(map(len, items)) + len(str(separator)) * max(len(items) - 1, 0) > MAX_OUTPUT:
+@pass_eval_context
+def _bounded_join(eval_ctx, value, d="", attribute=None):
+    """Jinja's join (attributes looked up through the sandbox, as it does), refused when its
+    result would be longer than MAX_OUTPUT."""
+    if attribute is not None:
+        value = map(make_attrgetter(eval_ctx.environment, attribute), value)
+    items = list(value)
+    if sum(len(str(i)) for i in items) + len(str(d)) * max(len(items) - 1, 0) > MAX_OUTPUT:
         raise SecurityError(f"join would make a text longer than {MAX_OUTPUT:,} characters")
-    return str(separator).join(items)
+    return do_join(eval_ctx, items, d)
 
 
 def _run(compiled: JinjaTemplate, context: dict, label: str, first_line: int | None) -> str:
