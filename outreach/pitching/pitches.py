@@ -213,6 +213,27 @@ def _compose(release: _Release, recipient: PitchRecipient, note: str) -> tuple[s
     return " ".join(subject.split()), body
 
 
+def _require_clean(db: Engine, names: list[str], composed: list[tuple[str, str]]) -> None:
+    """The protected-names gate over each e-mail (subject and body), with `names` the
+    recipients; raises NamesProtected saying whose e-mails name a member, and which words."""
+    check = protected_names.checker(db)
+    texts = [f"{subject}\n\n{body}" for subject, body in composed]
+    if not check("\n\n".join(texts)):  # one scan in the usual case, nobody named
+        return
+    named = {name: check(f"{subject}\n\n{body}")
+             for name, (subject, body) in zip(names, composed, strict=True)}
+    named = {name: found for name, found in named.items() if found}
+    if not named:
+        return
+    who = sorted(named)
+    whom = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
+    words = ", ".join(sorted({repr(m.text) for found in named.values() for m in found}))
+    raise protected_names.NamesProtected(
+        f"This pitch e-mail names a protected member ({words}) in the e-mail to {whom}. It "
+        "comes from the release, the note, or what the e-mail quotes about the journalist "
+        "(outlet, latest story): change that, or leave them out of this pitch.")
+
+
 def _address(name: str, email: str) -> Address | None:
     """The To address, or None when the e-mail cannot be addressed (a typo on file)."""
     try:
@@ -234,6 +255,11 @@ def _message(release: _Release, recipient: PitchRecipient, note: str, *,
         message["Message-ID"] = message_id
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     return message
+
+
+def _parts(message: EmailMessage) -> tuple[str, str]:
+    """A composed message's subject and body as they will be read."""
+    return str(message["Subject"]), message.get_content()
 
 
 def _details(conn: sa.Connection, campaign_id: int, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -369,7 +395,14 @@ def plan_pitch(db: Engine, release_id: int, *, list_name: str | None = None,
     note = note.strip()
     if note:
         protected_names.require_clean(db, note, "pitch note")
-    subject = _compose(release, recipients[0], note)[0] if recipients else ""
+    composed = [_compose(release, recipients[0], note)] if recipients else []
+    # A journalist's latest story or outlet can name a member too. Each e-mail is the first
+    # with another journalist's details: the first is checked whole and the others' details
+    # alone, so a plan stays quick (send_batch and eml_files check every e-mail whole).
+    composed += [("", f"{first_name(r.name)}\n{r.outlet}\n{r.latest_story}")
+                 for r in recipients[1:]]
+    _require_clean(db, [r.name for r in recipients], composed)
+    subject = composed[0][0] if composed else ""
     return PitchPlan(release_id=release.id, release_title=release.title, note=note,
                      embargo=release.embargo, subject=subject, recipients=tuple(recipients),
                      skipped=tuple(skipped), again=again, already_pitched=already)
@@ -402,9 +435,11 @@ def eml_files(db: Engine, plan: PitchPlan) -> dict[str, bytes]:
     Nothing is logged in the journalists' history: only the sender knows what went out.
     """
     release = _load_release(db, plan.release_id)
+    messages = [_message(release, recipient, plan.note) for recipient in plan.recipients]
+    _require_clean(db, [r.name for r in plan.recipients], [_parts(m) for m in messages])
     files = {}
-    for number, recipient in enumerate(plan.recipients, start=1):
-        message = _message(release, recipient, plan.note)
+    for number, (recipient, message) in enumerate(zip(plan.recipients, messages, strict=True),
+                                                  start=1):
         message["X-Unsent"] = "1"
         files[f"{number:03d}-{_slug(recipient.name)}.eml"] = eml_bytes(message)
     return files
@@ -504,7 +539,8 @@ def _totals(conn: sa.Connection, batch_id: int) -> dict[str, int]:
         sa.select(pitch_messages.c.status, sa.func.count())
         .where(pitch_messages.c.batch_id == batch_id).group_by(pitch_messages.c.status)
     ).all())
-    return {status: counts.get(status, 0) for status in ("sent", "failed", "pending", "skipped")}
+    return {status: counts.get(status, 0)
+            for status in ("sent", "failed", "held", "pending", "skipped")}
 
 
 def _mark(conn: sa.Connection, row_id: int, **values) -> None:
@@ -574,6 +610,10 @@ def send_batch(db: Engine, batch_id: int, sender_factory: Callable[[], SmtpSende
     outgoing = [(row, _message(release, PitchRecipient(
         row.journalist_id, row.name, row.email, *details.get(row.journalist_id, ("", ""))),
         batch.note, message_id=row.message_id)) for row in pending]
+    try:
+        _require_clean(db, [row.name for row, _ in outgoing], [_parts(m) for _, m in outgoing])
+    except protected_names.NamesProtected:
+        return _hold(db, batch, [row.id for row, _ in outgoing], interrupted, clock())
     counts = {"sent": 0, "failed": 0}
     try:
         if outgoing:
@@ -591,6 +631,23 @@ def send_batch(db: Engine, batch_id: int, sender_factory: Callable[[], SmtpSende
             _audit_run(conn, batch, "finished", counts, interrupted, finished)
         totals = _totals(conn, batch_id)
     return BatchResult(batch_id, counts["sent"], counts["failed"], interrupted, totals)
+
+
+def _hold(db: Engine, batch, row_ids: list[int], interrupted: int,
+          now: datetime) -> BatchResult:
+    """Hold a batch whose e-mails now name a protected member: nothing of it is sent, and
+    its waiting rows say why (the words are not repeated: any member may read the rows)."""
+    log.warning("pitch batch %s held: it names a protected member", batch.id)
+    with db.begin() as conn:
+        conn.execute(pitch_messages.update().where(
+            pitch_messages.c.id.in_(row_ids), pitch_messages.c.status == "pending",
+        ).values(status="held", detail=protected_names.HELD))
+        conn.execute(pitch_batches.update().where(pitch_batches.c.id == batch.id)
+                     .values(finished_at=now, last_error=protected_names.HELD))
+        _audit_run(conn, batch, "held, it names a protected member", {"sent": 0, "failed": 0},
+                   interrupted, now)
+        totals = _totals(conn, batch.id)
+    return BatchResult(batch.id, 0, 0, interrupted, totals)
 
 
 def _deliver(db: Engine, batch, release_id: int, outgoing: list,
@@ -743,9 +800,10 @@ def send_queued(db: Engine, settings: Settings, worker_id: str, *, now: datetime
                                      claimed_at=None, claimed_by=""))
             done.append(f"batch {batch_id}: {'paused, the worker is stopping' if stopped else exc}")
             break
-        with db.begin() as conn:
-            conn.execute(pitch_batches.update().where(pitch_batches.c.id == batch_id)
-                         .values(last_error=""))
+        if not result.totals["held"]:
+            with db.begin() as conn:
+                conn.execute(pitch_batches.update().where(pitch_batches.c.id == batch_id)
+                             .values(last_error=""))
         done.append(result.describe())
     return "; ".join(done) or "nothing to send"
 

@@ -246,18 +246,26 @@ def diff(db: Engine, release_id: int, older: int, newer: int) -> str:
 
 
 def export(db: Engine, release_id: int, fmt: str) -> bytes:
-    """The release as md, html, txt or docx; watermarked DRAFT until it is approved."""
+    """The release as md, html, txt or docx; watermarked DRAFT until it is approved.
+
+    An export leaves the building: its words pass the protected-names gate as they are
+    exported, so a release approved before a name was protected is refused, not exported.
+    """
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"Unknown format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}.")
     current = get_release(db, release_id)
     draft = current.status not in ("approved", "sent")
     if not current.template:
+        protected_names.require_clean(db, current.body, "release")
         text = ("DRAFT — NOT FOR RELEASE\n\n" if draft else "") + current.body
         return text.encode()
     template = templates.get_template(db, current.template)
     org = get_org(db)
     embargo = format_embargo(current.embargo_at, get_campaign(db, current.campaign_id).timezone) \
         if current.embargo_at else None
+    # The plain-text rendering holds every word of every format, with no markup between them.
+    protected_names.require_clean(db, templates.render(
+        template, current.fields, org=org, fmt="txt", draft=draft, embargo=embargo), "release")
     if fmt == "docx":
         return templates.render_docx(template, current.fields, org=org, draft=draft,
                                      embargo=embargo)

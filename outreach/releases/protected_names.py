@@ -7,7 +7,7 @@ release or post that names one cannot be submitted or approved:
     add_protected / remove_protected / list_protected   the list (editors and above)
     find_matches(text, names, exempt) -> [Match]        pure matching, no store
     check_text(db, text) -> [Match]                     the list and the roster from the store
-    require_clean(db, text, what)                       raises InvalidInput naming the matches
+    require_clean(db, text, what)                       the one gate: raises NamesProtected
     highlight_markdown / describe_matches               show the matches to the writer
 
 Matching. Both the text and every pattern go through `_fold_char`, one character at a time:
@@ -50,7 +50,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -311,12 +311,18 @@ def find_matches(
     return [Match(s, e, text[s:e], who) for s, e, who in sorted(kept)]
 
 
-def check_text(db: Engine, text: str) -> list[Match]:
-    """The matches of the stored protected list in `text`, with the roster exempt."""
+def checker(db: Engine) -> Callable[[str], list[Match]]:
+    """check_text with the list and the roster read once, for many texts in a row (every
+    e-mail of a pitch)."""
     exempt = [person["name"] for person in spokespeople.roster(db)]
     with db.connect() as conn:
         names = _load(conn)
-    return find_matches(text, names, exempt)
+    return lambda text: find_matches(text, names, exempt)
+
+
+def check_text(db: Engine, text: str) -> list[Match]:
+    """The matches of the stored protected list in `text`, with the roster exempt."""
+    return checker(db)(text)
 
 
 def _line_of(text: str, index: int) -> int:
@@ -336,21 +342,38 @@ def describe_matches(text: str, matches: Iterable[Match]) -> list[str]:
     return lines
 
 
-def require_clean(db: Engine, text: str, what: str) -> None:
-    """Raise InvalidInput when `text` names a protected member; `what` is "release", "post"...
+class NamesProtected(InvalidInput):
+    """Words name a protected member: refused when written or approved, held when leaving.
 
-    Releases and posts call this before a submit or an approval. The message quotes only
-    the text as written in the draft, never the list.
+    `str()` says where, for the writer; `HIDDEN` says only that they do, for a viewer or a
+    page any member may read, so the list itself is never disclosed.
+    """
+
+    HIDDEN = "It names a protected member; an editor can see where."
+
+
+# Stored as a held post's or e-mail's reason: shown to every member, so it names no words.
+HELD = ("Held, not sent: it now names a protected member. Edit it and ask the committee "
+        "again.")
+
+
+def require_clean(db: Engine, text: str, what: str) -> None:
+    """Raise NamesProtected when `text` names a protected member; `what` is "release", "post"...
+
+    This is the one gate for every door: called when words are written (post text, alt
+    text, pitch note), when they are submitted or approved, and at the moment they leave
+    (the post publisher, the pitch sender, release exports, .eml downloads). The message
+    quotes only the text as written, never the list.
     """
     matches = check_text(db, text)
     if not matches:
         return
     where = "; ".join(describe_matches(text, matches))
     if len(matches) == 1:
-        raise InvalidInput(f"This {what} names a protected member ({where}); "
-                           "remove the name before submitting.")
-    raise InvalidInput(f"This {what} names protected members ({where}); "
-                       "remove the names before submitting.")
+        raise NamesProtected(f"This {what} names a protected member ({where}); "
+                             "remove the name before submitting.")
+    raise NamesProtected(f"This {what} names protected members ({where}); "
+                         "remove the names before submitting.")
 
 
 # --- display ---------------------------------------------------------------------------------

@@ -7,6 +7,10 @@ re-sending a part, the adapter is asked whether an earlier attempt already
 landed (Bluesky: the record key chosen at scheduling collides; X: the account's
 recent posts are searched).
 
+Every word a post would still put out (its unpublished parts and their alt text) passes
+the protected-names gate at the moment it leaves: a post that names a member protected
+since it was written or approved is held, never sent and never failed.
+
 A Bluesky post's first part with a link and no images gets a link card when the
 caller passes a `card_fetcher`; if the card cannot be made, the post goes out
 without it, never later and never failed for it.
@@ -23,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.errors import OutreachError, PublishError, RateLimited, TransientPublishError
+from outreach.releases import protected_names
+from outreach.social import queue
 from outreach.social.adapters.linkcard import LinkCard, first_link
 from outreach.social.publisher import Image, OutgoingPost, Published, Publisher
 from outreach.store.tables import post_images, post_parts, posts, social_accounts
@@ -95,7 +101,8 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
                  clock: Callable[[], datetime], card_fetcher: CardFetcher | None = None) -> str:
     """Publish a claimed post's remaining parts in order; return its new status.
 
-    Each confirmed part is written down at once. A transient failure or a rate
+    Words naming a protected member hold the post instead (status "held"). Each
+    confirmed part is written down at once. A transient failure or a rate
     limit puts the post back in the queue for later; a permanent one marks it
     failed with the platform's words. With `card_fetcher`, and a publisher that
     shows link cards (Bluesky's `publish_with_card`), a post's first part gets the
@@ -104,6 +111,11 @@ def publish_post(db: Engine, post_id: int, publisher: Publisher, *,
     with db.connect() as conn:
         post = conn.execute(sa.select(posts).where(posts.c.id == post_id)).one()
         parts = _parts(conn, post_id)
+        words = queue.public_words(conn, [post_id], unsent=True)
+    try:
+        protected_names.require_clean(db, words, "post")
+    except protected_names.NamesProtected:
+        return _hold(db, post_id, clock())
     root = _published(parts[0]) if parts else None
     previous: Published | None = None
     try:
@@ -189,6 +201,15 @@ def _requeue(db: Engine, post, error: str, retry_at: datetime, now: datetime) ->
         ))
     log.info("post %s will be retried at %s: %s", post.id, retry_at, error)
     return "scheduled"
+
+
+def _hold(db: Engine, post_id: int, now: datetime) -> str:
+    # The log, like the stored reason, names no words: it may be read by anyone on the machine.
+    log.warning("post %s held at %s: it names a protected member", post_id, now)
+    with db.begin() as conn:
+        conn.execute(posts.update().where(posts.c.id == post_id).values(
+            status="held", last_error=protected_names.HELD, claimed_by="", claimed_at=None))
+    return "held"
 
 
 def _fail(db: Engine, post_id: int, error: str, now: datetime) -> str:

@@ -294,13 +294,26 @@ def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
     return status
 
 
-def _public_words(conn: sa.Connection, post_ids: list[int]) -> str:
-    """Everything these posts show the world: each part's words and each image's alt text."""
-    parts = sa.select(post_parts.c.text).where(post_parts.c.post_id.in_(post_ids))
+def public_words(conn: sa.Connection, post_ids: list[int], *, unsent: bool = False) -> str:
+    """Everything these posts show the world: each part's words and each image's alt text.
+
+    With `unsent`, only the parts not yet published: what a send would still put out.
+    """
+    where = [post_parts.c.post_id.in_(post_ids)]
+    if unsent:
+        where.append(post_parts.c.remote_id == "")
+    parts = sa.select(post_parts.c.text).where(*where)
     alts = (sa.select(post_images.c.alt)
-            .join(post_parts, post_parts.c.id == post_images.c.part_id)
-            .where(post_parts.c.post_id.in_(post_ids)))
+            .join(post_parts, post_parts.c.id == post_images.c.part_id).where(*where))
     return "\n\n".join([*conn.execute(parts).scalars(), *conn.execute(alts).scalars()])
+
+
+def protected_matches(db: Engine, post_id: int) -> tuple[str, list[protected_names.Match]]:
+    """What a post would still put out, and where it names a protected member: what an
+    editor sees beside a held post (never a viewer: the matches disclose the list)."""
+    with db.connect() as conn:
+        words = public_words(conn, [post_id], unsent=True)
+    return words, protected_names.check_text(db, words)
 
 
 def submit_post(db: Engine, actor: Actor, post_id: int, *, now: datetime) -> None:
@@ -312,7 +325,7 @@ def submit_post(db: Engine, actor: Actor, post_id: int, *, now: datetime) -> Non
             raise InvalidInput(f"Post {post_id} is {post.status.replace('_', ' ')}; only a "
                                "draft can be submitted.")
         ids = [p.id for p in _group(conn, post) if p.status in ("draft", "changes_requested")]
-        protected_names.require_clean(db, _public_words(conn, ids), "post")
+        protected_names.require_clean(db, public_words(conn, ids), "post")
         conn.execute(posts.update().where(posts.c.id.in_(ids)).values(status="in_review"))
         approval.void_votes(conn, "post", _lead(post), now=now)
         audit.record(conn, actor, entity="post", entity_id=post_id, action="submit",
@@ -333,7 +346,7 @@ def vote_post(db: Engine, actor: Actor, post_id: int, decision: str, comment: st
                                "are taken while it is in review.")
         if decision == "approve":
             # A name may have been protected since the post was submitted.
-            protected_names.require_clean(db, _public_words(conn, [
+            protected_names.require_clean(db, public_words(conn, [
                 p.id for p in _group(conn, post) if p.status == "in_review"]), "post")
         lead = _lead(post)
         authors = _authors(conn, post)
@@ -403,6 +416,8 @@ def retry_post(db: Engine, actor: Actor, post_id: int, *, now: datetime) -> None
         if post.status not in ("failed", "held"):
             raise InvalidInput(f"Post {post_id} is {post.status}; only a failed or held post "
                                "can be retried.")
+        # Held for naming a protected member: retrying unchanged would only hold it again.
+        protected_names.require_clean(db, public_words(conn, [post_id], unsent=True), "post")
         conn.execute(posts.update().where(posts.c.id == post_id).values(
             status="scheduled", attempts=0, next_attempt_at=None, last_error="",
             scheduled_at=min(post.scheduled_at or now, now)))

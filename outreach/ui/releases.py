@@ -200,6 +200,9 @@ if campaign is not None:
                 with col:
                     try:
                         exported = releases.export(db, release.id, fmt)
+                    except protected_names.NamesProtected:
+                        st.caption(f"No {fmt.upper()}: {protected_names.NamesProtected.HIDDEN}")
+                        continue
                     except OutreachError as exc:
                         st.caption(md_escape(f"No {fmt.upper()}: {exc}"))
                         continue

@@ -9,6 +9,7 @@ from outreach.auth import vault
 from outreach.clock import utcnow
 from outreach.errors import OutreachError
 from outreach.org_settings import get_org
+from outreach.releases import protected_names
 from outreach.roles import can
 from outreach.safety import md_escape
 from outreach.social import accounts
@@ -287,8 +288,17 @@ if campaign is not None:
                 if tally.problem():
                     st.warning(tally.problem(), icon=":material/group_off:")
                 common.rerun_when_changed(lambda: post_queue.get_post(db, post_id)["status"])
-            if post["last_error"]:
-                st.error(f"The platform said: {post['last_error']}")
+            words, matches = post_queue.protected_matches(db, post_id) \
+                if status not in ("published", "cancelled") else ("", [])
+            if matches:
+                st.error("This post names a protected member: it is held, never sent, while "
+                         "it does. Edit the words (or, for alt text, cancel it and schedule "
+                         "it again) and ask the committee again.", icon=":material/block:")
+                st.markdown(protected_names.highlight_markdown(words, matches),
+                            unsafe_allow_html=True)
+            elif post["last_error"]:
+                st.error(md_escape(post["last_error"] if status == "held"
+                                   else f"The platform said: {post['last_error']}"))
             cols = st.columns(5)
             if status in ("draft", "changes_requested") and cols[0].button("Submit"):
                 common.attempt(lambda: post_queue.submit_post(db, actor, post_id, now=utcnow()),
