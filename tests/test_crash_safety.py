@@ -1,5 +1,6 @@
 """The worker killed with SIGKILL at random moments while publishing 100 posts, then
-restarted, leaves each post published exactly once on the PDS.
+restarted, leaves each post published exactly once on the PDS; and a worker killed after
+X accepted a post, before it wrote it down, leaves it published once on X too.
 
 A real `python -m outreach worker` runs against a SQLite store and the local PDS
 (tests/support/pds.py) and is killed without warning, again and again. Each kill can land
@@ -20,7 +21,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
+from support.desk import KEYS, make_desk, run, schedule
+from support.x_server import XServer
 
 from outreach import campaigns
 from outreach.auth import vault
@@ -134,3 +138,48 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
     assert len(parts) == POSTS
     assert {p.remote_id for p in parts} == uris
     db.dispose()
+
+
+@pytest.fixture
+def x_server():
+    with XServer(consumer_key=KEYS["api_key"], consumer_secret=KEYS["api_secret"],
+                 access_token=KEYS["access_token"],
+                 access_secret=KEYS["access_secret"]) as running:
+        yield running
+
+
+@pytest.mark.parametrize("parts", [1, 2], ids=["a post", "a thread's second part"])
+def test_a_worker_killed_after_x_accepted_a_post_is_not_published_twice(
+        db, now, x_server, tmp_path, parts):
+    """X has no client-chosen ids: the worker that takes over a dead worker's claim asks
+    X's recent posts before posting, instead of posting again."""
+    desk = make_desk(db, now, x_server, tmp_path)
+    texts = ["Picket at Gate 3, 6 AM.", "Bring water and a chair."][:parts]
+    post_id = schedule(desk, now, *texts)
+    # The last part's answer is lost: a thread's first part goes through as usual.
+    reached, release = x_server.stall_after("/2/tweets", skip=parts - 1)
+    log = tmp_path / "doomed.log"
+    with open(log, "w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "support" / "x_worker.py"),
+             db.url.render_as_string(hide_password=False), str(tmp_path / "data"),
+             x_server.url],
+            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        assert reached.wait(STARTUP_TIMEOUT), f"X was never asked:\n{log.read_text()}"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+    finally:
+        release.set()
+        worker.kill()
+    assert statuses(db) == {"publishing": 1}, "X has it, the store does not know"
+    assert [p.text for p in x_server.own_posts()] == texts
+
+    later = utcnow() + publishing.CLAIM_TIMEOUT + timedelta(seconds=1)
+    assert run(desk, x_server, later) == "1 published"
+    assert [p.text for p in x_server.own_posts()] == texts
+    creates = x_server.calls("POST", "/2/tweets")
+    assert len(creates) == parts, "the takeover posted again instead of asking X first"
+    post = post_queue.get_post(db, post_id)
+    assert post["remote_url"].endswith(x_server.own_posts()[0].id)
+    assert [p["remote_id"] for p in post["parts"]] == [p.id for p in x_server.own_posts()]

@@ -3,9 +3,10 @@
 A worker claims a due post with one guarded UPDATE, so several workers on one
 PostgreSQL never take the same post. Each part of a thread is recorded as soon
 as the platform confirms it, so a retry carries on from the next part. Before
-re-sending a part, the adapter is asked whether an earlier attempt already
-landed (Bluesky: the record key chosen at scheduling collides; X: the account's
-recent posts are searched).
+re-sending a part, after a failed attempt or when taking over the claim of a worker
+that died, the adapter is asked whether an earlier attempt already landed (Bluesky:
+the record key chosen at scheduling collides; X: the account's recent posts are
+searched).
 
 Every word a post would still put out (its unpublished parts and their alt text) passes
 the protected-names gate at the moment it leaves: a post that names a member protected
@@ -63,7 +64,9 @@ def claim_due_post(db: Engine, worker_id: str, *, now: datetime) -> int | None:
     """Claim the most overdue post for this worker, or None when nothing is due.
 
     The claim is `UPDATE ... WHERE status='scheduled'` (or a stale 'publishing'
-    claim): only one worker's update can match, whichever runs first.
+    claim): only one worker's update can match, whichever runs first. Taking over a
+    stale claim counts as an attempt: the dead worker may have published before it could
+    write it down, so publish_post asks the platform first (see find_published).
     """
     stale = now - CLAIM_TIMEOUT
     claimable = sa.or_(
@@ -79,7 +82,10 @@ def claim_due_post(db: Engine, worker_id: str, *, now: datetime) -> int | None:
         with db.begin() as conn:
             won = conn.execute(
                 posts.update().where(posts.c.id == post_id, claimable)
-                .values(status="publishing", claimed_by=worker_id, claimed_at=now)
+                .values(status="publishing", claimed_by=worker_id, claimed_at=now,
+                        # SET reads the row as it was: a 'publishing' row is a takeover.
+                        attempts=sa.case((posts.c.status == "publishing", posts.c.attempts + 1),
+                                         else_=posts.c.attempts))
             ).rowcount
         if won:
             return post_id

@@ -31,7 +31,8 @@ Like X, it stores a post's text HTML-escaped, with every link replaced by a t.co
 lookup by text has to undo what X does.
 
 A test queues answers with `queue_response` (the next matching request gets it,
-before or, with `performed=True`, after the server carried it out) and reads
+before or, with `performed=True`, after the server carried it out), holds an answer
+back after carrying the request out with `stall_after`, and reads
 `requests` (every request, with whether its signature held), `posts` and `media`.
 It sets the account's `followers` and `following`, a post's counts with `set_metrics`,
 hides impression counts with `impressions_visible = False`, and makes a read answer as
@@ -121,6 +122,16 @@ class Canned:
     headers: dict[str, str]
     path: str | None
     performed: bool
+
+
+@dataclass
+class Stall:
+    """A request to `path` carried out with its answer held back (see stall_after)."""
+
+    path: str
+    reached: threading.Event
+    release: threading.Event
+    skip: int
 
 
 @dataclass
@@ -238,6 +249,7 @@ class XServer:
         self.impressions_visible = True
         self.refused: set[str] = set()
         self._canned: list[Canned] = []
+        self._stalls: list[Stall] = []
         self._next_id = 1_860_000_000_000_000_000
         self._lock = threading.Lock()
         self._endpoint = ResourceEndpoint(_Validator(
@@ -275,6 +287,20 @@ class XServer:
         with self._lock:
             self._canned.append(Canned(status, body or problem(status), headers or {},
                                        path, performed))
+
+    def stall_after(self, path: str, *, skip: int = 0) -> tuple[threading.Event,
+                                                                   threading.Event]:
+        """Carry out the next request to `path` (after `skip` others are answered as
+        usual), then hold its answer back: for a client killed between X acting and the
+        client hearing of it.
+
+        Returns (reached, release): `reached` is set once the request was carried out;
+        the answer goes out when the test sets `release` (or after 30 s).
+        """
+        stall = Stall(path, threading.Event(), threading.Event(), skip)
+        with self._lock:
+            self._stalls.append(stall)
+        return stall.reached, stall.release
 
     def add_post(self, text: str, *, username: str) -> str:
         """Seed a post by another account (created if new); return its id."""
@@ -330,16 +356,28 @@ class XServer:
                                           payload, form, files, valid))
             if not valid:
                 return 401, problem(401), {}
+            stall = next((s for s in self._stalls if s.path == path), None)
+            if stall is not None and stall.skip:
+                stall.skip -= 1
+                stall = None
+            elif stall is not None:
+                self._stalls.remove(stall)
+                status, answer = self._route(method, path, dict(parse_qsl(query_string)),
+                                             payload, form, files)
             canned = next((c for c in self._canned if c.path in (None, path)), None)
-            if canned is not None:
+            if stall is None and canned is not None:
                 self._canned.remove(canned)
                 if canned.performed:
                     self._route(method, path, dict(parse_qsl(query_string)), payload,
                                 form, files)
                 return canned.status, canned.body, canned.headers
-            status, answer = self._route(method, path, dict(parse_qsl(query_string)),
-                                         payload, form, files)
-            return status, answer, {}
+            if stall is None:
+                status, answer = self._route(method, path, dict(parse_qsl(query_string)),
+                                             payload, form, files)
+                return status, answer, {}
+        stall.reached.set()
+        stall.release.wait(30)
+        return status, answer, {}
 
     def _route(self, method, path, query, payload, form, files) -> tuple[int, dict]:
         if method == "GET" and path in self.refused:
@@ -593,13 +631,16 @@ class _Handler(BaseHTTPRequestHandler):
         status, answer, headers = self.server.x.handle(
             self.command, self.path, dict(self.headers.items()), body)
         data = json.dumps(answer).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client is gone (a test killed it): nobody is left to answer
 
     def log_message(self, format, *args) -> None:
         """Keep test output quiet."""
