@@ -11,9 +11,10 @@ release or post that names one cannot be submitted or approved:
     highlight_markdown / describe_matches               show the matches to the writer
 
 Matching. Both the text and every pattern go through `_fold_char`, one character at a time:
-case-folded, NFKD-decomposed with combining marks and invisible format characters dropped,
-letters NFKD leaves alone spelled in ASCII ("ø" -> "o", "ł" -> "l", "ß" -> "ss"), dashes and
-typographic apostrophes made plain. While the text is folded an index map records which
+NFKD-decomposed, case-folded (so "𝐌", mathematical bold, is "m") and decomposed again,
+with combining marks and invisible format characters dropped, letters NFKD leaves alone
+spelled in ASCII ("ø" -> "o", "ł" -> "l", "ß" -> "ss"), dashes and typographic apostrophes
+made plain. While the text is folded an index map records which
 original character each folded character came from, so a match found in the folded text is
 reported with offsets into the original, however normalisation changed lengths.
 
@@ -26,11 +27,13 @@ Elena") and run into one word, as hashtags, handles and e-mail addresses write i
 begins or ends it inside a longer one, never inside a lower-case word ("mariagonzalezfan"),
 and only from seven letters. Letters of Cyrillic, Greek and other scripts drawn like Latin
 ones are read as the Latin letter (Unicode's confusables data, UTS #39). Within a
-pattern, words may be separated by any run of whitespace (line breaks too) or hyphens, so
-"Gómez-Ruiz" and "Gomez\\nRuiz" are the same; a pattern matches whole words only ("Ana" is
-not in "Banana"), except at an edge in a script written without spaces (Chinese, Japanese,
-Korean, Thai...), where a name runs into the next word. A possessive matches because the
-apostrophe ends the word; the match is the name without the "'s".
+pattern, words may be separated by any run of whitespace (line breaks too), hyphens or
+marks that keep words apart without a space (/ + · • | * ~), so "Gómez-Ruiz", "Gomez/Ruiz"
+and "Gomez\\nRuiz" are the same, but not by sentence punctuation ("Maria. Gonzalez"); a
+pattern matches whole words only ("Ana" is not in "Banana"), except at an edge in a script
+written without spaces (Chinese, Japanese, Korean, Thai...), where a name runs into the
+next word. A possessive matches because the apostrophe ends the word; the match is the
+name without the "'s".
 
 All patterns, with the roster's spokespeople as exempt patterns, are compiled into one
 regex: a trie of the patterns (shared prefixes written once, so a position costs a few
@@ -76,8 +79,10 @@ _ASCII_LETTERS = {
 _APOSTROPHES = dict.fromkeys("\u2018\u2019\u201b\u02bc\u02b9\u00b4\u0060\u2032\uff07", "'")
 _DASHES = dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58", "-")
 _DROPPED = ("Mn", "Me", "Cf")
-_SEPARATOR = re.compile(r"[\s-]+")
-_SEPARATOR_PATTERN = r"[\s-]+"
+# Between a name's words: whitespace, hyphens, and the marks used to keep words apart
+# without a space ("Maria/Quintana", "Maria·Quintana"), never sentence punctuation.
+_SEPARATOR_PATTERN = r"[\s\-/+·•|*~]+"
+_SEPARATOR = re.compile(_SEPARATOR_PATTERN)
 _WORD = re.compile(r"\w")
 # Scripts written without spaces between words: a name there has no word boundary.
 _UNSPACED_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "THAI", "LAO", "KHMER",
@@ -138,12 +143,15 @@ def _lookalikes() -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)  # a text repeats few distinct characters
 def _fold_char(char: str) -> str:
     """One character as the matcher sees it: folded, unaccented, possibly several or none."""
     char = _APOSTROPHES.get(char, char)
     char = _lookalikes().get(char, char)
     folded = []
-    for c in unicodedata.normalize("NFKD", char.casefold()):
+    # Compatibility forms first: "𝐌" (mathematical bold) has no case of its own until
+    # NFKD makes it "M".
+    for c in unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold()):
         if unicodedata.category(c) in _DROPPED:
             continue
         folded.append(_DASHES.get(c) or _ASCII_LETTERS.get(c, c))
