@@ -3,6 +3,7 @@ or approved before a name was protected is held (or refused), never sent."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +17,7 @@ from support.x_server import XServer
 from outreach import campaigns
 from outreach.cli import build_parser, execute
 from outreach.config import Settings
+from outreach.errors import InvalidInput
 from outreach.ops import demo
 from outreach.org_settings import set_org
 from outreach.pitching import pitches as pitching
@@ -75,6 +77,26 @@ def test_alt_text_is_checked_as_it_leaves(desk, server, now):
     words, matches = post_queue.protected_matches(db, post_id)
     assert [m.text for m in matches] == ["Maria Quintana"]
     assert "Day 1 of the strike." in words
+    with pytest.raises(NamesProtected, match="'Maria Quintana'"):
+        post_queue.edit_post(db, EDITOR, post_id, ["Day 1 of the strike."], now=now)
+    with pytest.raises(InvalidInput, match="has 1 image"):
+        post_queue.edit_post(db, EDITOR, post_id, ["Day 1 of the strike."], now=now, alts=[])
+    assert post_queue.edit_post(db, EDITOR, post_id, ["Day 1 of the strike."], now=now,
+                                alts=["A steward at Gate 3"]) == "scheduled"
+    assert run(desk, server, now) == "1 published"
+    [media_id] = server.own_posts()[0].media_ids
+    assert server.media[media_id].alt_text == "A steward at Gate 3"
+
+
+def test_alt_text_longer_than_x_takes_is_refused_when_written(desk, now):
+    image = prepare_image(photo(), "A picket line", "bluesky")
+    long_alt = "A picket line at dawn. " * 50
+    with pytest.raises(InvalidInput, match="at most 1,000 characters; this one has 1,149"):
+        post_queue.create_post(desk["db"], EDITOR, desk["account"], ["Day 1."], now=now,
+                               images=[dataclasses.replace(image, alt=long_alt)])
+    with pytest.raises(InvalidInput, match="Alt text on x takes at most 1,000"):
+        prepare_image(photo(), long_alt, "x")
+    assert prepare_image(photo(), long_alt, "bluesky").alt == long_alt.strip()
 
 
 def test_a_thread_is_checked_part_by_part_but_what_went_out_is_not_held_again(
@@ -226,6 +248,27 @@ def test_an_editor_sees_where_a_held_post_names_a_member(demo_store, now):
     button(at, "Retry now").click().run()
     assert any("names a protected member" in e.value for e in at.error)
     assert post_queue.get_post(demo_store, post_id)["status"] == "held"
+
+
+def test_an_editor_fixes_the_alt_text_of_a_held_post_on_the_page(demo_store, now):
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    account = post_queue.list_accounts(demo_store, campaign.id)[0]
+    set_org(demo_store, ROOT, {"posts_need_approval": False}, now=now)
+    image = prepare_image(photo(), "Rosa Delgado at the gate", account["platform"])
+    post_id = post_queue.create_post(demo_store, ROOT, account["id"], ["Day 1."], now=now,
+                                     at=now, images=[image])
+    protected_names.add_protected(demo_store, ROOT, "Rosa Delgado", now=now)
+    at = open_page("social", as_user=user_id(demo_store, "editor"))
+    select(at, "Post").select(post_id).run()
+    assert any("Edit the words or the alt text" in e.value for e in at.error)
+    alt = next(t for t in at.text_input if t.label == "Alt text of image 1")
+    assert alt.value == "Rosa Delgado at the gate"
+    alt.input("A steward at the gate")
+    next(b for b in at.button if b.label == "Save the words").click().run()
+    post = post_queue.get_post(demo_store, post_id)
+    assert post["images"][0]["alt"] == "A steward at the gate"
+    assert post["status"] == "scheduled"
+    assert not any("names a protected member" in e.value for e in at.error)
 
 
 def test_a_viewer_sees_a_held_post_without_the_words_that_matched(demo_store, now):

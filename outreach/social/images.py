@@ -18,6 +18,8 @@ MAX_IMAGES = 4
 # Bytes an uploaded image may take: older Bluesky servers refuse blobs over 976.56 KB.
 MAX_BYTES = {"bluesky": 976_560, "x": 5_000_000}
 MAX_SIDE = 2000
+# Characters of alt text each platform keeps: X refuses more; Bluesky's app stops there.
+MAX_ALT = {"bluesky": 2000, "x": 1000}
 # Larger pictures are not decoded at all: a small file can unpack to gigabytes of pixels.
 MAX_PIXELS = 40_000_000
 QUALITIES = (90, 82, 74, 66, 58, 50)
@@ -41,14 +43,23 @@ def refuse_too_many_pixels(opened: PILImage.Image) -> None:
                            "try again.")
 
 
-def prepare_image(data: bytes, alt: str, platform: str) -> Image:
-    """An upload-ready image: upright, without metadata, within the platform's size.
-
-    Alt text is required, so that people using screen readers get the picture too.
-    """
-    if not alt.strip():
+def check_alt(alt: str, platform: str) -> str:
+    """Alt text as kept: trimmed, required (people using screen readers get the picture
+    too) and within what the platform takes, or InvalidInput saying how to fix it."""
+    alt = alt.strip()
+    if not alt:
         raise InvalidInput("Describe the image in its alt text (what a screen reader "
                            "should say), e.g. 'Workers picketing at Gate 3 at dawn'.")
+    if len(alt) > MAX_ALT[platform]:
+        raise InvalidInput(f"Alt text on {platform} takes at most {MAX_ALT[platform]:,} "
+                           f"characters; this one has {len(alt):,}. Shorten it.")
+    return alt
+
+
+def prepare_image(data: bytes, alt: str, platform: str) -> Image:
+    """An upload-ready image: upright, without metadata, within the platform's size,
+    with its alt text checked (see check_alt)."""
+    alt = check_alt(alt, platform)
     try:
         with PILImage.open(io.BytesIO(data)) as opened:
             refuse_too_many_pixels(opened)
@@ -69,7 +80,7 @@ def prepare_image(data: bytes, alt: str, platform: str) -> Image:
     if has_alpha:
         encoded = _encode(clean, "PNG", 0)
         if len(encoded) <= limit:
-            return Image(encoded, "image/png", alt.strip())
+            return Image(encoded, "image/png", alt)
         flat = PILImage.new("RGB", clean.size, "white")
         flat.paste(clean, mask=clean.getchannel("A"))
         clean = flat
@@ -77,7 +88,7 @@ def prepare_image(data: bytes, alt: str, platform: str) -> Image:
         for quality in QUALITIES:
             encoded = _encode(clean, "JPEG", quality)
             if len(encoded) <= limit:
-                return Image(encoded, "image/jpeg", alt.strip())
+                return Image(encoded, "image/jpeg", alt)
         if min(clean.size) < 200:
             raise InvalidInput("This image cannot be made small enough to post.")
         clean = clean.resize((clean.width * 3 // 4, clean.height * 3 // 4))

@@ -20,7 +20,7 @@ from outreach.releases import approval, protected_names
 from outreach.roles import Actor, require
 from outreach.social import text as social_text
 from outreach.social.adapters.x import estimate_cost as x_estimate_cost
-from outreach.social.images import MAX_IMAGES
+from outreach.social.images import MAX_IMAGES, check_alt
 from outreach.social.publisher import Image, new_key
 from outreach.store import queries
 from outreach.store.tables import (
@@ -189,6 +189,8 @@ def create_posts(
                     raise InvalidInput(_for_account(account, exc, len(variants))) from None
             if len(variant.images) > MAX_IMAGES:
                 raise InvalidInput(f"A post takes at most {MAX_IMAGES} images.")
+            for image in variant.images:
+                check_alt(image.alt, account.platform)
             checked.append((account, parts, variant.images))
     if kind != "repost":
         # Alt text is public on Bluesky: it passes the same check as the words.
@@ -249,11 +251,12 @@ def _lead(post) -> int:
 
 
 def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
-              now: datetime) -> str:
+              now: datetime, alts: list[str] | None = None) -> str:
     """Change the words of a post that has not gone out (editors); returns its new status.
 
-    The parts get fresh record keys. When posts need approval the edit voids the
-    committee's votes and the post goes back to draft, to be submitted again.
+    `alts`, when given, are the new alt texts of its images, in order. The parts get fresh
+    record keys. When posts need approval the edit voids the committee's votes and the post
+    goes back to draft, to be submitted again.
     """
     require(actor, "editor", "editing posts")
     with db.connect() as conn:
@@ -267,7 +270,14 @@ def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
         raise InvalidInput(f"Post {post_id} is {post.status}; only a post that has not gone "
                            "out can be edited. Duplicate it to reuse its words.")
     parts = check_parts(parts, account.platform)
-    protected_names.require_clean(db, "\n\n".join(parts), "post")
+    images = post_images_of(db, post_id)
+    if alts is None:
+        alts = [image["alt"] for image in images]
+    elif len(alts) != len(images):
+        raise InvalidInput(f"Post {post_id} has {len(images)} image(s); give each its alt "
+                           "text.")
+    alts = [check_alt(alt, account.platform) for alt in alts]
+    protected_names.require_clean(db, "\n\n".join(parts + alts), "post")
     needs_vote = get_org(db).posts_need_approval
     status = "draft" if needs_vote and post.status != "draft" else post.status
     if status in ("failed", "held"):
@@ -279,6 +289,9 @@ def edit_post(db: Engine, actor: Actor, post_id: int, parts: list[str], *,
                                                post_parts.c.position > 0))
         conn.execute(post_parts.update().where(post_parts.c.id == first).values(
             text=parts[0], key=new_key()))
+        for image, alt in zip(images, alts, strict=True):
+            conn.execute(post_images.update().where(post_images.c.id == image["id"])
+                         .values(alt=alt))
         if len(parts) > 1:
             conn.execute(post_parts.insert(), [
                 {"post_id": post_id, "position": i, "text": part, "key": new_key()}
@@ -509,13 +522,25 @@ def set_slot_plan(db: Engine, actor: Actor, account_id: int, slots: list[dict], 
 
 
 def get_post(db: Engine, post_id: int) -> dict:
-    """One post with its parts, for the page and the CLI."""
+    """One post with its parts and its images' alt texts, for the page and the CLI."""
     with db.connect() as conn:
         post = dict(_post(conn, post_id)._mapping)
         post["parts"] = [dict(r._mapping) for r in conn.execute(
             sa.select(post_parts).where(post_parts.c.post_id == post_id)
             .order_by(post_parts.c.position))]
+    post["images"] = post_images_of(db, post_id)
     return post
+
+
+def post_images_of(db: Engine, post_id: int) -> list[dict]:
+    """A post's images in order (they go with its first part): id, position, mime, alt."""
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(post_images.c.id, post_images.c.position, post_images.c.mime,
+                      post_images.c.alt)
+            .join(post_parts, post_parts.c.id == post_images.c.part_id)
+            .where(post_parts.c.post_id == post_id)
+            .order_by(post_parts.c.position, post_images.c.position))]
 
 
 def queue(db: Engine, *, status: str | None = None, campaign_id: int | None = None) -> list[dict]:

@@ -292,8 +292,8 @@ if campaign is not None:
                 if status not in ("published", "cancelled") else ("", [])
             if matches:
                 st.error("This post names a protected member: it is held, never sent, while "
-                         "it does. Edit the words (or, for alt text, cancel it and schedule "
-                         "it again) and ask the committee again.", icon=":material/block:")
+                         "it does. Edit the words or the alt text below and ask the committee "
+                         "again.", icon=":material/block:")
                 st.markdown(protected_names.highlight_markdown(words, matches),
                             unsafe_allow_html=True)
             elif post["last_error"]:
@@ -337,9 +337,13 @@ if campaign is not None:
                              for p in post["parts"]]
                     extra = st.text_area("Add a part at the end", value="",
                                          help="Leave a part empty to remove it.")
+                    alts = [st.text_input(f"Alt text of image {i + 1}", value=image["alt"],
+                                          help="What a screen reader should say. Public "
+                                          "on Bluesky, like the words.")
+                            for i, image in enumerate(post["images"])]
                     if st.form_submit_button("Save the words"):
                         common.attempt(lambda: post_queue.edit_post(
-                            db, actor, post_id, [*texts, extra], now=utcnow()),
+                            db, actor, post_id, [*texts, extra], now=utcnow(), alts=alts),
                             lambda status: f"Saved; the post is {status.replace('_', ' ')}.")
             if status not in ("publishing", "published", "cancelled"):
                 with st.form("reschedule"):
