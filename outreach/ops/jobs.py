@@ -29,8 +29,9 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
         if stop.wait(seconds):
             raise InterruptedError("the worker is stopping")
 
-    cards = linkcard.card_fetcher(http_client(timeout=linkcard.FETCH_TIMEOUT),
-                                  URLGuard(settings.url_allowlist))
+    guard = URLGuard(settings.url_allowlist)
+    cards = linkcard.card_fetcher(http_client(timeout=linkcard.FETCH_TIMEOUT, guard=guard),
+                                  guard)
 
     def posts(db: Engine, now) -> str:
         org = get_org(db)
