@@ -36,7 +36,8 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
     def posts(db: Engine, now) -> str:
         org = get_org(db)
         return publishing.publish_due(
-            db, wid, accounts.publisher_for(db, vault.Vault.open(settings, db), now=now),
+            db, wid, accounts.publisher_for(db, vault.Vault.open(settings, db), now=now,
+                                            guard=guard),
             clock=clock.utcnow, late_after=timedelta(minutes=org.late_after_minutes),
             hold_late=org.hold_late_posts, card_fetcher=cards)
 
