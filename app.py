@@ -27,7 +27,7 @@ settings = common.settings()
 actor = auth.gate(db, settings)
 page = st.navigation(PAGES, position="sidebar" if actor else "hidden")
 if actor is None:
-    auth.signed_out(f"/{page.url_path}")
+    auth.signed_out(f"/{page.url_path}", settings)
     st.stop()
 auth.sidebar(db, actor)
 common.show_flash()

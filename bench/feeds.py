@@ -115,7 +115,7 @@ def time_polls(urls: list[str], work: Path, settings: feed_fetch.PollSettings
         return 0
 
     times, summaries = [], []
-    with feeds.make_client(settings) as client:
+    with feeds.make_client(settings, guard) as client:
         for when in (now, now + settings.min_interval):
             started = time.perf_counter()
             summary = feeds.poll_feeds(db, client=client, guard=guard, now=when, sink=sink,

@@ -8,6 +8,7 @@
     ├── PermissionDenied     the acting user's role does not allow it
     ├── SignInFailed         wrong name or password, disabled or locked account
     ├── UnsafeURL            an outbound fetch refused by the URL guard
+    ├── FetchFailed          a fetch got no usable answer (no connection, a timeout, ...)
     ├── VaultError           the vault key is missing or does not open a secret
     ├── BackupError          a backup could not be written or read, or a restore was refused
     └── PublishError         a platform did not take a post
@@ -47,6 +48,15 @@ class SignInFailed(OutreachError):
 
 class UnsafeURL(OutreachError):
     """An outbound URL was refused: the message names the address and the reason."""
+
+
+class FetchFailed(OutreachError):
+    """A fetch got no usable answer; the message says what happened, in words. `timeout` is
+    "connect", "read" or "deadline" when it ran out of time, else None."""
+
+    def __init__(self, message: str, *, timeout: str | None = None) -> None:
+        super().__init__(message)
+        self.timeout = timeout
 
 
 class VaultError(OutreachError):

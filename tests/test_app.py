@@ -459,12 +459,18 @@ def test_a_secret_set_in_the_ui_is_never_shown_stored_or_logged(demo_store, app_
 
 SSO = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
        "client_id": "desk", "client_secret": "s3cret",
-       "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+       "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
 
 
-def sso_app(page: str = "overview", **user) -> AppTest:
+@pytest.fixture
+def idp_allowlisted(monkeypatch):
+    """The identity provider's host allowlisted, so its address is not even looked up."""
+    monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "idp.example.org")
+
+
+def sso_app(page: str = "overview", auth: dict = SSO, **user) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
-    at.secrets["auth"] = SSO
+    at.secrets["auth"] = auth
     at.user = user
     at.run()
     if page != "overview":
@@ -472,13 +478,13 @@ def sso_app(page: str = "overview", **user) -> AppTest:
     return at
 
 
-def test_single_sign_on_replaces_the_password_form(store):
+def test_single_sign_on_replaces_the_password_form(store, idp_allowlisted):
     at = sso_app(is_logged_in=False)
     assert [b.label for b in at.button] == ["Sign in with single sign-on"]
     assert not at.text_input
 
 
-def test_single_sign_on_maps_the_email_to_a_local_role(demo_store, now):
+def test_single_sign_on_maps_the_email_to_a_local_role(demo_store, now, idp_allowlisted):
     users.set_email(demo_store, ROOT, "approver", "Ana@Example.org", now=now)
     at = sso_app("settings", is_logged_in=True, email="ana@example.org", email_verified=True)
     assert at.title[0].value == "Settings"
@@ -489,7 +495,7 @@ def test_single_sign_on_maps_the_email_to_a_local_role(demo_store, now):
 @pytest.mark.parametrize("verified", [{"email_verified": False}, {}],
                          ids=["unverified", "not-said"])
 def test_single_sign_on_with_an_email_the_provider_did_not_verify_gets_no_access(
-        demo_store, now, verified):
+        demo_store, now, verified, idp_allowlisted):
     users.set_email(demo_store, ROOT, "admin", "ana@example.org", now=now)
     at = sso_app(is_logged_in=True, email="ana@example.org", **verified)
     assert at.title[0].value == "Union Media Desk"
@@ -497,7 +503,7 @@ def test_single_sign_on_with_an_email_the_provider_did_not_verify_gets_no_access
     assert not at.dataframe
 
 
-def test_single_sign_on_with_an_unknown_email_gets_no_access(demo_store):
+def test_single_sign_on_with_an_unknown_email_gets_no_access(demo_store, idp_allowlisted):
     at = sso_app(is_logged_in=True, email="stranger@example.org", email_verified=True)
     assert at.title[0].value == "Union Media Desk"
     assert "No active account here has the e-mail 'stranger@example.org'" in at.info[0].value
@@ -505,14 +511,56 @@ def test_single_sign_on_with_an_unknown_email_gets_no_access(demo_store):
     assert not at.dataframe
 
 
-def test_several_identity_providers_each_get_a_button(store):
+def test_several_identity_providers_each_get_a_button(store, idp_allowlisted):
     at = AppTest.from_file(APP, default_timeout=30)
     at.secrets["auth"] = {"redirect_uri": SSO["redirect_uri"],
                           "cookie_secret": SSO["cookie_secret"],
-                          "google": {"client_id": "a"}, "okta": {"client_id": "b"}}
+                          "google": {"client_id": "a",
+                                     "server_metadata_url": SSO["server_metadata_url"]},
+                          "okta": {"client_id": "b",
+                                   "server_metadata_url": SSO["server_metadata_url"]}}
     at.user = {"is_logged_in": False}
     at.run()
     assert [b.label for b in at.button] == ["Sign in with google", "Sign in with okta"]
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("http://idp.example.org/.well-known/openid-configuration",
+     "Refused http://idp.example.org/.well-known/openid-configuration: plain http would carry "
+     "the password and sign-in tokens unencrypted"),
+    ("https://169.254.169.254/latest/meta-data",
+     "Refused https://169.254.169.254/latest/meta-data: 169.254.169.254 is a link-local "
+     "address. Add the host or its network to OUTREACH_URL_ALLOWLIST"),
+    ("", "Single sign-on is not set up: [auth] in .streamlit/secrets.toml has no "
+     "server_metadata_url"),
+])
+def test_an_identity_provider_address_the_guard_refuses_gets_no_button(store, url, why):
+    # No allowlist: a lookup of idp.example.org would trip the conftest guard, and with no
+    # button st.login can never fetch the address.
+    at = sso_app(auth={**SSO, "server_metadata_url": url}, is_logged_in=False)
+    assert not at.exception
+    assert not at.button
+    [error] = at.error
+    assert why in error.value
+    if url:
+        assert error.value.startswith("Single sign-on is off until server_metadata_url in "
+                                      "[auth] of .streamlit/secrets.toml is fixed. ")
+
+
+def test_only_the_providers_the_guard_allows_get_a_button(store, idp_allowlisted):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.secrets["auth"] = {"redirect_uri": SSO["redirect_uri"],
+                          "cookie_secret": SSO["cookie_secret"],
+                          "google": {"client_id": "a",
+                                     "server_metadata_url": SSO["server_metadata_url"]},
+                          "intranet": {"client_id": "b",
+                                       "server_metadata_url": "http://10.0.0.8/.well-known/x"}}
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in with google"]
+    assert at.error[0].value.startswith(
+        "Single sign-on is off until server_metadata_url in [auth.intranet] of "
+        ".streamlit/secrets.toml is fixed. Refused http://10.0.0.8/.well-known/x: plain http")
 
 
 def test_edited_rows_reports_only_changed_cells():

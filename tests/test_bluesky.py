@@ -12,13 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from atproto import Client, Request
+from atproto import Client, Request, Session
 from PIL import Image as PILImage
 from support.images import photo_with_location
-from support.pds import get_blob, read_record
+from support.pds import PDS_GUARD, get_blob, read_record
 from support.services import free_port
 
 from outreach.errors import PermanentPublishError, RateLimited, TransientPublishError
+from outreach.net import URLGuard
 from outreach.social.adapters.bluesky import BlueskyPublisher, LinkCard, new_key
 from outreach.social.publisher import Image, OutgoingPost
 
@@ -63,6 +64,7 @@ def publisher_for(pds, account: Account, transport: httpx.BaseTransport | None =
     client = None
     if transport is not None:
         client = Client(base_url=pds.url, request=Request(transport=transport))
+    kwargs.setdefault("guard", PDS_GUARD)
     return BlueskyPublisher(pds.url, account.handle, kwargs.pop("password", PASSWORD),
                             client=client, **kwargs)
 
@@ -285,7 +287,8 @@ def test_too_many_sign_ins_is_rate_limited_until_the_reset(pds, account):
 
 
 def test_no_server_is_a_transient_error():
-    publisher = BlueskyPublisher(f"http://127.0.0.1:{free_port()}", "nobody.test", PASSWORD)
+    publisher = BlueskyPublisher(f"http://127.0.0.1:{free_port()}", "nobody.test", PASSWORD,
+                                 guard=PDS_GUARD)
     with pytest.raises(TransientPublishError, match="could not be reached"):
         publisher.verify()
 
@@ -304,6 +307,61 @@ def test_error_answers_are_translated(status, headers, expected):
     client = Client(base_url="http://127.0.0.1:9", request=Request(
         transport=httpx.MockTransport(answer)))
     with pytest.raises(expected, match="The platform's words") as failure:
-        BlueskyPublisher("http://127.0.0.1:9", "alice.test", PASSWORD, client=client).verify()
+        BlueskyPublisher("http://127.0.0.1:9", "alice.test", PASSWORD, client=client,
+                         guard=PDS_GUARD).verify()
     if expected is RateLimited:
         assert failure.value.retry_at == datetime.fromtimestamp(1795000000, UTC)
+
+
+# --- where the password and tokens may go -------------------------------------------------
+
+
+def no_lookup(host, port):
+    pytest.fail(f"the guard looked up {host!r} before refusing plain http")
+
+
+def test_the_pds_a_session_names_must_pass_the_guard_too(pds, account):
+    # The session records the PDS the account's DID document named at sign-in (the test PDS
+    # sends none, so it is set here): 127.0.0.1, the server set, is allowlisted, localhost
+    # is not, so no token goes there.
+    saved: list[str] = []
+    publisher_for(pds, account, on_session_change=saved.append).verify()
+    session = Session.decode(saved[-1])
+    session.pds_endpoint = pds.url.replace("127.0.0.1", "localhost")
+    transport = CountingTransport()
+    publisher = publisher_for(pds, account, transport, session_string=session.encode(),
+                              guard=URLGuard(["127.0.0.1"]))
+    with pytest.raises(PermanentPublishError) as refused:
+        publisher.verify()
+    assert transport.calls == {}
+    message = str(refused.value)
+    assert message.startswith("Not signing in to Bluesky through the PDS its DID document or "
+                              "saved session names. Refused http://localhost:")
+    assert "plain http would carry the password and sign-in tokens unencrypted" in message
+    assert "add localhost to OUTREACH_URL_ALLOWLIST" in message
+
+
+def test_a_server_on_plain_http_is_refused_before_any_request_unless_allowlisted(pds, account):
+    transport = CountingTransport()
+    publisher = publisher_for(pds, account, transport, guard=URLGuard())
+    with pytest.raises(PermanentPublishError, match=f"Refused {pds.url}: plain http"):
+        publisher.verify()
+    assert transport.calls == {}
+    assert publisher_for(pds, account, guard=PDS_GUARD).verify() == account.did
+
+
+@pytest.mark.parametrize(("url", "resolver", "why"), [
+    ("http://pds.example.org", no_lookup, "Refused http://pds.example.org: plain http would "
+     "carry the password"),
+    ("https://pds.example.org", lambda host, port: [(2, 1, 6, "", ("10.0.0.5", port))],
+     "Refused https://pds.example.org: pds.example.org resolves to 10.0.0.5, a private "
+     "address. Add the host or its network to OUTREACH_URL_ALLOWLIST"),
+])
+def test_a_server_address_the_guard_refuses_gets_no_password(url, resolver, why):
+    # Any connection attempt would trip the conftest guard (a lookup or a socket outside
+    # 127.0.0.1): the refusal comes first.
+    publisher = BlueskyPublisher(url, "alice.test", PASSWORD, guard=URLGuard(resolver=resolver))
+    with pytest.raises(PermanentPublishError) as refused:
+        publisher.verify()
+    assert str(refused.value).startswith(
+        f"Not signing in to Bluesky through the Bluesky server set for this account. {why}")

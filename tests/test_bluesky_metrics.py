@@ -14,6 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from atproto import Client, Request
+from support.pds import PDS_GUARD
 from support.services import free_port
 
 from outreach import campaigns
@@ -51,7 +52,8 @@ def reader_for(network, account, transport: httpx.BaseTransport | None = None):
     client = None
     if transport is not None:
         client = Client(base_url=network.pds_url, request=Request(transport=transport))
-    return BlueskyPublisher(network.pds_url, account.handle, PASSWORD, client=client)
+    return BlueskyPublisher(network.pds_url, account.handle, PASSWORD, client=client,
+                            guard=PDS_GUARD)
 
 
 def publish(publisher: BlueskyPublisher, text: str):
@@ -167,7 +169,8 @@ def test_a_rate_limited_read_waits_until_the_reset(bsky_network):
 
 
 def test_no_server_is_a_transient_error():
-    reader = BlueskyPublisher(f"http://127.0.0.1:{free_port()}", "nobody.test", PASSWORD)
+    reader = BlueskyPublisher(f"http://127.0.0.1:{free_port()}", "nobody.test", PASSWORD,
+                              guard=PDS_GUARD)
     with pytest.raises(TransientPublishError, match="could not be reached"):
         reader.account_counts()
 
@@ -180,17 +183,20 @@ def test_snapshots_before_and_after_record_the_new_follower_and_the_like(
     set_org(db, ADMIN, {"posts_need_approval": False}, now=now)
     ours = new_account(bsky_network, "local")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, ours.handle,
-                                          PASSWORD, service_url=bsky_network.pds_url, now=now)
+                                          PASSWORD, service_url=bsky_network.pds_url, now=now,
+                                          guard=PDS_GUARD)
     post_id = post_queue.create_post(db, EDITOR, account_id, ["Strike vote passes, 94% yes."],
                                      now=now, at=now)
-    assert publishing.publish_due(db, "w1", accounts.publisher_for(db, the_vault, now=now),
+    assert publishing.publish_due(db, "w1", accounts.publisher_for(db, the_vault, now=now,
+                                                                guard=PDS_GUARD),
                                   clock=lambda: now) == "1 published"
     [part] = post_queue.get_post(db, post_id)["parts"]
     bsky_network.wait_until(lambda: bsky_network.post(part["remote_id"]) is not None,
                             "our post is indexed")
 
     def snapshot(at: datetime) -> str:
-        return metrics.take_snapshots(db, accounts.publisher_for(db, the_vault, now=at), now=at)
+        reader_for = accounts.publisher_for(db, the_vault, now=at, guard=PDS_GUARD)
+        return metrics.take_snapshots(db, reader_for, now=at)
 
     # The first post read is an hour after publishing; the account is read every hour.
     before, after = now + timedelta(hours=1), now + timedelta(hours=3)

@@ -24,6 +24,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from support.desk import KEYS, make_desk, run, schedule
+from support.pds import PDS_GUARD
 from support.x_server import XServer
 
 from outreach import campaigns
@@ -97,7 +98,8 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
     handle = f"crash{new_key()[-6:]}.test"
     did = pds.create_account(handle, "picket-line-2026")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, handle,
-                                          "picket-line-2026", service_url=pds.url, now=now)
+                                          "picket-line-2026", service_url=pds.url, now=now,
+                                          guard=PDS_GUARD)
     post_ids = [post_queue.create_post(db, EDITOR, account_id,
                                        [f"Strike day update {i:03d} #AcmeContract"],
                                        now=now, at=now)
@@ -105,7 +107,8 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
 
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("OUTREACH_")}
-    env |= {"OUTREACH_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    env |= {"OUTREACH_DATA_DIR": str(data), "PYTHONPATH": str(ROOT),
+            "OUTREACH_URL_ALLOWLIST": "127.0.0.1,localhost"}  # the PDS_GUARD of the test PDS
     rng = random.Random(20261128)
     kills = 0
     while statuses(db).get("scheduled", 0) and kills < MAX_KILLS:
@@ -123,7 +126,7 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
     def later():
         return utcnow() + publishing.CLAIM_TIMEOUT + timedelta(seconds=1)
 
-    factory = accounts.publisher_for(db, the_vault, now=utcnow())
+    factory = accounts.publisher_for(db, the_vault, now=utcnow(), guard=PDS_GUARD)
     publishing.publish_due(db, "final", factory, clock=later)
     assert statuses(db) == {"published": POSTS}
 

@@ -42,14 +42,14 @@ def server():
 
 
 @pytest.fixture
-def client():
-    with feeds.make_client(POLL) as made:
-        yield made
+def guard():
+    return URLGuard(allowlist=["127.0.0.1"])
 
 
 @pytest.fixture
-def guard():
-    return URLGuard(allowlist=["127.0.0.1"])
+def client(guard):
+    with feeds.make_client(POLL, guard) as made:
+        yield made
 
 
 @pytest.fixture
@@ -512,9 +512,11 @@ def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(
     assert (again.fetched, again.new_hits) == (1, 2)
 
 
-def test_concurrency_is_bounded_in_all_and_per_host(db, client, campaign_id, now):
+def test_concurrency_is_bounded_in_all_and_per_host(db, campaign_id, now):
     hosts = ("127.0.0.1", "127.0.0.2", "127.0.0.3")
-    with FeedServer(hosts, release_timeout=0.3) as server:
+    guard = URLGuard(["127.0.0.0/8"])
+    with FeedServer(hosts, release_timeout=0.3) as server, \
+            feeds.make_client(POLL, guard) as client:
         body = rss_document("Held", sample_items(1))
         with db.begin() as conn:
             for i in range(12):
@@ -522,8 +524,7 @@ def test_concurrency_is_bounded_in_all_and_per_host(db, client, campaign_id, now
                 url = url.replace(hosts[0], hosts[i % 3])
                 conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=url,
                                                          created_at=now))
-        summary = feeds.poll_feeds(db, client=client, guard=URLGuard(["127.0.0.0/8"]),
-                                   now=now, sink=Collector(),
+        summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(),
                                    settings=replace(POLL, concurrency=4, per_host=2))
         assert summary.fetched == 12
         assert all(server.peak_in_flight[host] <= 2 for host in hosts)

@@ -14,7 +14,7 @@ import pytest
 from atproto import Client, Request
 from PIL import Image as PILImage
 from support.images import photo_with_location
-from support.pds import get_blob, read_record
+from support.pds import PDS_GUARD, get_blob, read_record
 from support.services import free_port
 from support.web import Page
 
@@ -179,13 +179,13 @@ def desk(db, now, pds, tmp_path):
     handle = f"card{new_key()[-6:]}.test"
     did = pds.create_account(handle, PASSWORD)
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, handle, PASSWORD,
-                                          service_url=pds.url, now=now)
+                                          service_url=pds.url, now=now, guard=PDS_GUARD)
     return {"db": db, "vault": the_vault, "account": account_id, "did": did}
 
 
 def publish(desk, now, client, *, when=None, bluesky_client=None) -> str:
     factory = accounts.publisher_for(desk["db"], desk["vault"], now=now,
-                                     bluesky_client=bluesky_client)
+                                     bluesky_client=bluesky_client, guard=PDS_GUARD)
     return publishing.publish_due(desk["db"], "w1", factory, clock=lambda: when or now,
                                   card_fetcher=linkcard.card_fetcher(client, GUARD))
 

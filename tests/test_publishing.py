@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from support.desk import ADMIN, EDITOR, KEYS, make_desk, run, schedule
 from support.images import photo
+from support.pds import PDS_GUARD
 from support.x_server import XServer
 
 from outreach import campaigns
@@ -232,11 +233,12 @@ def test_the_worker_publishes_a_bluesky_thread_once_to_a_real_pds(db, now, pds, 
     handle = f"worker{new_key()[-6:]}.test"
     did = pds.create_account(handle, "picket-line-2026")
     account_id = accounts.connect_bluesky(db, the_vault, ADMIN, campaign.id, handle,
-                                          "picket-line-2026", service_url=pds.url, now=now)
+                                          "picket-line-2026", service_url=pds.url, now=now,
+                                          guard=PDS_GUARD)
     post_id = post_queue.create_post(db, EDITOR, account_id, [
         "Día 1 de la huelga ✊🏽 #AcmeContract", "We are at Gate 3.", "Bring water."],
         now=now, at=now)
-    factory = accounts.publisher_for(db, the_vault, now=now)
+    factory = accounts.publisher_for(db, the_vault, now=now, guard=PDS_GUARD)
     assert publishing.publish_due(db, "w1", factory, clock=lambda: now) == "1 published"
     parts = post_queue.get_post(db, post_id)["parts"]
     records = {r["uri"]: r["value"] for r in listed_posts(pds, did)}

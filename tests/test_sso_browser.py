@@ -80,7 +80,10 @@ def sso_app(tmp_path) -> Iterator[SsoApp]:
         secrets_file.write_text(_secrets_toml(redirect_uri, client_secret,
                                               provider.metadata_url), encoding="utf-8")
         env = {"STREAMLIT_SECRETS_FILES": str(secrets_file),
-               "NO_PROXY": "127.0.0.1,localhost"}
+               "NO_PROXY": "127.0.0.1,localhost",
+               # The test provider serves plain http on this machine, as one on the
+               # union's own network might: allowlisted, as the committee would.
+               "OUTREACH_URL_ALLOWLIST": "127.0.0.1"}
         with start_app(tmp_path, port=port, env=env) as running:
             app = SsoApp(running, provider)
             _add_user(app, "maria", "editor", MARIA)

@@ -4,4 +4,5 @@
     sessions   server-side sign-in sessions behind the dashboard's cookie
     vault      credentials encrypted at rest, with the key kept outside the store
     audit      who changed what and when, written in the same transaction as the change
+    sso        whether single sign-on's identity provider address may be used
 """

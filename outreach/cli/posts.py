@@ -15,6 +15,7 @@ from outreach.cli import actions, add_votes, command, voter
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
+from outreach.net import URLGuard
 from outreach.org_settings import get_org
 from outreach.social import accounts
 from outreach.social import queue as post_queue
@@ -35,7 +36,7 @@ def cmd_add_bluesky(args, settings) -> int:
     account_id = accounts.connect_bluesky(
         db, vault.Vault.open(settings, db), args.actor, resolve_campaign(db, args.campaign),
         args.handle, _secret_input(args, "App password: "), service_url=args.service,
-        now=utcnow())
+        now=utcnow(), guard=URLGuard(settings.url_allowlist))
     print(f"Connected Bluesky {args.handle} (account {account_id}); the app password is "
           "in the vault.")
     return 0
@@ -77,7 +78,8 @@ def cmd_check(args, settings) -> int:
     the_vault = vault.Vault.open(settings, db)
     with db.connect() as conn:
         ids = list(conn.execute(sa.select(social_accounts.c.id)).scalars())
-    results = [accounts.check_account(db, the_vault, i, now=utcnow()) for i in ids]
+    guard = URLGuard(settings.url_allowlist)
+    results = [accounts.check_account(db, the_vault, i, now=utcnow(), guard=guard) for i in ids]
     print("\n".join(results) or "No accounts connected.")
     return 1 if any("FAILED" in r for r in results) else 0
 

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import httpx
 
-from outreach.errors import InvalidInput
+from outreach.errors import FetchFailed, InvalidInput
 from outreach.net import URLGuard, guarded_get, read_capped
 
 # A pasted article page is read up to this size, for at most this long.
@@ -41,8 +41,8 @@ def fetch_page(client: httpx.Client, guard: URLGuard, url: str) -> tuple[str, st
                                    "of the page the story is on.")
             body = read_capped(response, MAX_PAGE_BYTES,
                                deadline=time.monotonic() + PAGE_DEADLINE_S)
-    except httpx.HTTPError as exc:
-        raise InvalidInput(f"Could not fetch {url}: {exc}. Check the link and that the site "
+    except FetchFailed as exc:
+        raise InvalidInput(f"Could not fetch {url}: {exc} Check the link and that the site "
                            "is up, then try again.") from None
     try:
         text = body.decode(response.charset_encoding or "utf-8", errors="replace")

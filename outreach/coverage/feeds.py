@@ -3,7 +3,7 @@
     add_feed / add_google_news_feed / add_outlet_feeds   fetch once, then store (editors)
     list_feeds / remove_feed                             what the Coverage page shows and does
     poll_feeds(db, client=, guard=, now=, sink=)         fetch the due feeds, hand items to sink
-    make_client(settings)                                the HTTP client those fetches share
+    make_client(settings, guard)                         the HTTP client those fetches share
 
 Polling is polite as Miniflux and FreshRSS are: conditional GET with the stored ETag and
 Last-Modified; the next poll no sooner than the minimum interval, a Cache-Control max-age,
@@ -58,9 +58,11 @@ Sink = Callable[[dict, list[FeedItem]], int]
 # --- fetching --------------------------------------------------------------------------------
 
 
-def make_client(settings: PollSettings) -> httpx.Client:
-    """The HTTP client for feeds: the poll timeouts, and a pool as wide as the poller."""
-    return http_client(timeout=settings.timeout, connections=settings.concurrency)
+def make_client(settings: PollSettings, guard: URLGuard) -> httpx.Client:
+    """The HTTP client for feeds: the poll timeouts, a pool as wide as the poller, and
+    connections only where `guard` allows."""
+    return http_client(timeout=settings.timeout, guard=guard,
+                       connections=settings.concurrency)
 
 
 def _parsed(fetched: Fetched) -> Fetched:
@@ -445,7 +447,7 @@ def fetching(settings: Settings) -> Iterator[dict]:
     the OUTREACH_FEED_* settings. The worker, the page and the command line all use it."""
     poll = PollSettings.from_settings(settings)
     guard = URLGuard(settings.url_allowlist)
-    with make_client(poll) as client:
+    with make_client(poll, guard) as client:
         yield {"client": client, "guard": guard, "settings": poll}
 
 

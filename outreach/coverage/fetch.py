@@ -29,7 +29,7 @@ import httpx
 
 from outreach.config import Settings
 from outreach.coverage.parse import ParsedFeed
-from outreach.errors import UnsafeURL
+from outreach.errors import FetchFailed, UnsafeURL
 from outreach.net import USER_AGENT, ResponseTooLarge, URLGuard, guarded_get, read_capped
 
 log = logging.getLogger(__name__)
@@ -144,17 +144,15 @@ def _status_error(response: httpx.Response) -> str:
     return f"The server answered {code} {reason}; {hint}."
 
 
-def _network_error(exc: httpx.HTTPError, host: str, settings: PollSettings,
-                   *, past_deadline: bool) -> str:
-    if past_deadline:
-        return (f"Timed out after {settings.deadline_s:g} s: {host} sent the feed too slowly.")
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+def _network_error(exc: FetchFailed, host: str, settings: PollSettings) -> str:
+    """The guard's words, with the limit that ran out when it was one of ours."""
+    if exc.timeout == "deadline":
+        return f"Timed out after {settings.deadline_s:g} s: {host} sent the feed too slowly."
+    if exc.timeout == "connect":
         return f"Timed out after {settings.connect_timeout:g} s connecting to {host}."
-    if isinstance(exc, httpx.TimeoutException):
+    if exc.timeout == "read":
         return f"Timed out after {settings.read_timeout:g} s waiting for {host} to answer."
-    if isinstance(exc, httpx.ConnectError):
-        return f"Could not connect to {host}: {exc or 'connection failed'}."
-    return f"The connection to {host} failed: {exc or type(exc).__name__}."
+    return str(exc)
 
 
 def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: PollSettings,
@@ -173,8 +171,8 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
                                stream=True)
     except UnsafeURL as exc:
         return Fetched(error=str(exc), refused=True)
-    except httpx.HTTPError as exc:
-        return Fetched(error=_network_error(exc, host, settings, past_deadline=False))
+    except FetchFailed as exc:
+        return Fetched(error=_network_error(exc, host, settings))
     status = response.status_code
     hints = {"max_age": _max_age(response.headers),
              "retry_after": _retry_after(response.headers, now)}
@@ -192,9 +190,8 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
         limit = f"{settings.max_bytes / (1 << 20):g} MB"
         return Fetched(status, error=f"The feed is larger than {limit} (OUTREACH_FEED_MAX_MB); "
                        "check that the address is a feed, not a file or archive.")
-    except httpx.HTTPError as exc:
-        return Fetched(status, error=_network_error(
-            exc, host, settings, past_deadline=time.monotonic() > deadline))
+    except FetchFailed as exc:
+        return Fetched(status, error=_network_error(exc, host, settings))
     return Fetched(status, body=body, headers=response.headers, url=str(response.url),
                    **validators, **hints)
 

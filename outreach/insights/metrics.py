@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from outreach.auth import vault
 from outreach.config import Settings
 from outreach.errors import OutreachError, RateLimited, ReadRefused
+from outreach.net import URLGuard
 from outreach.social import accounts
 from outreach.social.reader import MetricsReader
 from outreach.store.tables import (
@@ -365,6 +366,7 @@ def snapshot_job(settings: Settings) -> Callable[[Engine, datetime], str]:
     interval = timedelta(minutes=settings.metrics_interval_minutes)
 
     def job(db: Engine, now: datetime) -> str:
-        reader_for = accounts.publisher_for(db, vault.Vault.open(settings, db), now=now)
+        reader_for = accounts.publisher_for(db, vault.Vault.open(settings, db), now=now,
+                                            guard=URLGuard(settings.url_allowlist))
         return take_snapshots(db, reader_for, now=now, account_interval=interval)
     return job

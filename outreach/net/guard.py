@@ -4,7 +4,13 @@ link cards, coverage links) passes it, and so does every redirect.
 A URL that points inside the network lets whoever wrote it read a router's admin page or a
 cloud server's metadata through us (server-side request forgery). `URLGuard` therefore allows
 only http(s) to public addresses, unless OUTREACH_URL_ALLOWLIST names the host or its network,
-and `guarded_get` applies it to the first URL and to every redirect before connecting.
+and `guarded_get` applies it to the first URL and to every redirect before connecting. A name
+is looked up once, when a connection opens (`URLGuard.addresses`, called by the transport in
+`net.client`): the addresses that lookup gave are the ones checked and the ones connected to,
+over http and https alike, so a second DNS answer cannot move a fetch inside.
+
+Plain http carries whatever it sends in clear: URLs that will receive a password or a token
+(`check(url, secrets=True)`) must be https unless the allowlist names their host.
 """
 
 from __future__ import annotations
@@ -15,13 +21,12 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import httpx
 
-from outreach.errors import ConfigError, OutreachError, UnsafeURL
+from outreach.errors import ConfigError, FetchFailed, OutreachError, UnsafeURL
 
 Resolver = Callable[[str, int], Iterable[tuple[Any, ...]]]
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -43,14 +48,6 @@ _REFUSED_KINDS = (
     ("is_private", "a private address"),
     ("is_reserved", "a reserved address"),
 )
-
-
-@dataclass(frozen=True)
-class _Target:
-    """A vetted URL and the addresses to connect to for it; () means use the URL's host."""
-
-    url: httpx.URL
-    connect_to: tuple[str, ...]
 
 
 class URLGuard:
@@ -75,14 +72,26 @@ class URLGuard:
         self._networks = tuple(networks)
         self._resolver = resolver
 
-    def check(self, url: str) -> str:
+    def check(self, url: str, *, secrets: bool = False) -> str:
         """Return `url` if it may be fetched, or raise UnsafeURL naming the refused address and
         why. A host name passes only if every address it resolves to does; when it does not
-        resolve at all, the lookup's OSError propagates, as the fetch itself would fail."""
-        self._vet(url)
+        resolve at all, the lookup's OSError propagates, as the fetch itself would fail.
+        With `secrets` (the URL is to receive a password or a token), plain http passes only
+        to a host the allowlist names, decided before any lookup."""
+        parsed = self.vet_url(url, secrets=secrets)
+        host = parsed.raw_host.decode("ascii")
+        if host.rstrip(".") in self._hosts:  # allowed whatever it resolves to: no lookup
+            return url
+        try:
+            self.addresses(host, parsed.port or _DEFAULT_PORTS[parsed.scheme])
+        except AddressRefused as exc:
+            raise exc.for_url(url) from None
         return url
 
-    def _vet(self, url: str) -> _Target:
+    def vet_url(self, url: str, *, secrets: bool = False) -> httpx.URL:
+        """`url` parsed, if what it says without a lookup may be fetched: http or https, a host,
+        no inside address written as the host and, with `secrets`, https or an allowlisted
+        host. Raises UnsafeURL saying why not; a name's addresses are `addresses`' concern."""
         shown = _shown(url)
         try:
             parsed = httpx.URL(url)
@@ -94,41 +103,73 @@ class URLGuard:
         host = parsed.raw_host.decode("ascii")
         if not host:
             raise UnsafeURL(f"Refused {shown}: the URL has no host.")
+        if secrets and parsed.scheme == "http" and not self._names(host):
+            raise UnsafeURL(
+                f"Refused {shown}: plain http would carry the password and sign-in tokens "
+                "unencrypted, readable by anyone on the way. Use its https address; for a "
+                f"server on your own network, add {host.strip('[]')} to "
+                "OUTREACH_URL_ALLOWLIST.")
         literal = _ip_literal(host)
         if literal is not None:
-            self._require_allowed(shown, host, literal, resolved=False)
-            # Connect to the address checked, whatever a resolver would make of 0x7f000001;
-            # IPv6 literals are unambiguous and keep their brackets and zone id.
-            return _Target(parsed, (str(literal),) if literal.version == 4 else ())
-        if host.rstrip(".") in self._hosts:
-            return _Target(parsed, ())
+            reason = self._refusal(host, literal, resolved=False)
+            if reason:
+                raise UnsafeURL(f"Refused {shown}: {reason}. {_ALLOWLIST_HINT}")
+        return parsed
+
+    def addresses(self, host: str, port: int) -> tuple[str, ...]:
+        """The addresses to connect to for `host`, each one checked: the address a literal
+        spells (whatever a resolver would make of 0x7f000001), or those one lookup of a name
+        gives, so a second lookup can never move the connection. A name the allowlist holds
+        is looked up unchecked. Raises AddressRefused saying which address and why, or the
+        lookup's OSError."""
+        literal = _ip_literal(host)
+        if literal is not None:
+            reason = self._refusal(host, literal, resolved=False)
+            if reason:
+                raise AddressRefused(reason)
+            # IPv6 literals are unambiguous and keep their zone id.
+            return (str(literal) if literal.version == 4
+                    else host.strip("[]").replace("%25", "%", 1),)
         resolver = self._resolver or socket.getaddrinfo
-        infos = resolver(host, parsed.port or _DEFAULT_PORTS[parsed.scheme])
-        addresses = [_ip_literal(str(info[4][0])) for info in infos]
-        vetted = [address for address in dict.fromkeys(addresses) if address is not None]
+        infos = resolver(host, port)
+        if host.rstrip(".") in self._hosts:
+            return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+        found = [_ip_literal(str(info[4][0])) for info in infos]
+        vetted = [address for address in dict.fromkeys(found) if address is not None]
         if not vetted:
             raise socket.gaierror(socket.EAI_NONAME, f"{host} has no address")
         for address in vetted:
-            self._require_allowed(shown, host, address, resolved=True)
-        # Plain http connects to the addresses just checked, so that a second lookup cannot
-        # rebind the name to an inside address. https resolves for itself: its certificate
-        # check ties the connection to the name, and pinning would share pooled TLS
-        # connections between names on one address.
-        pinned = tuple(str(address) for address in vetted) if parsed.scheme == "http" else ()
-        return _Target(parsed, pinned)
+            reason = self._refusal(host, address, resolved=True)
+            if reason:
+                raise AddressRefused(reason)
+        return tuple(str(address) for address in vetted)
 
-    def _require_allowed(
-        self, shown: str, host: str, address: _IPAddress, *, resolved: bool
-    ) -> None:
+    def _names(self, host: str) -> bool:
+        """Whether the allowlist holds `host` itself: its name, or the address it spells."""
+        literal = _ip_literal(host)
+        if literal is None:
+            return host.rstrip(".") in self._hosts
+        return any(literal in network for network in self._networks)
+
+    def _refusal(self, host: str, address: _IPAddress, *, resolved: bool) -> str | None:
+        """Why `address` (of `host`) may not be reached, or None when it may."""
         reached = _embedded_ipv4(address)
         if any(ip in network for ip in (address, reached) for network in self._networks):
-            return
+            return None
         kind = _non_public_kind(reached)
-        if kind is not None:
-            raise UnsafeURL(
-                f"Refused {shown}: {_describe(host, reached, kind, resolved=resolved)}. "
-                f"{_ALLOWLIST_HINT}"
-            )
+        if kind is None and isinstance(address, ipaddress.IPv6Address) and address.teredo:
+            # Teredo's own prefix is special-purpose: refused even to a public client.
+            reached, kind = address, _non_public_kind(address)
+        return None if kind is None else _describe(host, reached, kind, resolved=resolved)
+
+
+class AddressRefused(UnsafeURL):
+    """An address the guard will not connect to; the message says which and why, without
+    the URL, which `for_url` adds."""
+
+    def for_url(self, url: str) -> UnsafeURL:
+        """The refusal of a fetch of `url`, with the remedy."""
+        return UnsafeURL(f"Refused {_shown(url)}: {self}. {_ALLOWLIST_HINT}")
 
 
 def guarded_get(
@@ -141,24 +182,29 @@ def guarded_get(
     timeout: Any = httpx.USE_CLIENT_DEFAULT,
     stream: bool = False,
 ) -> httpx.Response:
-    """GET `url` with `client`, following redirects by hand so that `guard` vets every hop
-    before anything connects to it.
+    """GET `url` with `client` (from `net.http_client`, whose connections `guard` vets),
+    following redirects by hand so that `guard` vets every hop before it is requested.
 
     Raises UnsafeURL for a refused URL or hop, or after more than `max_redirects` redirects,
-    and httpx.HTTPError as client.get would (a host that cannot be looked up is
-    httpx.ConnectError). `headers` and `timeout` apply to every hop, but Authorization and
-    Cookie go only to the first URL's origin. Plain http is sent to the address the guard
-    checked, so a second DNS answer cannot move it inside; the response's `url` is still the
-    URL asked for, and its `history` holds the redirects.
+    and FetchFailed, saying what went wrong in words, when no usable answer arrives (no
+    connection, a timeout, a broken reply, a host that cannot be looked up). `headers` and
+    `timeout` apply to every hop, but Authorization and Cookie go only to the first URL's
+    origin. The response's `history` holds the redirects.
 
     With `stream=True` the final response's body is not read: read it with `read_capped`
     (or iterate it) and close the response; redirect hops are closed unread.
     """
-    first = target = _vet_for_fetch(guard, url)
+    first = target = guard.vet_url(url)
     history: list[httpx.Response] = []
+    source = ""  # the hop that redirected to `target`, for messages
     while True:
-        response = _send(client, target, headers, timeout,
-                         same_origin=_same_origin(first, target), stream=stream)
+        try:
+            response = _send(client, target, headers, timeout,
+                             same_origin=_same_origin(first, target), stream=stream)
+        except UnsafeURL as exc:  # refused when connecting: the name's address is inside
+            raise UnsafeURL(f"{exc} (redirected from {source})" if source else str(exc)) from None
+        except httpx.HTTPError as exc:
+            raise _fetch_failed(exc, target) from exc
         if not response.has_redirect_location:
             response.history = history
             return response
@@ -166,12 +212,12 @@ def guarded_get(
         if len(history) == max_redirects:
             raise UnsafeURL(
                 f"Refused {_shown(url)}: it redirects more than {max_redirects} times "
-                f"(stopped at {_shown(str(target.url))})."
+                f"(stopped at {_shown(str(target))})."
             )
         history.append(response)
-        source = _shown(str(target.url))
+        source = _shown(str(target))
         try:
-            target = _vet_for_fetch(guard, str(target.url.join(response.headers["Location"])))
+            target = guard.vet_url(str(target.join(response.headers["Location"])))
         except UnsafeURL as exc:
             raise UnsafeURL(f"{exc} (redirected from {source})") from None
 
@@ -191,14 +237,16 @@ def read_capped(
 
     A declared Content-Length over the limit is refused before reading; otherwise reading
     stops at the first chunk past the limit, so a huge or endless body costs at most that
-    much. Raises ResponseTooLarge naming the URL and the limit, or httpx.ReadTimeout once
-    time.monotonic() passes `deadline` (a server trickling bytes would otherwise never
-    trip the per-read timeout). The response is closed either way.
+    much. Raises ResponseTooLarge naming the URL and the limit, or FetchFailed when the
+    connection breaks, a read times out, or time.monotonic() passes `deadline` (a server
+    trickling bytes would otherwise never trip the per-read timeout; its `timeout` is then
+    "deadline"). The response is closed either way.
     """
+    shown = _shown(str(response.url))
     try:
         declared = response.headers.get("Content-Length", "")
         too_large = ResponseTooLarge(
-            f"{_shown(str(response.url))} sent more than {_size(max_bytes)}; "
+            f"{shown} sent more than {_size(max_bytes)}; "
             "the limit stops a wrong or hostile address from filling memory.",
             max_bytes,
         )
@@ -211,12 +259,12 @@ def read_capped(
             if received > max_bytes:
                 raise too_large
             if deadline is not None and time.monotonic() > deadline:
-                raise httpx.ReadTimeout(
-                    f"{_shown(str(response.url))} sent its body too slowly",
-                    request=response.request,
-                )
+                raise FetchFailed(f"{shown} sent its answer too slowly; reading stopped.",
+                                  timeout="deadline")
             chunks.append(chunk)
         return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise _fetch_failed(exc, response.url) from exc
     finally:
         response.close()
 
@@ -229,47 +277,36 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _vet_for_fetch(guard: URLGuard, url: str) -> _Target:
-    try:
-        return guard._vet(url)
-    except OSError as exc:  # the name does not resolve: a network failure, as in httpx
-        raise httpx.ConnectError(f"Could not look up the host of {_shown(url)}: {exc}") from exc
+def _fetch_failed(exc: httpx.HTTPError, url: httpx.URL) -> FetchFailed:
+    """Our error for an httpx failure on the way to `url`, in words."""
+    host = url.host
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return FetchFailed(f"Timed out connecting to {host}.", timeout="connect")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchFailed(f"Timed out waiting for {host} to answer.", timeout="read")
+    if isinstance(exc, httpx.ConnectError):
+        return FetchFailed(f"Could not connect to {host}: {exc or 'connection failed'}.")
+    return FetchFailed(f"The connection to {host} failed: {exc or type(exc).__name__}.")
 
 
 def _send(
     client: httpx.Client,
-    target: _Target,
+    url: httpx.URL,
     headers: Mapping[str, str] | None,
     timeout: Any,
     *,
     same_origin: bool,
     stream: bool,
 ) -> httpx.Response:
-    def send_to(address: str | None) -> httpx.Response:
-        url = target.url if address is None else target.url.copy_with(host=address)
-        request = client.build_request("GET", url, headers=headers, timeout=timeout)
-        request.headers["Host"] = target.url.netloc.decode("ascii")
-        if not same_origin:
-            request.headers.pop("Authorization", None)
-            request.headers.pop("Cookie", None)
-        response = client.send(
-            request, follow_redirects=False,
-            auth=httpx.USE_CLIENT_DEFAULT if same_origin else None, stream=stream,
-        )
-        request.url = target.url  # callers see the URL they asked for, not the pinned address
-        return response
-
-    if not target.connect_to:
-        return send_to(None)
-    *others, last = target.connect_to
-    for address in others:  # try each address in turn, as socket.create_connection would
-        with contextlib.suppress(httpx.ConnectError):
-            return send_to(address)
-    return send_to(last)
+    request = client.build_request("GET", url, headers=headers, timeout=timeout)
+    if not same_origin:
+        request.headers.pop("Authorization", None)
+        request.headers.pop("Cookie", None)
+    return client.send(request, follow_redirects=False,
+                       auth=httpx.USE_CLIENT_DEFAULT if same_origin else None, stream=stream)
 
 
-def _same_origin(first: _Target, target: _Target) -> bool:
-    a, b = first.url, target.url
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
     return (a.scheme, a.raw_host, a.port) == (b.scheme, b.raw_host, b.port)
 
 
@@ -313,12 +350,17 @@ def _ip_literal(host: str) -> _IPAddress | None:
 
 
 def _embedded_ipv4(address: _IPAddress) -> _IPAddress:
-    """The IPv4 address an IPv4-mapped or NAT64 IPv6 address actually reaches, else itself."""
+    """The IPv4 address an IPv4-mapped, NAT64, 6to4 or Teredo IPv6 address actually reaches
+    (a relay or translator on the way delivers it there), else the address itself."""
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
             return address.ipv4_mapped
         if address in _NAT64:
             return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address.teredo is not None:
+            return address.teredo[1]  # the client's address; [0] is its Teredo server
     return address
 
 

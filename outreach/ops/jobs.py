@@ -29,13 +29,15 @@ def worker_jobs(settings: Settings, stop: threading.Event) -> list[tuple[str, wo
         if stop.wait(seconds):
             raise InterruptedError("the worker is stopping")
 
-    cards = linkcard.card_fetcher(http_client(timeout=linkcard.FETCH_TIMEOUT),
-                                  URLGuard(settings.url_allowlist))
+    guard = URLGuard(settings.url_allowlist)
+    cards = linkcard.card_fetcher(http_client(timeout=linkcard.FETCH_TIMEOUT, guard=guard),
+                                  guard)
 
     def posts(db: Engine, now) -> str:
         org = get_org(db)
         return publishing.publish_due(
-            db, wid, accounts.publisher_for(db, vault.Vault.open(settings, db), now=now),
+            db, wid, accounts.publisher_for(db, vault.Vault.open(settings, db), now=now,
+                                            guard=guard),
             clock=clock.utcnow, late_after=timedelta(minutes=org.late_after_minutes),
             hold_late=org.hold_late_posts, card_fetcher=cards)
 

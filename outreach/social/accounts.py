@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from outreach.auth import audit, vault
 from outreach.config import Settings
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, PublishError, VaultError
+from outreach.net import URLGuard
 from outreach.roles import Actor, require
 from outreach.social.adapters.bluesky import BlueskyPublisher
 from outreach.social.adapters.x import XPublisher
@@ -29,6 +30,11 @@ _WORKER = Actor("worker", "admin")
 
 def _secret(platform: str, account_id: int, field: str) -> str:
     return vault.account_secret_name(platform, account_id, field)
+
+
+def _guard(guard: URLGuard | None) -> URLGuard:
+    """`guard`, or this install's (OUTREACH_URL_ALLOWLIST) for a caller that has none."""
+    return guard if guard is not None else URLGuard(Settings.from_env().url_allowlist)
 
 
 def _insert(db: Engine, actor: Actor, campaign_id: int, platform: str, handle: str,
@@ -54,9 +60,11 @@ def _insert(db: Engine, actor: Actor, campaign_id: int, platform: str, handle: s
 def connect_bluesky(
     db: Engine, the_vault: vault.Vault, actor: Actor, campaign_id: int, handle: str,
     app_password: str, *, now: datetime, service_url: str = DEFAULT_BLUESKY_SERVICE,
-    make: Callable[..., BlueskyPublisher] = BlueskyPublisher,
+    make: Callable[..., BlueskyPublisher] = BlueskyPublisher, guard: URLGuard | None = None,
 ) -> int:
-    """Connect a Bluesky account (admins): the app password is checked by signing in."""
+    """Connect a Bluesky account (admins): the app password is checked by signing in, at
+    `service_url` only if `guard` (by default this install's) allows a password to go there:
+    https, or a host OUTREACH_URL_ALLOWLIST names, such as a PDS on the union's network."""
     require(actor, "admin", "connecting accounts")
     handle = handle.strip().lstrip("@").lower()
     if not handle or not app_password.strip():
@@ -64,7 +72,7 @@ def connect_bluesky(
                            "(Settings > Privacy and security > App passwords in Bluesky).")
     saved: dict[str, str] = {}
     publisher = make(service_url.rstrip("/"), handle, app_password.strip(),
-                     on_session_change=lambda s: saved.update(session=s))
+                     on_session_change=lambda s: saved.update(session=s), guard=_guard(guard))
     did = publisher.verify()
     secrets = {"app_password": app_password.strip(), **saved}
     return _insert(db, actor, campaign_id, "bluesky", handle, service_url.rstrip("/"), did,
@@ -88,10 +96,12 @@ def connect_x(
 
 
 def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
-                  x_base_url: str | None = None,
-                  bluesky_client=None) -> Callable[[dict], Publisher]:
+                  x_base_url: str | None = None, bluesky_client=None,
+                  guard: URLGuard | None = None) -> Callable[[dict], Publisher]:
     """A factory the worker calls with an account row; raises PublishError when the
-    account's credentials are missing, so its posts fail with a message saying so."""
+    account's credentials are missing, so its posts fail with a message saying so.
+    Bluesky servers must pass `guard` (by default this install's) before a secret goes out."""
+    guard = _guard(guard)
 
     def build(account: dict) -> Publisher:
         platform, account_id = account["platform"], account["id"]
@@ -112,7 +122,8 @@ def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
             return BlueskyPublisher(account["service_url"] or DEFAULT_BLUESKY_SERVICE,
                                     account["handle"], password,
                                     session_string=secret("session"),
-                                    on_session_change=keep, client=bluesky_client)
+                                    on_session_change=keep, client=bluesky_client,
+                                    guard=guard)
         keys = [secret(k) for k in X_KEYS]
         if not all(keys):
             raise PublishError(f"The X account {account['handle']} is missing keys: add "
@@ -124,7 +135,7 @@ def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
 
 
 def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,
-                  now: datetime) -> str:
+                  now: datetime, guard: URLGuard | None = None) -> str:
     """Sign in with the stored credentials; the platform's answer, for `accounts check`."""
     with db.connect() as conn:
         row = conn.execute(sa.select(social_accounts)
@@ -132,7 +143,7 @@ def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,
     if row is None:
         raise NotFound(f"No social account with id {account_id}.")
     try:
-        who = publisher_for(db, the_vault, now=now)(dict(row._mapping)).verify()
+        who = publisher_for(db, the_vault, now=now, guard=guard)(dict(row._mapping)).verify()
     except PublishError as exc:
         return f"{row.platform} {row.handle}: FAILED: {exc}"
     with db.begin() as conn:

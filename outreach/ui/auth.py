@@ -15,10 +15,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from outreach.auth import sessions, users
+from outreach.auth import sessions, sso, users
 from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.errors import SignInFailed
+from outreach.net import URLGuard
 from outreach.roles import Actor
 from outreach.ui.signin import idle_limit, sign_in_url
 
@@ -72,8 +73,10 @@ def gate(db: Engine, settings: Settings) -> Actor | None:
     return check.actor
 
 
-def signed_out(next_path: str) -> None:
-    """What a browser whose session ended sees: why, and the way back in to this page."""
+def signed_out(next_path: str, settings: Settings) -> None:
+    """What a browser whose session ended sees: why, and the way back in to this page.
+    A single sign-on provider whose address the URL guard refuses gets no button, but the
+    reason, so nothing is fetched from it."""
     st.title("Union Media Desk")
     notice = st.session_state.pop(NOTICE_KEY, "")
     if notice:
@@ -83,8 +86,15 @@ def signed_out(next_path: str) -> None:
             st.button("Sign out of single sign-on", on_click=st.logout)
             return
         # [auth.NAME] sections name several providers; bare [auth] keys configure one.
-        providers = [k for k, v in st.secrets["auth"].items() if isinstance(v, Mapping)]
+        config = st.secrets["auth"]
+        providers = [k for k, v in config.items() if isinstance(v, Mapping)]
+        guard = URLGuard(settings.url_allowlist)
         for provider in providers or [None]:
+            problem = sso.metadata_url_problem(
+                provider, config[provider] if provider else config, guard)
+            if problem:
+                st.error(problem)
+                continue
             st.button(f"Sign in with {provider or 'single sign-on'}", on_click=st.login,
                       args=(provider,) if provider else (), type="primary")
         return

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from outreach.net import URLGuard
 from support.node_service import wait_until_ready
 from support.services import free_port, missing_service
 
@@ -31,6 +32,9 @@ NODE_PROJECT = Path(__file__).parents[1] / "bluesky"
 START_SCRIPT = NODE_PROJECT / "pds.mjs"
 START_TIMEOUT = 60.0
 INSTALL_HINT = "Bluesky PDS (run `sh scripts/test.sh` to install tests/bluesky)"
+# What a committee allowlists for a PDS of its own on plain http: the test PDS answers at
+# 127.0.0.1 and names itself localhost in its accounts' DID documents (so does the network's).
+PDS_GUARD = URLGuard(["127.0.0.1", "localhost"])
 
 
 

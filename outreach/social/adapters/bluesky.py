@@ -17,6 +17,11 @@ scheduled (`OutgoingPost.key`, a TID from `new_key()`). A retry after a lost
 answer collides with the record the first attempt made, and the adapter returns
 that record instead of posting again.
 
+Addresses: the password goes only to `service_url`, and the tokens only to the PDS the
+account's DID document names, each checked by the URL guard first (https, or a host
+OUTREACH_URL_ALLOWLIST names, so they never cross the network in clear); the SDK's own
+connections go through the guard's transport, so no redirect or DNS answer moves them.
+
 The session is kept, not re-created: the caller passes the saved session string,
 the SDK refreshes it when it ages, and `on_session_change` receives each new
 one to store in the vault. A password login happens only when there is no
@@ -43,7 +48,9 @@ from outreach.errors import (
     RateLimited,
     ReadRefused,
     TransientPublishError,
+    UnsafeURL,
 )
+from outreach.net import URLGuard, guarded_transport
 from outreach.social.publisher import Image, OutgoingPost, Published, new_key
 from outreach.social.reader import AccountCounts, PostCounts
 from outreach.social.text import bluesky_richtext
@@ -66,6 +73,9 @@ _SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 _REFUSED_READ_ERRORS = frozenset({"AccountTakedown", "AccountDeactivated"})
 # app.bsky.feed.getPosts takes at most this many URIs per call.
 POSTS_PER_READ = 25
+
+# What a request through the SDK can raise: its own errors, the transport's, the guard's.
+_REQUEST_FAILURES = (AtProtocolError, httpx.HTTPError, UnsafeURL)
 
 _POST_URL = re.compile(r"^/profile/(?P<actor>[^/]+)/post/(?P<rkey>[^/]+)/?$")
 
@@ -113,6 +123,8 @@ def translate_error(exc: BaseException) -> PublishError:
     """Our error for an SDK or transport failure, carrying the platform's own message."""
     if isinstance(exc, PublishError):
         return exc
+    if isinstance(exc, UnsafeURL):  # refused until the address or the allowlist changes
+        return PermanentPublishError(str(exc))
     response = getattr(exc, "response", None)
     if response is None:
         if isinstance(exc, sdk_errors.NetworkError | httpx.HTTPError):
@@ -144,6 +156,8 @@ class BlueskyPublisher:
     facets; by default `outreach.social.text.bluesky_richtext`, which shortens links
     as the official app does and resolves mentions through `resolve_handle(handle)
     -> DID | None` (by default `com.atproto.identity.resolveHandle` on the PDS).
+    `guard` checks `service_url` before the password is sent and the PDS the account's
+    DID document names before a token is (see the module's docstring).
     `client` is an atproto `Client` already aimed at the server, for tests; it serves
     this publisher only. `langs` are the posts' language codes (e.g. ["en", "es"]).
     """
@@ -154,6 +168,7 @@ class BlueskyPublisher:
         handle: str,
         password: str,
         *,
+        guard: URLGuard,
         session_string: str | None = None,
         on_session_change: Callable[[str], None] | None = None,
         client: Client | None = None,
@@ -165,7 +180,9 @@ class BlueskyPublisher:
         self._password = password
         self._session_string = session_string or None
         self._on_session_change = on_session_change
-        self._client = client or Client(base_url=service_url.rstrip("/"), request=_request())
+        self._service_url = service_url.rstrip("/")
+        self._guard = guard
+        self._client = client or Client(base_url=self._service_url, request=_request(guard))
         self._client.on_session_change(self._session_changed)
         self._session: Session | None = None
         self._resolve_handle = resolve_handle or self.resolve_handle
@@ -357,6 +374,14 @@ class BlueskyPublisher:
     # -- the session -------------------------------------------------------------
 
     def _session_changed(self, event: SessionEvent, session: Session) -> None:
+        # The SDK has just aimed itself at the PDS the DID document (or the saved session)
+        # names; no token has gone there yet. Refused, it is aimed back at the checked server.
+        try:
+            self._checked(session.pds_endpoint or self._service_url,
+                          "the PDS its DID document or saved session names")
+        except PublishError:
+            self._client.update_base_url(self._service_url)
+            raise
         self._session = session
         if event in (SessionEvent.CREATE, SessionEvent.REFRESH) and self._on_session_change:
             self._on_session_change(self._client.export_session_string())
@@ -374,16 +399,35 @@ class BlueskyPublisher:
         if self._session is not None:
             return
         if self._session_string and self._saved_session_fits():
-            self._client.login(session_string=self._session_string, fetch_bsky_profile=False)
+            try:
+                self._client.login(session_string=self._session_string,
+                                   fetch_bsky_profile=False)
+            except _REQUEST_FAILURES as exc:
+                raise translate_error(exc) from exc
         else:
             self._login()
 
     def _login(self) -> None:
+        """Sign in with the password, at the configured server only, once the guard agrees."""
         self._session_string = None
+        self._checked(self._service_url, "the Bluesky server set for this account")
+        self._client.update_base_url(self._service_url)
         try:
             self._client.login(self._handle, self._password, fetch_bsky_profile=False)
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _REQUEST_FAILURES as exc:
             raise translate_error(exc) from exc
+
+    def _checked(self, url: str, what: str) -> None:
+        """Raise PermanentPublishError unless the guard lets a password or token go to `url`
+        (https, public or allowlisted), or TransientPublishError if its host cannot be
+        looked up now."""
+        try:
+            self._guard.check(url, secrets=True)
+        except UnsafeURL as exc:
+            raise PermanentPublishError(f"Not signing in to Bluesky through {what}. {exc}") \
+                from None
+        except OSError as exc:
+            raise TransientPublishError(f"Bluesky could not be reached: {exc}") from exc
 
     def _read(self, request: Callable):
         """Run one app view read; a refusal for this account's access is ReadRefused."""
@@ -405,14 +449,14 @@ class BlueskyPublisher:
         self._ensure_session()
         try:
             return request()
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _REQUEST_FAILURES as exc:
             if _error_name(exc) not in _SESSION_ERRORS:
                 return _failure(exc, missing_ok)
             log.info("Bluesky refused the session of %s; signing in again", self._handle)
         self._login()
         try:
             return request()
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _REQUEST_FAILURES as exc:
             return _failure(exc, missing_ok)
 
 
@@ -422,7 +466,9 @@ def _failure(exc: BaseException, missing_ok: bool) -> None:
     raise translate_error(exc) from exc
 
 
-def _request() -> Request:
-    request = Request(timeout=TIMEOUT)
+def _request(guard: URLGuard) -> Request:
+    """The SDK's HTTP requester, connecting only where `guard` allows a password to go."""
+    request = Request(timeout=TIMEOUT, trust_env=False,
+                      transport=guarded_transport(guard, secrets=True))
     request.add_additional_header("User-Agent", USER_AGENT)
     return request

@@ -24,8 +24,15 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from outreach.config import Settings
-from outreach.errors import InvalidInput, NotFound, OutreachError
-from outreach.net import USER_AGENT, URLGuard, guarded_get, http_client
+from outreach.errors import FetchFailed, InvalidInput, NotFound, OutreachError
+from outreach.net import (
+    USER_AGENT,
+    ResponseTooLarge,
+    URLGuard,
+    guarded_get,
+    http_client,
+    read_capped,
+)
 from outreach.social.adapters.bluesky import LinkCard
 from outreach.social.images import MAX_BYTES, refuse_too_many_pixels
 from outreach.social.text import first_link
@@ -104,8 +111,9 @@ def card_fetcher(client: httpx.Client, guard: URLGuard) -> Callable[[str], LinkC
 def preview(url: str, settings: Settings) -> LinkCard:
     """The card the worker would attach for `url`, fetched now through this install's guard
     (for the composer's preview)."""
-    with http_client(timeout=FETCH_TIMEOUT) as client:
-        return fetch_card(url, client=client, guard=URLGuard(settings.url_allowlist))
+    guard = URLGuard(settings.url_allowlist)
+    with http_client(timeout=FETCH_TIMEOUT, guard=guard) as client:
+        return fetch_card(url, client=client, guard=guard)
 
 
 def _open(client: httpx.Client, guard: URLGuard, url: str, *, what: str,
@@ -116,7 +124,7 @@ def _open(client: httpx.Client, guard: URLGuard, url: str, *, what: str,
     try:
         response = guarded_get(client, guard, url, headers=headers, timeout=FETCH_TIMEOUT,
                                stream=True)
-    except httpx.HTTPError as exc:
+    except FetchFailed as exc:
         raise _unreachable(what, url, exc) from None
     if response.is_success:
         return response
@@ -132,31 +140,21 @@ def _read(response: httpx.Response, url: str, *, what: str, max_bytes: int,
           deadline: float) -> bytes:
     """The body of a streamed response, refused as soon as it says or proves to be over
     `max_bytes` (decompressed), or is still arriving at the deadline: a card never waits
-    long or fills memory. (net.read_capped caps the size, but has no deadline.)"""
-    too_large = InvalidInput(f"The {what} at {url} is larger than {max_bytes:,} bytes, "
-                             "too large to read for a link card.")
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks: list[bytes] = []
-    received = 0
+    long or fills memory."""
     try:
-        for chunk in response.iter_bytes():
-            received += len(chunk)
-            if received > max_bytes:
-                raise too_large
-            if time.monotonic() > deadline:
-                raise InvalidInput(f"The {what} at {url} took longer than "
-                                   f"{CARD_DEADLINE_SECONDS:.0f} seconds to load.")
-            chunks.append(chunk)
-    except httpx.HTTPError as exc:
+        return read_capped(response, max_bytes, deadline=deadline)
+    except ResponseTooLarge:
+        raise InvalidInput(f"The {what} at {url} is larger than {max_bytes:,} bytes, "
+                           "too large to read for a link card.") from None
+    except FetchFailed as exc:
+        if exc.timeout == "deadline":
+            raise InvalidInput(f"The {what} at {url} took longer than "
+                               f"{CARD_DEADLINE_SECONDS:.0f} seconds to load.") from None
         raise _unreachable(what, url, exc) from None
-    return b"".join(chunks)
 
 
-def _unreachable(what: str, url: str, exc: httpx.HTTPError) -> InvalidInput:
-    reason = str(exc) or type(exc).__name__
-    return InvalidInput(f"Could not fetch the {what} at {url} ({reason}); check the link, "
+def _unreachable(what: str, url: str, exc: FetchFailed) -> InvalidInput:
+    return InvalidInput(f"Could not fetch the {what} at {url}: {exc} Check the link, "
                         "or post without a card.")
 
 
