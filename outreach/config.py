@@ -139,7 +139,9 @@ class Settings:
     url_allowlist: tuple[str, ...] = setting(
         "OUTREACH_URL_ALLOWLIST", "",
         "Hosts or CIDRs (comma-separated) that outbound fetches may reach although they are "
-        "private or local, e.g. intranet.example.org,10.1.0.0/16.",
+        "private or local, e.g. intranet.example.org,10.1.0.0/16. A self-hosted Bluesky "
+        "server on plain http, or a single sign-on provider inside the network, must be "
+        "listed too.",
         _items, show=", ".join)
     session_idle_hours: float = setting(
         "OUTREACH_SESSION_IDLE_HOURS", "12",

@@ -835,6 +835,23 @@ def test_accounts_tab_sets_weekly_slots(demo_store):
     assert any("is not a slot" in e.value for e in at.error), [*at.error, *confirmed(at)]
 
 
+def test_a_bluesky_password_is_not_sent_in_clear_from_the_accounts_tab(demo_store):
+    """The page signs in through the install's URL guard: a plain-http server that the
+    allowlist does not name never gets the app password."""
+    at = open_page("social")
+    fields = {t.label: t for t in at.text_input}
+    fields["Handle"].input("local101.bsky.social")
+    fields["App password"].input("abcd-efgh-ijkl-mnop")
+    fields["Server"].input("http://pds.example.org")
+    button(at, "Connect Bluesky").click().run()
+    assert any("Not signing in to Bluesky" in e.value and "add pds.example.org to" in e.value
+               for e in at.error), [e.value for e in at.error]
+    campaign = campaigns.find_campaign(demo_store, demo.DEMO_CAMPAIGN)
+    assert "local101.bsky.social" not in [a["handle"]
+                                          for a in post_queue.list_accounts(demo_store,
+                                                                            campaign.id)]
+
+
 def test_committee_sets_x_prices(demo_store):
     at = open_page("settings")
     next(n for n in at.number_input if n.label == "Dollars per X post").set_value(0.02)

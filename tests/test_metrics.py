@@ -19,6 +19,7 @@ from outreach.errors import (
     TransientPublishError,
 )
 from outreach.insights import metrics
+from outreach.net import URLGuard
 from outreach.social import accounts
 from outreach.social.adapters.x import READ_BATCH, XPublisher
 from outreach.social.publisher import OutgoingPost
@@ -50,7 +51,7 @@ def desk(db, now, server, tmp_path):
 
 def snapshot(desk, server, now) -> str:
     reader_for = accounts.publisher_for(desk["db"], desk["vault"], now=now,
-                                        x_base_url=server.url)
+                                        x_base_url=server.url, guard=URLGuard())
     return metrics.take_snapshots(desk["db"], reader_for, now=now)
 
 

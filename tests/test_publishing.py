@@ -18,6 +18,7 @@ from outreach.auth import vault
 from outreach.cli import main
 from outreach.config import Settings
 from outreach.errors import InvalidInput
+from outreach.net import URLGuard
 from outreach.org_settings import set_org
 from outreach.social import accounts, publishing
 from outreach.social import queue as post_queue
@@ -167,7 +168,7 @@ def test_two_workers_on_postgresql_publish_500_posts_none_twice_none_lost(
     def work(worker: str) -> None:  # each worker has its own engine, as a process would
         engine = make_engine(pg_database_url)
         factory = accounts.publisher_for(engine, desk["vault"], now=now,
-                                         x_base_url=server.url)
+                                         x_base_url=server.url, guard=URLGuard())
         while (done := publishing.publish_due(engine, worker, factory,
                                               clock=lambda: now)) != "nothing due":
             results.append(done)  # a pass takes at most 100 posts, as in the worker

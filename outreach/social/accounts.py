@@ -32,11 +32,6 @@ def _secret(platform: str, account_id: int, field: str) -> str:
     return vault.account_secret_name(platform, account_id, field)
 
 
-def _guard(guard: URLGuard | None) -> URLGuard:
-    """`guard`, or this install's (OUTREACH_URL_ALLOWLIST) for a caller that has none."""
-    return guard if guard is not None else URLGuard(Settings.from_env().url_allowlist)
-
-
 def _insert(db: Engine, actor: Actor, campaign_id: int, platform: str, handle: str,
             service_url: str, remote_id: str, secrets: dict[str, str], the_vault: vault.Vault,
             now: datetime) -> int:
@@ -60,10 +55,10 @@ def _insert(db: Engine, actor: Actor, campaign_id: int, platform: str, handle: s
 def connect_bluesky(
     db: Engine, the_vault: vault.Vault, actor: Actor, campaign_id: int, handle: str,
     app_password: str, *, now: datetime, service_url: str = DEFAULT_BLUESKY_SERVICE,
-    make: Callable[..., BlueskyPublisher] = BlueskyPublisher, guard: URLGuard | None = None,
+    guard: URLGuard, make: Callable[..., BlueskyPublisher] = BlueskyPublisher,
 ) -> int:
     """Connect a Bluesky account (admins): the app password is checked by signing in, at
-    `service_url` only if `guard` (by default this install's) allows a password to go there:
+    `service_url` only if `guard` (this install's) allows a password to go there:
     https, or a host OUTREACH_URL_ALLOWLIST names, such as a PDS on the union's network."""
     require(actor, "admin", "connecting accounts")
     handle = handle.strip().lstrip("@").lower()
@@ -72,7 +67,7 @@ def connect_bluesky(
                            "(Settings > Privacy and security > App passwords in Bluesky).")
     saved: dict[str, str] = {}
     publisher = make(service_url.rstrip("/"), handle, app_password.strip(),
-                     on_session_change=lambda s: saved.update(session=s), guard=_guard(guard))
+                     on_session_change=lambda s: saved.update(session=s), guard=guard)
     did = publisher.verify()
     secrets = {"app_password": app_password.strip(), **saved}
     return _insert(db, actor, campaign_id, "bluesky", handle, service_url.rstrip("/"), did,
@@ -96,12 +91,11 @@ def connect_x(
 
 
 def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
-                  x_base_url: str | None = None, bluesky_client=None,
-                  guard: URLGuard | None = None) -> Callable[[dict], Publisher]:
+                  guard: URLGuard, x_base_url: str | None = None,
+                  bluesky_client=None) -> Callable[[dict], Publisher]:
     """A factory the worker calls with an account row; raises PublishError when the
     account's credentials are missing, so its posts fail with a message saying so.
-    Bluesky servers must pass `guard` (by default this install's) before a secret goes out."""
-    guard = _guard(guard)
+    Bluesky servers must pass `guard` (this install's) before a secret goes out."""
 
     def build(account: dict) -> Publisher:
         platform, account_id = account["platform"], account["id"]
@@ -135,7 +129,7 @@ def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
 
 
 def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,
-                  now: datetime, guard: URLGuard | None = None) -> str:
+                  now: datetime, guard: URLGuard) -> str:
     """Sign in with the stored credentials; the platform's answer, for `accounts check`."""
     with db.connect() as conn:
         row = conn.execute(sa.select(social_accounts)

@@ -17,6 +17,7 @@ from outreach.campaigns import Campaign, get_campaign, list_campaigns
 from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.errors import NotFound, OutreachError
+from outreach.net import URLGuard
 from outreach.ops.worker import worker_status
 from outreach.safety import csv_text, md_escape
 from outreach.store import make_engine, upgrade_to_head
@@ -37,6 +38,11 @@ def _engine_for(url: str) -> Engine:
 def settings() -> Settings:
     """Settings for this run of the script."""
     return Settings.from_env()
+
+
+def url_guard() -> URLGuard:
+    """This install's URL guard (OUTREACH_URL_ALLOWLIST), for domain calls that reach out."""
+    return URLGuard(settings().url_allowlist)
 
 
 def engine() -> Engine:

@@ -182,7 +182,8 @@ if campaign is not None:
                 if st.form_submit_button("Connect Bluesky"):
                     common.attempt(lambda: accounts.connect_bluesky(
                         db, the_vault, actor, campaign.id, handle, password,
-                        service_url=service, now=utcnow()),
+                        service_url=service, now=utcnow(),
+                        guard=common.url_guard()),
                         f"Connected {handle.strip()}: signed in successfully.",
                         clears="bluesky")
             with st.form(common.form_round("x")):

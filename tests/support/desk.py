@@ -6,6 +6,7 @@ from __future__ import annotations
 from outreach import campaigns
 from outreach.auth import vault
 from outreach.config import Settings
+from outreach.net import URLGuard
 from outreach.org_settings import set_org
 from outreach.roles import Actor
 from outreach.social import accounts, publishing
@@ -36,7 +37,7 @@ def make_desk(db, now, server, tmp_path):
 def run(desk, server, now, worker="w1", **kwargs) -> str:
     """One pass of the worker's publishing loop at `now`; its summary."""
     factory = accounts.publisher_for(desk["db"], desk["vault"], now=now,
-                                     x_base_url=server.url)
+                                     x_base_url=server.url, guard=URLGuard())
     return publishing.publish_due(desk["db"], worker, factory, clock=lambda: now, **kwargs)
 
 

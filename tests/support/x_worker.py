@@ -13,6 +13,7 @@ import sys
 from outreach.auth import vault
 from outreach.clock import utcnow
 from outreach.config import Settings
+from outreach.net import URLGuard
 from outreach.social import accounts, publishing
 from outreach.store import open_store
 
@@ -22,7 +23,7 @@ def main(database_url: str, data_dir: str, x_url: str) -> None:
     db = open_store(database_url)
     settings = Settings.from_env({"OUTREACH_DATA_DIR": data_dir}, env_file=None)
     factory = accounts.publisher_for(db, vault.Vault.open(settings), now=utcnow(),
-                                     x_base_url=x_url)
+                                     x_base_url=x_url, guard=URLGuard())
     print("started", flush=True)
     print(publishing.publish_due(db, "doomed", factory, clock=utcnow), flush=True)
 
