@@ -152,13 +152,16 @@ class Settings:
         "OUTREACH_SESSION_MAX_DAYS", "7",
         "Days after signing in when a browser must sign in again, however active.",
         _positive(float, "a positive number of days"), show=_number)
-    lockout_attempts: int = setting(
-        "OUTREACH_LOCKOUT_ATTEMPTS", "5",
-        "Failed sign-ins in a row that lock an account.",
+    sign_in_free_failures: int = setting(
+        "OUTREACH_SIGN_IN_FREE_FAILURES", "5",
+        "Failed sign-ins a name, or a client address, may make before each further failure "
+        "makes it wait: 5 seconds, doubling after each one. Counts are forgotten a day "
+        "after the last failure and cleared by a successful sign-in.",
         _positive(int, "a positive whole number"))
-    lockout_minutes: int = setting(
-        "OUTREACH_LOCKOUT_MINUTES", "15",
-        "Minutes a locked account stays locked.",
+    sign_in_max_wait_minutes: int = setting(
+        "OUTREACH_SIGN_IN_MAX_WAIT_MINUTES", "15",
+        "Longest wait, in minutes, that failed sign-ins impose on a client address. A "
+        "name's wait stops at one minute, so a guesser cannot keep its owner out.",
         _positive(int, "a positive whole number of minutes"))
     feed_min_interval_minutes: int = setting(
         "OUTREACH_FEED_MIN_INTERVAL_MINUTES", "15",

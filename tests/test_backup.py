@@ -37,6 +37,7 @@ from outreach.store.tables import (
     release_templates,
     saved_views,
     secrets,
+    sign_in_failures,
     user_sessions,
     users,
     votes,
@@ -99,7 +100,7 @@ def _fill_every_table(db: Engine, now) -> None:
         ))
         conn.execute(users.insert().values(
             name="ana", email="ana@example.test", role="admin", password_hash="x$y",
-            disabled=True, failed_logins=3, locked_until=odd, last_login_at=None,
+            disabled=True, last_login_at=odd,
             created_at=now, updated_at=odd,
         ))
         conn.execute(audit_log.insert().values(
@@ -139,6 +140,10 @@ def _fill_every_table(db: Engine, now) -> None:
         conn.execute(saved_views.insert().values(
             name="labor, stale", filters={"beat": "labor", "not_contacted_in_days": 30},
             created_by="ana", created_at=odd,
+        ))
+        conn.execute(sign_in_failures.insert().values(
+            kind="client", subject="2001:db8::7", failures=6, last_failure_at=odd,
+            wait_until=odd + timedelta(seconds=5),
         ))
         conn.execute(worker_heartbeats.insert().values(
             worker_id="host:1", started_at=now, beat_at=odd, interval_s=27.5, passes=4,
@@ -236,7 +241,7 @@ def test_postgresql_export_is_portable_json(new_store, now, tmp_path):
     table = document["tables"]["users"]
     user = dict(zip(table["columns"], table["rows"][0], strict=True))
     assert user["disabled"] is True
-    assert user["locked_until"] == "2026-11-20T15:00:00.123456+00:00"
+    assert user["last_login_at"] == "2026-11-20T15:00:00.123456+00:00"
     table = document["tables"]["campaigns"]
     demo = dict(zip(table["columns"], table["rows"][0], strict=True))
     assert isinstance(demo["keywords"], list)

@@ -176,6 +176,29 @@ def test_signed_out_visitors_see_only_the_sign_in_form(page, app):
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0
 
 
+def test_the_sign_in_form_says_how_long_to_wait_after_failed_sign_ins(page, tmp_path):
+    """Past the free failures even the right password is told to wait, in words."""
+    with start_app(tmp_path, env={"OUTREACH_SIGN_IN_FREE_FAILURES": "1"}) as app:
+        page.goto(app.url)
+        alert = page.get_by_role("alert")
+        for _ in range(2):
+            page.get_by_role("textbox", name="Name").fill("admin")
+            page.get_by_role("textbox", name="Password").fill("not the password at all")
+            page.get_by_role("button", name="Sign in").click()
+        expect(alert).to_have_text("Wrong name or password. Too many failed sign-ins: the "
+                                   "next try must wait 5 seconds.")
+        page.get_by_role("textbox", name="Password").fill(_admin_password(app))
+        page.get_by_role("button", name="Sign in").click()
+        expect(alert).to_have_text(re.compile(r"^Too many failed sign-ins from here or for "
+                                              r"this name\. Wait [1-5] seconds?, then try "
+                                              r"again\.$"))
+        assert page.url.startswith(f"{app.url}/signin")
+        page.wait_for_timeout(5000)
+        page.get_by_role("textbox", name="Password").fill(_admin_password(app))
+        page.get_by_role("button", name="Sign in").click()
+        settle(page, "Overview")
+
+
 def test_every_page_opens_and_shows_the_demo_campaign(page, app, tmp_path):
     """After signing in as the admin `make run` created, every page in the sidebar opens
     without an error box and shows the demo data, and the Overview says the worker runs."""

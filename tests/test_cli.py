@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from outreach.auth import sessions, users
+from outreach.auth import sessions, throttle, users
 from outreach.cli import main
 from outreach.clock import utcnow
 from outreach.config import Settings
+from outreach.errors import SignInFailed
 from outreach.roles import Actor, cli_actor
 from outreach.store import make_engine
 
@@ -25,7 +26,7 @@ SUBCOMMANDS = [
     ["campaigns", "list"], ["campaigns", "event"], ["worker"], ["users"], ["users", "add"],
     ["users", "list"], ["users", "set-role"], ["users", "disable"], ["users", "enable"],
     ["users", "reset-password"], ["users", "bootstrap"], ["users", "set-email"],
-    ["users", "sign-out"], ["vault"],
+    ["users", "sign-out"], ["users", "waiting"], ["users", "lift-wait"], ["vault"],
     ["vault", "rotate-key"],
     ["audit"], ["backup"], ["restore"], ["campaigns", "set-query"], ["campaigns", "set-news"],
     ["coverage"],
@@ -187,6 +188,33 @@ def test_an_admin_signs_a_user_out_everywhere(app_env, capsys, monkeypatch):
         db.dispose()
     code, _, err = run(capsys, "users", "sign-out", "nobody")
     assert code == 1 and "No user named 'nobody'" in err
+
+
+def test_an_admin_sees_and_lifts_sign_in_waits(app_env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    run(capsys, "users", "add", "maria", "--role", "editor", "--password-stdin")
+    db = make_engine(Settings.from_env().database_url)
+    limits = throttle.Limits(free=1, client_max_wait=timedelta(minutes=15))
+    try:
+        for _ in range(2):
+            with pytest.raises(SignInFailed):
+                users.sign_in(db, "maria", "guess guess guess", client="198.51.100.7",
+                              now=utcnow(), limits=limits)
+    finally:
+        db.dispose()
+    code, out, _ = run(capsys, "users", "waiting")
+    assert code == 0
+    assert [line.split()[:3] for line in out.splitlines()] == [
+        ["client", "198.51.100.7", "2"], ["name", "maria", "2"]]
+    assert "sign-in waits until" in run(capsys, "users", "list")[1]
+    code, _, err = run(capsys, "users", "lift-wait")
+    assert code == 1 and "Name a user (NAME) or an address (--address ADDRESS)" in err
+    code, out, _ = run(capsys, "users", "lift-wait", "maria", "--address", "198.51.100.7")
+    assert code == 0 and out.startswith("maria and 198.51.100.7 may sign in again at once")
+    assert run(capsys, "users", "waiting")[1] == "No name or address is waiting to sign in.\n"
+    assert "sign-in waits" not in run(capsys, "users", "list")[1]
+    code, out, _ = run(capsys, "audit", "--user", "cli:" + getpass.getuser())
+    assert "clear_throttle user maria" in out and "clear_throttle address 198.51.100.7" in out
 
 
 def test_output_piped_to_a_reader_that_stops_early_ends_quietly(app_env):

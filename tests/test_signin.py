@@ -149,3 +149,24 @@ def test_no_upload_is_taken_before_sign_in(browser, password):
     allowed = browser.put("/_stcore/upload_file/some-session/some-file", files=body)
     # past the gate, Streamlit's own checks answer (here: no XSRF token from a page)
     assert allowed.text != "Sign in to upload files.", allowed.text
+
+
+def test_a_guessing_address_is_told_to_wait_while_others_sign_in(browser, password):
+    """Behind a reverse proxy on this machine the address comes from X-Forwarded-For."""
+    guesser = {"X-Forwarded-For": "203.0.113.66"}
+    said = []
+    for _ in range(7):
+        form = browser.get("/signin")
+        check = re.search(r'name="check" value="([^"]+)"', form.text).group(1)
+        said.append(browser.post("/signin", headers=guesser, data={
+            "name": "treasurer", "password": "guess guess guess", "next": "/",
+            "check": check}))
+    assert [r.status_code for r in said] == [401] * 7
+    assert "Wrong name or password.</p>" in said[0].text
+    assert ("Wrong name or password. Too many failed sign-ins: the next try must wait "
+            "5 seconds.") in said[5].text
+    assert re.search(r"Too many failed sign-ins from here or for this name\. Wait [45] "
+                     r"seconds, then try again\.", said[6].text)
+    assert 'value="treasurer"' in said[6].text
+    # The admin, at another address, is not held up by the guesser.
+    assert _sign_in(browser, "admin", password).status_code == 303

@@ -1,19 +1,42 @@
-"""Accounts: hashing, roles enforced in the domain, lock-out, the first admin."""
+"""Accounts: hashing, roles enforced in the domain, the sign-in throttle, the first admin."""
 
+import base64
+import hashlib
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from outreach.auth import audit, users
+from outreach.auth import audit, throttle, users
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, SignInFailed
 from outreach.roles import ROLES, Actor
+from outreach.store.tables import sign_in_failures
+from outreach.store.tables import users as users_table
 
 ROOT = Actor("root", "admin")
 PASSWORD = "correct horse battery"
+LIMITS = throttle.Limits(free=3, client_max_wait=timedelta(minutes=15))
+HOME, ELSEWHERE = "198.51.100.7", "203.0.113.9"
 
 
-def sign_in(db, name, password, now):
-    return users.sign_in(db, name, password, now=now, max_attempts=3, lock_minutes=15)
+def sign_in(db, name, password, now, client=HOME, limits=LIMITS):
+    return users.sign_in(db, name, password, client=client, now=now, limits=limits)
+
+
+def refusal(db, name, password, now, client=HOME, limits=LIMITS) -> str:
+    """The message a refused sign-in gives."""
+    with pytest.raises(SignInFailed) as refused:
+        sign_in(db, name, password, now, client, limits)
+    return str(refused.value)
+
+
+def counts(db) -> dict[tuple[str, str], int]:
+    """The failures the store holds, by (kind, name or address)."""
+    with db.connect() as conn:
+        rows = conn.execute(sa.select(sign_in_failures)).all()
+    return {(r.kind, r.subject): r.failures for r in rows}
 
 
 def test_passwords_are_salted_scrypt_hashes():
@@ -68,26 +91,187 @@ def test_wrong_name_and_wrong_password_say_the_same(db, now):
             sign_in(db, name, password, now)
 
 
-def test_repeated_failures_lock_the_account_for_a_while(db, now):
-    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
-    for _ in range(2):
-        with pytest.raises(SignInFailed, match="^Wrong name or password.$"):
-            sign_in(db, "x", "guess guess guess", now)
-    with pytest.raises(SignInFailed, match="now locked for 15 minutes"):
-        sign_in(db, "x", "guess guess guess", now)
-    with pytest.raises(SignInFailed, match="try again in 15 minutes"):
-        sign_in(db, "x", PASSWORD, now)
-    assert sign_in(db, "x", PASSWORD, now + timedelta(minutes=16)).name == "x"
-    assert [e["action"] for e in audit.list_entries(db, ROOT, user="x")] == ["sign_in", "locked"]
+WRONG_AND_WAIT = "Wrong name or password. Too many failed sign-ins: the next try must wait "
 
 
-def test_reset_password_lifts_the_lock(db, now):
+def test_failures_past_the_free_ones_make_the_name_wait_longer_each_time(db, now):
     users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
     for _ in range(3):
-        with pytest.raises(SignInFailed):
-            sign_in(db, "x", "guess guess guess", now)
+        assert refusal(db, "x", "guess guess guess", now) == "Wrong name or password."
+    assert refusal(db, "x", "guess guess guess", now) == WRONG_AND_WAIT + "5 seconds."
+    # During the wait even the right password is not checked.
+    assert refusal(db, "x", PASSWORD, now + timedelta(seconds=2)) == (
+        "Too many failed sign-ins from here or for this name. Wait 3 seconds, then try again.")
+    later = now + timedelta(seconds=5)
+    assert refusal(db, "x", "guess guess guess", later) == WRONG_AND_WAIT + "10 seconds."
+    assert "Wait 10 seconds" in refusal(db, "x", PASSWORD, later)
+    assert sign_in(db, "x", PASSWORD, later + timedelta(seconds=10)).name == "x"
+    # A successful sign-in forgets the failures: the free ones are free again.
+    assert counts(db) == {}
+    assert refusal(db, "x", "guess guess guess", later) == "Wrong name or password."
+
+
+def test_waiting_attempts_are_neither_checked_nor_counted(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    for _ in range(4):
+        refusal(db, "x", "guess guess guess", now)
+    for _ in range(20):
+        assert refusal(db, "x", PASSWORD, now).startswith("Too many failed sign-ins from here")
+    assert counts(db) == {("name", "x"): 4, ("client", HOME): 4}
+    # Hammering during the wait did not make it longer.
+    assert sign_in(db, "x", PASSWORD, now + timedelta(seconds=5)).name == "x"
+
+
+def test_unknown_names_are_refused_and_throttled_word_for_word_like_known_ones(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    said = {}
+    for name, client in (("x", HOME), ("nobody", ELSEWHERE)):
+        said[name] = [refusal(db, name, "guess guess guess", now + timedelta(seconds=s), client)
+                      for s in (0, 0, 0, 0, 1, 5, 6)]
+    assert said["x"] == said["nobody"]
+    assert said["x"][-2:] == [WRONG_AND_WAIT + "10 seconds.",
+                              "Too many failed sign-ins from here or for this name. Wait 9 "
+                              "seconds, then try again."]
+
+
+def test_a_guesser_at_one_address_keeps_the_owner_out_for_a_minute_at_most(db, now):
+    users.add_user(db, ROOT, "admin", "admin", PASSWORD, now=now)
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    at = now
+    for _ in range(12):  # each guess after the previous wait has passed
+        message = refusal(db, "admin", "guess guess guess", at)
+        at += timedelta(minutes=15)
+    assert message == WRONG_AND_WAIT + "15 minutes."
+    at -= timedelta(minutes=15)
+    # The guesser's address waits 15 minutes, whatever name it tries next...
+    assert "Wait 15 minutes" in refusal(db, "x", PASSWORD, at + timedelta(seconds=1))
+    # ...while the admin, from their own address, waits one minute at most.
+    assert "Wait 1 minute," in refusal(db, "admin", PASSWORD, at, ELSEWHERE)
+    assert sign_in(db, "admin", PASSWORD, at + timedelta(minutes=1), ELSEWHERE).name == "admin"
+    assert "Wait 14 minutes" in refusal(db, "admin", PASSWORD, at + timedelta(minutes=1))
+
+
+def test_counts_are_forgotten_a_day_after_the_last_failure(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    for _ in range(4):
+        refusal(db, "x", "guess guess guess", now)
+    assert refusal(db, "x", "guess guess guess", now + timedelta(days=1, seconds=1)) == (
+        "Wrong name or password.")
+    assert counts(db) == {("name", "x"): 1, ("client", HOME): 1}
+
+
+def test_ten_parallel_wrong_guesses_are_all_counted(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    roomy = throttle.Limits(free=20, client_max_wait=timedelta(minutes=15))
+    refused = []
+    start = threading.Barrier(10)
+
+    def guess():
+        start.wait()
+        refused.append(refusal(db, "x", "guess guess guess", now, limits=roomy))
+
+    threads = [threading.Thread(target=guess) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert refused == ["Wrong name or password."] * 10
+    assert counts(db) == {("name", "x"): 10, ("client", HOME): 10}
+
+
+def test_parallel_guesses_past_the_free_ones_are_not_checked(db, now):
+    """Counted before the check: a burst gets only the free guesses and one more."""
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    refused = []
+    start = threading.Barrier(8)
+
+    def guess():
+        start.wait()
+        refused.append(refusal(db, "x", "guess guess guess", now))
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(m.startswith("Wrong name or password.") for m in refused) == 4
+    assert counts(db) == {("name", "x"): 4, ("client", HOME): 4}
+
+
+def test_an_admin_lifts_a_wait_and_the_audit_log_says_so(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    for _ in range(4):
+        refusal(db, "x", "guess guess guess", now)
+    [waiting_name] = [u.wait_until for u in users.list_users(db, ROOT)]
+    assert waiting_name == now + timedelta(seconds=5)
+    assert {(w.kind, w.subject) for w in throttle.waiting(db, ROOT, now=now)} == {
+        ("name", "x"), ("client", HOME)}
+    with pytest.raises(PermissionDenied):
+        throttle.clear(db, Actor("e", "editor"), name="x", now=now)
+    assert throttle.clear(db, ROOT, name="x", address=HOME, now=now) == 2
+    assert sign_in(db, "x", PASSWORD, now).name == "x"
+    assert {(e["actor"], e["entity"], e["entity_id"]) for e in audit.list_entries(db, ROOT)
+            if e["action"] == "clear_throttle"} == {("root", "address", HOME),
+                                                    ("root", "user", "x")}
+
+
+def test_reset_password_lifts_the_wait(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    for _ in range(4):
+        refusal(db, "x", "guess guess guess", now)
     users.reset_password(db, ROOT, "x", "a brand new passphrase", now=now)
-    assert sign_in(db, "x", "a brand new passphrase", now).name == "x"
+    assert sign_in(db, "x", "a brand new passphrase", now, ELSEWHERE).name == "x"
+
+
+def _scrypt_hash(password: str, n: int) -> str:
+    """A hash in the stored format, made with scrypt cost `n`."""
+    salt = b"0123456789abcdef"
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${n}$8$1${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def test_the_shipped_scrypt_cost_is_at_least_2_to_the_17():
+    assert users.SCRYPT_N >= 2**17
+    assert users.hash_password(PASSWORD).startswith(f"scrypt${users.SCRYPT_N}$8$1$")
+
+
+def test_a_hash_with_an_older_cost_still_signs_in_and_is_redone(db, now):
+    users.add_user(db, ROOT, "x", "editor", "placeholder words", now=now)
+    with db.begin() as conn:
+        conn.execute(users_table.update().values(password_hash=_scrypt_hash(PASSWORD, 2**14)))
+    assert sign_in(db, "x", PASSWORD, now).name == "x"
+    with db.connect() as conn:
+        stored = conn.execute(sa.select(users_table.c.password_hash)).scalar_one()
+    assert stored.startswith(f"scrypt${2**17}$8$1$")
+    assert users.verify_password(PASSWORD, stored)
+    assert [e["summary"] for e in audit.list_entries(db, ROOT, user="x")] == [
+        "password rehashed"]
+    assert sign_in(db, "x", PASSWORD, now).name == "x"
+    assert sorted(e["summary"] for e in audit.list_entries(db, ROOT, user="x")) == [
+        "", "password rehashed"]
+
+
+def test_an_unknown_name_costs_as_much_time_as_a_wrong_password(db, now):
+    users.add_user(db, ROOT, "x", "editor", PASSWORD, now=now)
+    roomy = throttle.Limits(free=20, client_max_wait=timedelta(minutes=15))
+
+    def fastest(name):
+        times = []
+        for _ in range(2):
+            started = time.perf_counter()
+            refusal(db, name, "guess guess guess", now, limits=roomy)
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    assert fastest("nobody") > 0.5 * fastest("x")
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (0.2, "1 second"), (40, "40 seconds"), (60, "1 minute"), (61, "2 minutes"),
+    (900, "15 minutes")])
+def test_waits_are_said_in_words(seconds, words):
+    assert throttle.in_words(timedelta(seconds=seconds)) == words
 
 
 def test_disabled_accounts_cannot_sign_in(db, now):

@@ -1,19 +1,18 @@
-"""Local accounts: scrypt-hashed passwords, roles, lock-out after failed sign-ins."""
+"""Local accounts: scrypt-hashed passwords, roles, sign-in behind the throttle."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from outreach.auth import audit
+from outreach.auth import audit, throttle
 from outreach.auth.sessions import end_user_sessions
 from outreach.errors import (
     AlreadyExists,
@@ -23,11 +22,12 @@ from outreach.errors import (
     SignInFailed,
 )
 from outreach.roles import ROLES, Actor, require
-from outreach.store.tables import users
+from outreach.store.tables import sign_in_failures, users
 
-# scrypt cost: 2**15 x 8 x 128 bytes = 32 MiB per hash, a few tenths of a second.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-SCRYPT_MAXMEM = 64 * 1024 * 1024
+# scrypt cost: 2**17 x 8 x 128 bytes = 128 MiB per hash, about half a second. Hashes
+# stored with other parameters still verify and are redone with these at next sign-in.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+SCRYPT_MAXMEM = 2 * 128 * SCRYPT_N * SCRYPT_R
 MIN_PASSWORD_LENGTH = 10
 WRONG = "Wrong name or password."
 
@@ -41,7 +41,7 @@ class UserRow:
     email: str
     role: str
     disabled: bool
-    locked_until: datetime | None
+    wait_until: datetime | None
     last_login_at: datetime | None
 
 
@@ -66,8 +66,17 @@ def verify_password(password: str, stored: str) -> bool:
     return scheme == "scrypt" and hmac.compare_digest(actual, expected)
 
 
-# Compared against when the name is unknown, so a wrong name costs as much as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+def needs_rehash(stored: str) -> bool:
+    """True when `stored` was made with other scrypt parameters than today's."""
+    return stored.split("$")[1:4] != [str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P)]
+
+
+def _unmatchable_hash() -> str:
+    """A hash no password matches, at today's cost: checked when the name is unknown, so
+    a wrong name takes as long as a wrong password."""
+    b64 = base64.b64encode
+    return (f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(secrets.token_bytes(16)).decode()}"
+            f"${b64(secrets.token_bytes(32)).decode()}")
 
 
 def check_password_rules(password: str) -> None:
@@ -117,9 +126,13 @@ def add_user(
 def list_users(db: Engine, actor: Actor) -> list[UserRow]:
     """Every account, by name (admins only)."""
     require(actor, "admin", "listing users")
+    waits = sign_in_failures.alias("waits")
+    joined = users.outerjoin(waits, sa.and_(waits.c.kind == "name",
+                                            waits.c.subject == users.c.name))
     with db.connect() as conn:
-        rows = conn.execute(sa.select(users).order_by(users.c.name)).all()
-    return [UserRow(r.id, r.name, r.email, r.role, r.disabled, r.locked_until,
+        rows = conn.execute(sa.select(users, waits.c.wait_until).select_from(joined)
+                            .order_by(users.c.name)).all()
+    return [UserRow(r.id, r.name, r.email, r.role, r.disabled, r.wait_until,
                     r.last_login_at) for r in rows]
 
 
@@ -162,16 +175,16 @@ def set_disabled(db: Engine, actor: Actor, name: str, disabled: bool, *, now: da
 
 
 def reset_password(db: Engine, actor: Actor, name: str, password: str, *, now: datetime) -> None:
-    """Set a new password and lift any lock (admins only); the user's open sessions end,
-    so whoever knew the old password is signed out everywhere."""
+    """Set a new password and lift any wait on the name (admins only); the user's open
+    sessions end, so whoever knew the old password is signed out everywhere."""
     require(actor, "admin", "resetting passwords")
     check_password_rules(password)
     with db.begin() as conn:
         row = _row(conn, name)
         conn.execute(users.update().where(users.c.id == row.id).values(
-            password_hash=hash_password(password), failed_logins=0, locked_until=None,
-            updated_at=now,
-        ))
+            password_hash=hash_password(password), updated_at=now))
+        conn.execute(sign_in_failures.delete().where(sign_in_failures.c.kind == "name",
+                                                     sign_in_failures.c.subject == row.name))
         end_user_sessions(conn, row.id, now=now,
                           reason="Your password was changed; sign in with the new one.")
         audit.record(conn, actor, entity="user", entity_id=name, action="reset_password",
@@ -179,51 +192,38 @@ def reset_password(db: Engine, actor: Actor, name: str, password: str, *, now: d
 
 
 def sign_in(
-    db: Engine, name: str, password: str, *, now: datetime, max_attempts: int,
-    lock_minutes: int,
+    db: Engine, name: str, password: str, *, client: str | None, now: datetime,
+    limits: throttle.Limits,
 ) -> Actor:
-    """Check a name and password; count failures and lock the account after too many.
+    """Check a name and password from the client at address `client`, behind the throttle
+    (see throttle.py): while the name or the address must wait, the password is not even
+    checked. Every refusal reads the same whether or not the name exists.
 
-    The failure count is committed before the refusal is raised.
+    A hash stored with older scrypt parameters is redone with today's on success.
     """
-    with db.begin() as conn:
-        row = conn.execute(sa.select(users).where(users.c.name == name.strip())).first()
-        refusal = _refusal(conn, row, password, now, max_attempts, lock_minutes)
-        if refusal is None:
-            conn.execute(users.update().where(users.c.id == row.id).values(
-                failed_logins=0, locked_until=None, last_login_at=now))
-            audit.record(conn, Actor(row.name, row.role, row.id), entity="user",
-                         entity_id=row.name, action="sign_in", now=now)
-    if refusal is not None:
-        raise SignInFailed(refusal)
-    return Actor(row.name, row.role, row.id)
-
-
-def _refusal(conn, row, password, now, max_attempts, lock_minutes) -> str | None:
-    if row is None:
-        verify_password(password, _DUMMY_HASH)
-        return WRONG
-    if row.locked_until is not None and row.locked_until > now:
-        minutes = math.ceil((row.locked_until - now).total_seconds() / 60)
-        return (
-            "This account is locked after too many failed sign-ins; try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''} or ask an admin to reset it."
-        )
-    if not verify_password(password, row.password_hash):
-        failures = row.failed_logins + 1
-        if failures < max_attempts:
-            conn.execute(users.update().where(users.c.id == row.id)
-                         .values(failed_logins=failures))
-            return WRONG
-        conn.execute(users.update().where(users.c.id == row.id).values(
-            failed_logins=0, locked_until=now + timedelta(minutes=lock_minutes)))
-        audit.record(conn, Actor(row.name, row.role, row.id), entity="user",
-                     entity_id=row.name, action="locked",
-                     summary=f"{failures} failed sign-ins", now=now)
-        return f"{WRONG} The account is now locked for {lock_minutes} minutes."
+    name = name.strip()
+    counted = throttle.count_attempt(db, name=name, client=client, now=now, limits=limits)
+    if counted.wait_now:
+        raise SignInFailed(f"Too many failed sign-ins from here or for this name. Wait "
+                           f"{throttle.in_words(counted.wait_now)}, then try again.")
+    with db.connect() as conn:
+        row = conn.execute(sa.select(users).where(users.c.name == name)).first()
+    if not verify_password(password, row.password_hash if row else _unmatchable_hash()):
+        raise SignInFailed(WRONG + (
+            f" Too many failed sign-ins: the next try must wait "
+            f"{throttle.in_words(counted.wait_next)}." if counted.wait_next else ""))
     if row.disabled:
-        return "This account is disabled; ask an admin."
-    return None
+        raise SignInFailed("This account is disabled; ask an admin.")
+    rehashed = {"password_hash": hash_password(password)} if needs_rehash(
+        row.password_hash) else {}
+    actor = Actor(row.name, row.role, row.id)
+    with db.begin() as conn:
+        throttle.clear_after_sign_in(conn, name=name, client=client)
+        conn.execute(users.update().where(users.c.id == row.id)
+                     .values(last_login_at=now, **rehashed))
+        audit.record(conn, actor, entity="user", entity_id=row.name, action="sign_in",
+                     summary="password rehashed" if rehashed else "", now=now)
+    return actor
 
 
 def active_actor(db: Engine, user_id: int) -> Actor | None:

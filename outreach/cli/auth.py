@@ -8,7 +8,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from outreach import campaigns, clock
-from outreach.auth import audit, sessions, users, vault
+from outreach.auth import audit, sessions, throttle, users, vault
 from outreach.cli import actions, command
 from outreach.cli.output import add_json, print_json
 from outreach.config import Settings
@@ -38,12 +38,12 @@ def cmd_users_list(args, settings: Settings) -> int:
     found = users.list_users(open_store(settings.database_url), args.actor)
     if args.json:
         print_json([{"name": u.name, "role": u.role, "email": u.email, "disabled": u.disabled,
-                     "locked_until": u.locked_until} for u in found])
+                     "sign_in_wait_until": u.wait_until} for u in found])
         return 0
     for u in found:
         flags = ["disabled"] if u.disabled else []
-        if u.locked_until and u.locked_until > clock.utcnow():
-            flags.append(f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC")
+        if u.wait_until and u.wait_until > clock.utcnow():
+            flags.append(f"sign-in waits until {u.wait_until:%Y-%m-%d %H:%M:%S} UTC")
         print(f"{u.name:<20} {u.role:<9} {u.email:<30} {', '.join(flags)}".rstrip())
     return 0
 
@@ -73,7 +73,33 @@ def cmd_users_set_email(args, settings: Settings) -> int:
 def cmd_users_reset_password(args, settings: Settings) -> int:
     users.reset_password(open_store(settings.database_url), args.actor, args.name,
                          read_password(args), now=clock.utcnow())
-    print(f"New password set for {args.name}; any lock is lifted.")
+    print(f"New password set for {args.name}; any wait to sign in is lifted.")
+    return 0
+
+
+def cmd_users_waiting(args, settings: Settings) -> int:
+    found = throttle.waiting(open_store(settings.database_url), args.actor,
+                             now=clock.utcnow())
+    if args.json:
+        print_json([{"kind": w.kind, "subject": w.subject, "failures": w.failures,
+                     "wait_until": w.wait_until} for w in found])
+        return 0
+    if not found:
+        print("No name or address is waiting to sign in.")
+    for w in found:
+        print(f"{w.kind:<7} {w.subject:<40} {w.failures:>4} failures  "
+              f"waits until {w.wait_until:%Y-%m-%d %H:%M:%S} UTC")
+    return 0
+
+
+def cmd_users_lift_wait(args, settings: Settings) -> int:
+    if not (args.name or args.address):
+        raise InvalidInput("Name a user (NAME) or an address (--address ADDRESS) to lift "
+                           "the wait of; `users waiting` lists them.")
+    throttle.clear(open_store(settings.database_url), args.actor, name=args.name or "",
+                   address=args.address, now=clock.utcnow())
+    print(f"{' and '.join(filter(None, (args.name, args.address)))} may sign in again "
+          "at once; its failed sign-ins are forgotten.")
     return 0
 
 
@@ -138,7 +164,7 @@ def add_parsers(subparsers) -> None:
                    help="; ".join(f"{r}: {h}" for r, h in ROLE_HELP.items()))
     a.add_argument("--email", default="", help="e-mail, used to match single sign-on")
     a.set_defaults(func=cmd_users_add)
-    a = usub.add_parser("list", help="list users, their roles and locks")
+    a = usub.add_parser("list", help="list users, their roles and sign-in waits")
     add_json(a)
     a.set_defaults(func=cmd_users_list)
     a = usub.add_parser("set-role", help="change a user's role")
@@ -155,9 +181,19 @@ def add_parsers(subparsers) -> None:
         a.add_argument("name", metavar="NAME")
         a.set_defaults(func=cmd_users_disable)
     a = with_password(usub.add_parser("reset-password",
-                                      help="set a new password and lift any lock"))
+                                      help="set a new password and lift any wait to "
+                                      "sign in"))
     a.add_argument("name", metavar="NAME")
     a.set_defaults(func=cmd_users_reset_password)
+    a = usub.add_parser("waiting", help="names and addresses that must wait before their "
+                        "next sign-in attempt, after failed ones")
+    add_json(a)
+    a.set_defaults(func=cmd_users_waiting)
+    a = usub.add_parser("lift-wait", help="let a name or an address try to sign in again "
+                        "at once, forgetting its failed sign-ins")
+    a.add_argument("name", metavar="NAME", nargs="?", default="")
+    a.add_argument("--address", default="", help="a client address from `users waiting`")
+    a.set_defaults(func=cmd_users_lift_wait)
     a = usub.add_parser("sign-out", help="sign a user out of the dashboard on every device")
     a.add_argument("name", metavar="NAME")
     a.set_defaults(func=cmd_users_sign_out)

@@ -437,11 +437,21 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("password_hash", sa.String(300), nullable=False, server_default=""),
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", UTCDateTime),
     sa.Column("last_login_at", UTCDateTime),
     _created(),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Failed sign-ins per name typed (kind "name") and per client address (kind "client"),
+# whether or not the name exists; wait_until is when the next attempt is checked again.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("subject", sa.String(100), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("wait_until", UTCDateTime),
 )
 
 # A signed-in browser: the cookie carries a random token, the store only its SHA-256.

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from outreach import campaigns
-from outreach.auth import audit, sessions, users, vault
+from outreach.auth import audit, sessions, throttle, users, vault
 from outreach.clock import utcnow
 from outreach.errors import VaultError
 from outreach.ops.worker import settings_compared, worker_status
@@ -181,7 +181,7 @@ if "Users" in tabs:
         common.show_table(
             [{"name": u.name, "role": u.role, "email": u.email,
               "status": "disabled" if u.disabled else "active",
-              "locked_until": u.locked_until, "last_sign_in": u.last_login_at}
+              "sign_in_waits_until": u.wait_until, "last_sign_in": u.last_login_at}
              for u in people], settings.timezone, "No users.")
         st.caption(" · ".join(f"**{r}**: {h}" for r, h in ROLE_HELP.items()))
         with st.form(common.form_round("add_user")):
@@ -201,11 +201,12 @@ if "Users" in tabs:
             who = st.selectbox("User", [u.name for u in people])
             role = st.selectbox("New role", ROLES)
             password = st.text_input("New password", type="password",
-                                     help="Also lifts a lock after failed sign-ins.")
+                                     help="Also lifts a wait after failed sign-ins.")
             email = st.text_input("New e-mail", help="What single sign-on matches.")
             confirm = st.checkbox("Yes, apply this change")
             change = st.radio("Change", ["Set role", "Reset password", "Set e-mail",
-                                         "Sign out everywhere", "Disable", "Enable"],
+                                         "Lift sign-in wait", "Sign out everywhere",
+                                         "Disable", "Enable"],
                               horizontal=True,
                               help="Sign out everywhere ends their sign-in on every device "
                               "(a lost phone, a shared computer); resetting the password "
@@ -224,6 +225,10 @@ if "Users" in tabs:
                     common.attempt(lambda: users.set_email(db, actor, who, email, now=now),
                             f"{who} now signs on with {email.strip() or 'no e-mail'}.",
                             clears="manage_user")
+                elif change == "Lift sign-in wait":
+                    common.attempt(lambda: throttle.clear(db, actor, name=who, now=now),
+                                   f"{who} may try to sign in again at once.",
+                                   clears="manage_user")
                 elif change == "Sign out everywhere":
                     common.attempt(lambda: sessions.sign_out_everywhere(db, actor, who,
                                                                         now=now),

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from outreach.auth import sessions, users
+from outreach.auth import sessions, throttle, users
 from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.coverage.clip_report import html_environment
@@ -50,6 +50,18 @@ def _store(url: str) -> Engine:
 def _context() -> tuple[Engine, Settings]:
     settings = Settings.from_env()
     return _store(settings.database_url), settings
+
+
+def sign_in_limits(settings: Settings) -> throttle.Limits:
+    """The throttle's free failures and longest wait per address, from the settings."""
+    return throttle.Limits(free=settings.sign_in_free_failures,
+                           client_max_wait=timedelta(minutes=settings.sign_in_max_wait_minutes))
+
+
+def client_address(request: Request) -> str | None:
+    """The address the sign-in came from. Behind a reverse proxy on this machine, uvicorn
+    takes it from X-Forwarded-For (FORWARDED_ALLOW_IPS names other trusted proxies)."""
+    return request.client.host if request.client else None
 
 
 def idle_limit(settings: Settings) -> timedelta:
@@ -103,8 +115,8 @@ async def sign_in_page(request: Request) -> Response:
     now = utcnow()
     try:
         actor = await run_in_threadpool(
-            users.sign_in, db, name, str(form.get("password", "")), now=now,
-            max_attempts=settings.lockout_attempts, lock_minutes=settings.lockout_minutes)
+            users.sign_in, db, name, str(form.get("password", "")),
+            client=client_address(request), now=now, limits=sign_in_limits(settings))
     except SignInFailed as exc:
         return _form(request, next_path=next_path, name=name, error=str(exc), status=401)
     lifetime = timedelta(days=settings.session_max_days)

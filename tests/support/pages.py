@@ -3,6 +3,7 @@ campaign, a page opened as a signed-in user, and finding its widgets by label.""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,12 +24,24 @@ ADMIN_ID = 4  # the store fixture adds viewer, editor, approver, admin in that o
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-def store(app_env, now):
-    engine = make_engine(f"sqlite:///{app_env / 'outreach.db'}")
+@pytest.fixture(scope="session")
+def store_template(tmp_path_factory) -> Path:
+    """A migrated SQLite store with one user per role, made once per run: each password
+    costs half a second of scrypt at its shipped strength, and most page tests start here."""
+    path = tmp_path_factory.mktemp("store_template") / "outreach.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
     for role in ("viewer", "editor", "approver", "admin"):
-        users.add_user(engine, ROOT, role, role, PASSWORD, now=now)
+        users.add_user(engine, ROOT, role, role, PASSWORD, now=utcnow())
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def store(app_env, store_template):
+    """A fresh copy of the store template in this test's data folder."""
+    engine = make_engine(f"sqlite:///{app_env / 'outreach.db'}")
+    shutil.copyfile(store_template, app_env / "outreach.db")
     yield engine
     engine.dispose()
 
