@@ -5,13 +5,13 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from outreach.auth import vault
 from outreach.campaigns import resolve_campaign
 from outreach.cli import actions, add_votes, command, voter
+from outreach.cli.files import read_bytes, read_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
 from outreach.errors import InvalidInput, NotFound
@@ -113,7 +113,7 @@ def _platform(db, account_id: int) -> str:
 
 
 def _text(args) -> str:
-    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.text
+    text = read_text(args.file) if args.file else args.text
     if not text:
         raise InvalidInput("Give the post with --text or --file.")
     return text
@@ -133,7 +133,7 @@ def cmd_schedule(args, settings) -> int:
     for handle in args.account:
         account_id = _account_id(db, handle)
         platform = _platform(db, account_id)
-        images = tuple(prepare_image(Path(path).read_bytes(), alt, platform)
+        images = tuple(prepare_image(read_bytes(path), alt, platform)
                        for path, alt in zip(args.image, args.alt, strict=True))
         variants.append(post_queue.Variant(account_id, _parts(args, text, platform), images))
     at = post_queue.next_free_slot(db, variants[0].account_id, after=utcnow()) \

@@ -25,6 +25,8 @@ import csv
 import gc
 import io
 import re
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -139,6 +141,35 @@ _OUTLET_LIMITS = {column.name: column.type.length for column in outlets.c
 _LIST_NAME_MAX = press_lists.c.name.type.length
 _LABELS = {**FIELDS, "outlet_id": "Outlet"}  # for the columns a merge reports
 _ERRORS_SHOWN = 5
+
+# How much one import reads. Constants rather than settings: they bound the work and memory
+# a file can cost the machine (the page and the CLI share them), a committee's press list
+# is tens of thousands of rows at most, and a bigger list is imported in parts. The file
+# cap keeps the rows within what the planner holds in memory: 20 MB is about 130,000 rows
+# of our own export; the row cap counts blank rows too, as they are read all the same.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 32_767  # Excel's own limit, so a cell of any spreadsheet fits
+# An XLSX file is a zip of XML: the XML of a workbook holding as much as the largest CSV is
+# about five times the CSV's size, and nothing more is unpacked.
+MAX_UNPACKED_BYTES = 5 * MAX_FILE_BYTES
+# Parts besides the sheets and their shared strings (styles, theme, properties) are read
+# whole into many objects: a few megabytes is more than any workbook's styles take.
+MAX_OTHER_PART_BYTES = 4 * 1024 * 1024
+# openpyxl's work grows with the number of XML elements: about 200,000 rows of ten cells.
+_MAX_XML_TAGS = 8_000_000
+# The XML parser openpyxl reads sheets with (expat, through ElementTree.iterparse) scans a
+# piece of XML that is not finished yet again on each 16 KB it is fed, so one piece of n
+# bytes costs n squared: a 50 MB comment in a 52 KB file took over a minute. No piece of a
+# spreadsheet's XML (a tag, a cell's text, a comment) is longer than a cell's text written
+# out in full, and a workbook holds a handful of comments or processing instructions.
+_MAX_XML_PIECE = 256 * 1024  # a cell in full, at the 8 bytes an escaped character may take
+_MAX_XML_SPECIALS = 10_000
+_XML_SPECIAL = re.compile(rb"<[!?]")
+_XML_CLOSERS = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+_SCAN_CHUNK = 256 * 1024
+_RESAVE = "Open it in a spreadsheet program, save it again as .xlsx (or CSV) and import that."
 
 
 def _header_key(header: str) -> str:
@@ -301,7 +332,12 @@ def read_table(data: bytes, filename: str) -> Table:
     they start with its byte-order mark, else as UTF-8 (with or without BOM), else as
     Windows-1252, the encoding Excel on Windows saves "CSV" in; the delimiter is sniffed
     among comma, semicolon and tab. NUL characters are dropped: no database keeps them.
+    A file over MAX_FILE_BYTES, MAX_ROWS rows, MAX_COLUMNS columns or a cell over
+    MAX_CELL_CHARS characters is refused as soon as reading comes to it, saying how to
+    get under the limit.
     """
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidInput(too_big_message(filename, len(data)))
     suffix = PurePath(filename).suffix.lower()
     if data.startswith(_OLE_MAGIC):
         raise InvalidInput(f"{filename} is an old Excel (.xls) workbook: save it as .xlsx or "
@@ -315,12 +351,47 @@ def read_table(data: bytes, filename: str) -> Table:
     records: list[tuple[int, list[str]]] = []
     try:
         with _gc_paused():
-            records.extend(enumerate(reader, 1))
+            for number, cells in enumerate(reader, 1):
+                records.append((number, _within_limits(filename, number, cells)))
     except csv.Error as exc:
+        row = len(records) + 1
+        if "field larger than field limit" in str(exc):
+            raise InvalidInput(_long_cell_message(filename, row, None)) from None
         raise InvalidInput(
-            f"{filename}, row {len(records) + 1}: the CSV cannot be read ({exc})."
+            f"{filename}, row {row}: the CSV cannot be read ({exc})."
         ) from None
     return _table(filename, records, encoding, delimiter)
+
+
+def too_big_message(filename: str, size: int) -> str:
+    """Why a file of `size` bytes is not imported, and how to import it anyway."""
+    return (f"{filename} is {size / 1_048_576:.1f} MB; at most "
+            f"{MAX_FILE_BYTES // 1_048_576} MB is imported at once. Split it into smaller "
+            "files, each starting with the header row, and import them one after another.")
+
+
+def _within_limits(filename: str, number: int, cells: list[str]) -> list[str]:
+    """`cells`, the row numbered `number`, or InvalidInput when it passes a cap."""
+    if number > MAX_ROWS:
+        raise InvalidInput(
+            f"{filename} has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are imported "
+            "at once. Split it into files of fewer rows, each starting with the header row, "
+            "and import them one after another.")
+    if len(cells) > MAX_COLUMNS:
+        raise InvalidInput(
+            f"{filename}, row {number}: {len(cells):,} columns; at most {MAX_COLUMNS} are "
+            "read. Delete the columns the press list does not need (and any stray cells far "
+            "to the right) and import it again.")
+    for column, cell in enumerate(cells, 1):
+        if len(cell) > MAX_CELL_CHARS:
+            raise InvalidInput(_long_cell_message(filename, number, column))
+    return cells
+
+
+def _long_cell_message(filename: str, row: int, column: int | None) -> str:
+    where = f"row {row}" + (f", column {column}" if column else "")
+    return (f"{filename}, {where}: a cell holds more than {MAX_CELL_CHARS:,} characters, "
+            "the most a cell may hold (as in Excel). Shorten it and import the file again.")
 
 
 def _decode(data: bytes, filename: str) -> tuple[str, str]:
@@ -361,6 +432,7 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_xlsx(data: bytes, filename: str) -> Table:
+    _check_workbook_parts(data, filename)
     import openpyxl  # only XLSX imports pay for loading it
 
     try:
@@ -373,7 +445,7 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs record a wrong used range; read every row
         records = [
-            (number, [_cell_text(value) for value in values])
+            (number, _within_limits(filename, number, [_cell_text(value) for value in values]))
             for number, values in enumerate(sheet.iter_rows(values_only=True), 1)
         ]
     except InvalidInput:
@@ -383,6 +455,102 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
     finally:
         workbook.close()
     return _table(filename, records, "xlsx", "")
+
+
+def _check_workbook_parts(data: bytes, filename: str) -> None:
+    """Refuse, before openpyxl parses anything, a workbook that unpacks to more than
+    MAX_UNPACKED_BYTES (a zip bomb) or whose XML holds a piece too long to parse quickly,
+    or a DOCTYPE (entity tricks), which no spreadsheet program writes."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says it is not a workbook, in its words
+    with archive:
+        # zipfile never unpacks more of a part than its declared size (it stops there and
+        # fails the checksum), so the declared sizes bound the work before any is done.
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise InvalidInput(
+                f"{filename} unpacks to {unpacked / 1_048_576:,.0f} MB of data; at most "
+                f"{MAX_UNPACKED_BYTES // 1_048_576} MB is read. Split it into smaller "
+                "workbooks and import them one after another.")
+        for info in archive.infolist():
+            name = info.filename.lower()
+            if not name.endswith((".xml", ".rels", ".vml")):
+                continue
+            if (info.file_size > MAX_OTHER_PART_BYTES and name != "xl/sharedstrings.xml"
+                    and not name.startswith("xl/worksheets/")):
+                raise InvalidInput(
+                    f"{filename}: {info.filename} unpacks to {info.file_size:,} bytes, more "
+                    "than a spreadsheet's styles or settings take. " + _RESAVE)
+            try:
+                with archive.open(info) as part:
+                    problem = _xml_problem(part)
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                return  # a damaged part: openpyxl reports it
+            if problem:
+                raise InvalidInput(f"{filename}: {info.filename} {problem}")
+
+
+def _xml_problem(part: IO[bytes]) -> str:
+    """What makes the XML in `part` unsafe to parse, or "" (read in chunks, never whole).
+
+    Refused: a piece (text or a tag, so a run without "<"; a comment, CDATA section or
+    processing instruction) longer than _MAX_XML_PIECE, more than _MAX_XML_SPECIALS
+    comments and the like or _MAX_XML_TAGS elements, and any other "<!" declaration (a
+    DOCTYPE or ENTITY).
+    """
+    carry = b""
+    specials = tags = 0
+    ended = False
+    while not ended:
+        chunk = part.read(_SCAN_CHUNK)
+        ended = not chunk
+        buf = carry + chunk
+        # Where the piece that may go on in the next chunk starts.
+        keep = len(buf) if ended else max(buf.rfind(b"<"), 0)
+        pos = 0
+        while (found := _XML_SPECIAL.search(buf, pos, keep)) is not None:
+            start = found.start()
+            opener = next((o for o in _XML_CLOSERS if buf.startswith(o, start)), None)
+            if opener is None:
+                if not ended and len(buf) - start < len(b"<![CDATA["):
+                    keep = start  # the chunk ends inside the opener: look again with more
+                    break
+                return ("declares XML entities or a DOCTYPE, which spreadsheets never do. "
+                        + _RESAVE)
+            specials += 1
+            if specials > _MAX_XML_SPECIALS:
+                return (f"holds more than {_MAX_XML_SPECIALS:,} XML comments or processing "
+                        "instructions, which spreadsheets never write. " + _RESAVE)
+            closer = _XML_CLOSERS[opener]
+            end = buf.find(closer, start + len(opener), start + _MAX_XML_PIECE)
+            if end < 0:
+                if ended or len(buf) - start >= _MAX_XML_PIECE:
+                    return _long_piece_message()
+                keep = start
+                break
+            pos = end + len(closer)
+        if pos > keep:  # a special ran past the last "<": what follows it is unfinished
+            last = buf.rfind(b"<", pos)
+            keep = pos if last < 0 else last
+        if keep and max(map(len, buf[:keep].split(b"<"))) > _MAX_XML_PIECE:
+            return _long_piece_message()
+        tags += buf.count(b"<", 0, keep)
+        if tags > _MAX_XML_TAGS:
+            return (f"holds more than {_MAX_XML_TAGS:,} XML elements, more than "
+                    f"{MAX_ROWS:,} rows of a press list take. Split it into smaller "
+                    "workbooks and import them one after another.")
+        carry = buf[keep:]
+        if len(carry) > _MAX_XML_PIECE:
+            return _long_piece_message()
+    return ""
+
+
+def _long_piece_message() -> str:
+    return (f"holds a piece of XML (a cell's text, a tag or a comment) longer than "
+            f"{_MAX_XML_PIECE // 1024} KB, more than any cell of a spreadsheet needs. "
+            + _RESAVE)
 
 
 def _cell_text(value: Any) -> str:
@@ -1172,9 +1340,13 @@ def import_file(
     require(actor, "editor", "importing contacts")
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fileobj:
+            data = fileobj.read(MAX_FILE_BYTES + 1)  # enough to tell that it is too big
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        size = path.stat().st_size if path.is_file() else len(data)
+        raise InvalidInput(too_big_message(path.name, size))
     table = read_table(data, path.name)
     if dry_run:
         plan = plan_import(db, table, mapping=mapping, list_name=list_name)
