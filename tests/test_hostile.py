@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.desk import ADMIN, EDITOR, KEYS, make_desk, run
 from support.images import photo
 from support.x_server import XServer
@@ -75,6 +77,31 @@ def test_the_matcher_sees_through_the_disguise(text, why):
 @pytest.mark.parametrize(("text", "why"), NOT_NAMED, ids=[why for _, why in NOT_NAMED])
 def test_the_matcher_leaves_other_words_alone(text, why):
     assert find_matches(text, [ProtectedName(1, PROTECTED)]) == [], why
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e" \
+    "\u2066\u2067\u2068\u2069\u180e"
+_BETWEEN = [" ", "\u00a0", "\n", "\t", "-", "  ", "\u3000", "/", " \u200b "]
+
+
+@st.composite
+def disguised(draw) -> str:
+    """The protected name with each letter's case chosen at random, invisible and
+    direction characters dropped in anywhere, and any separator between the words."""
+    words = []
+    for word in PROTECTED.split():
+        letters = []
+        for letter in word:
+            letters.append(letter.upper() if draw(st.booleans()) else letter.lower())
+            letters.append(draw(st.text(st.sampled_from(_INVISIBLE), max_size=2)))
+        words.append("".join(letters))
+    return draw(st.sampled_from(_BETWEEN)).join(words)
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=disguised(), before=st.text(max_size=20), after=st.text(max_size=20))
+def test_any_mix_of_case_and_invisible_characters_is_seen_through(name, before, after):
+    assert find_matches(f"{before} {name} {after}", [ProtectedName(1, PROTECTED)])
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from outreach.releases.protected_names import add_protected
 from outreach.roles import Actor
 from outreach.social import queue as post_queue
 from outreach.social.images import prepare_image
+from outreach.store.tables import campaigns as campaigns_table
 from outreach.store.tables import post_parts, social_accounts, votes
 
 ADMIN = Actor("ada", "admin")
@@ -68,13 +69,17 @@ def test_a_variant_that_does_not_fit_refuses_them_all(desk, now):
     assert post_queue.list_posts(db, desk["campaign"]) == []
 
 
-@pytest.mark.parametrize("year", [1, 1999, 2100, 9999])
-def test_a_time_no_post_can_go_out_at_is_refused(desk, now, year):
+@pytest.mark.parametrize(("at", "why"), [
+    (datetime(1, 1, 1, tzinfo=UTC), "before the campaign began"),
+    (datetime(2025, 11, 20, 15, tzinfo=UTC), "before the campaign began"),
+    (datetime(2062, 11, 20, 15, tzinfo=UTC), "more than two years ahead"),
+    (datetime(9999, 12, 31, tzinfo=UTC), "more than two years ahead"),
+], ids=["year 1", "a year early", "2062 for 2026", "year 9999"])
+def test_a_time_outside_the_campaigns_window_is_refused(desk, now, at, why):
     """A typo'd year (0001) once went into the queue, and then every visit to the Social
     page failed turning it into the campaign's time zone."""
     db = desk["db"]
-    at = now.replace(year=year)
-    with pytest.raises(InvalidInput, match="is not a time a post can go out; check the year"):
+    with pytest.raises(InvalidInput, match=f"is not a time a post can go out: it is {why}"):
         post_queue.create_posts(db, EDITOR, [
             post_queue.Variant(desk["bluesky"], ["Rally at noon."])], now=now, at=at)
     assert post_queue.list_posts(db, desk["campaign"]) == []
@@ -82,6 +87,20 @@ def test_a_time_no_post_can_go_out_at_is_refused(desk, now, year):
     with pytest.raises(InvalidInput, match="check the year"):
         post_queue.reschedule(db, EDITOR, post_id, at, now=now)
     assert post_queue.get_post(db, post_id)["scheduled_at"] == now
+
+
+def test_the_window_opens_on_the_campaigns_start_date_and_closes_two_years_ahead(desk, now):
+    db = desk["db"]
+    with db.begin() as conn:
+        conn.execute(campaigns_table.update().where(campaigns_table.c.id == desk["campaign"])
+                     .values(start_date=date(2026, 9, 1)))
+    early = datetime(2026, 9, 1, 5, tzinfo=UTC)  # the morning of the start, campaign time
+    late = now + post_queue.MAX_AHEAD
+    for at in (early, late):
+        post_queue.create_post(db, EDITOR, desk["bluesky"], ["Rally."], now=now, at=at)
+    with pytest.raises(InvalidInput, match=r"before the campaign began \(2026-09-01\)"):
+        post_queue.create_post(db, EDITOR, desk["bluesky"], ["Rally."], now=now,
+                               at=datetime(2026, 8, 31, 12, tzinfo=UTC))
 
 
 def test_alt_text_passes_the_protected_names_check(desk, now):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -143,15 +143,31 @@ def create_post(
                         at=at, kind=kind, target_url=target_url)[0]
 
 
-# A time outside these years is a typo (0001, 20266), and one that every page showing the
-# queue would fail to turn into the campaign's time zone.
-_SCHEDULABLE_YEARS = range(2000, 2100)
+# Later than this ahead of now, a post's time is a typo (2062 for 2026), not a plan.
+MAX_AHEAD = timedelta(days=2 * 365)
 
 
-def _check_time(at: datetime | None) -> None:
-    if at is not None and at.year not in _SCHEDULABLE_YEARS:
-        raise InvalidInput(f"{at:%Y-%m-%d %H:%M} is not a time a post can go out; check the "
-                           "year.")
+def _check_time(conn: sa.Connection, campaign_id: int, at: datetime | None,
+                now: datetime) -> None:
+    """Refuse a time before the campaign began (its start date, or the day it was made) or
+    more than two years ahead: a typo'd year (0001, 2062) is caught when it is typed, not
+    when every page showing the queue fails to turn it into the campaign's time zone."""
+    if at is None:
+        return
+    row = conn.execute(sa.select(campaigns.c.start_date, campaigns.c.created_at,
+                                 campaigns.c.timezone)
+                       .where(campaigns.c.id == campaign_id)).one()
+    zone = ZoneInfo(row.timezone)
+    began = row.created_at.astimezone(zone).date()
+    if row.start_date is not None:
+        began = min(began, row.start_date)
+    written = f"{at:%Y-%m-%d %H:%M}"
+    if at < datetime.combine(began, time.min, zone):
+        raise InvalidInput(f"{written} is not a time a post can go out: it is before the "
+                           f"campaign began ({began:%Y-%m-%d}); check the year.")
+    if at > now + MAX_AHEAD:
+        raise InvalidInput(f"{written} is not a time a post can go out: it is more than two "
+                           "years ahead; check the year.")
 
 
 def create_posts(
@@ -167,7 +183,6 @@ def create_posts(
     Every variant is checked before any is written.
     """
     require(actor, "editor", "composing posts")
-    _check_time(at)
     if kind not in POST_KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}; use one of {', '.join(POST_KINDS)}.")
     if not variants:
@@ -180,6 +195,7 @@ def create_posts(
     with db.connect() as conn:
         for variant in variants:
             account = _account(conn, variant.account_id)
+            _check_time(conn, account.campaign_id, at, now)
             if kind == "repost":
                 parts = [target_url.strip()]
             else:
@@ -399,9 +415,9 @@ def post_tally(db: Engine, post_id: int) -> approval.Tally:
 def reschedule(db: Engine, actor: Actor, post_id: int, at: datetime, *, now: datetime) -> None:
     """Move a post that has not gone out yet to another time (editors)."""
     require(actor, "editor", "rescheduling posts")
-    _check_time(at)
     with db.begin() as conn:
         post = _post(conn, post_id)
+        _check_time(conn, post.campaign_id, at, now)
         if post.status in ("publishing", "published", "cancelled"):
             raise InvalidInput(f"Post {post_id} is {post.status}; it cannot be moved.")
         conn.execute(posts.update().where(posts.c.id == post_id).values(
