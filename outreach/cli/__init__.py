@@ -74,6 +74,12 @@ def actions(parser: argparse.ArgumentParser):
     return parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
 
+def add_campaign(parser: argparse.ArgumentParser,
+                 help: str = "the campaign (needed when there are several)") -> None:
+    """The --campaign NAME option, declared here once for every command that takes it."""
+    parser.add_argument("--campaign", metavar="NAME", default=None, help=help)
+
+
 def add_votes(sub, what: str, func) -> None:
     """`approve ID` and `reject ID --comment C` for a post or a release."""
     for decision, text in (("approve", f"vote to approve a {what} in review (needs --as NAME)"),

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from outreach import campaigns
 from outreach.campaigns import resolve_campaign
-from outreach.cli import actions, command
+from outreach.cli import actions, add_campaign, command
 from outreach.cli.files import read_bytes, repeat, write_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
@@ -67,8 +67,7 @@ def _add_coverage(subparsers) -> None:
     )
     p.add_argument("file", metavar="FILE.csv", help="the CSV file to write (replaced if it "
                    "exists)")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
+    add_campaign(p)
     p.add_argument("--since", metavar="DATE", default="",
                    help="only hits from this day on, YYYY-MM-DD in the campaign's time zone")
     p.set_defaults(func=cmd_coverage_export)
@@ -84,8 +83,7 @@ def _add_coverage(subparsers) -> None:
     p.add_argument("--html", metavar="FILE", required=True, help="the HTML file to write")
     p.add_argument("--csv", metavar="FILE", default="",
                    help="also write the clips to this CSV file")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
+    add_campaign(p)
     p.set_defaults(func=cmd_coverage_report)
 
 
@@ -226,32 +224,32 @@ def _add_feeds(subparsers) -> None:
     sub = actions(command(subparsers, "feeds"))
     a = sub.add_parser("add", help="fetch an RSS or Atom feed once and add it")
     a.add_argument("url", metavar="URL")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.add_argument("--kind", default=None, choices=KINDS,
                    help="override the kind detected from the address and the feed")
     a.set_defaults(func=cmd_feeds_add)
     a = sub.add_parser("add-google-news",
                        help="add the Google News search feed for the campaign's keywords")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.set_defaults(func=cmd_feeds_add_google_news)
     a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.set_defaults(func=cmd_feeds_add_outlets)
     a = sub.add_parser("import", help="add every feed in an OPML file (a feed reader's export)",
                        description="Add every feed FILE.opml lists to the campaign, fetching "
                        "them side by side; each is checked as `feeds add` checks one, and "
                        "one that fails is reported while the others are added.")
     a.add_argument("file", metavar="FILE.opml")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.add_argument("--dry-run", action="store_true",
                    help="list what would be added; fetch and add nothing")
     a.set_defaults(func=cmd_feeds_import)
     a = sub.add_parser("export", help="write the campaign's feeds to an OPML file")
     a.add_argument("file", metavar="FILE.opml", help="the file to write (replaced)")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.set_defaults(func=cmd_feeds_export)
     a = sub.add_parser("list", help="feeds with last success, last error and next poll")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     add_json(a)
     a.set_defaults(func=cmd_feeds_list)
     a = sub.add_parser("remove", help="remove a feed (its press hits stay)")
@@ -262,7 +260,7 @@ def _add_feeds(subparsers) -> None:
     a.add_argument("--once", action="store_true", help="one pass, then exit")
     a.add_argument("--force", action="store_true",
                    help="fetch every feed now, even those not due")
-    a.add_argument("--campaign", default=None, help="only this campaign's feeds")
+    add_campaign(a, "only this campaign's feeds")
     a.set_defaults(func=cmd_feeds_poll)
 
 

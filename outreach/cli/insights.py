@@ -5,7 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from outreach import campaigns
-from outreach.cli import actions, command
+from outreach.cli import actions, add_campaign, command
 from outreach.cli.files import repeat, write_text
 from outreach.clock import utcnow
 from outreach.insights import analytics
@@ -69,8 +69,7 @@ def add_parsers(subparsers) -> None:
     )
     p.add_argument("--week", metavar="YYYY-Www", default="",
                    help="the ISO week, e.g. 2026-W48 (default: last full week)")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
+    add_campaign(p)
     p.add_argument("--html", metavar="FILE", default="", help="write the HTML digest here")
     p.add_argument("--md", metavar="FILE", default="", help="write the Markdown digest here")
     p.set_defaults(func=cmd_digest)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from outreach.auth import vault
 from outreach.campaigns import resolve_campaign
-from outreach.cli import actions, add_votes, command, voter
+from outreach.cli import actions, add_campaign, add_votes, command, voter
 from outreach.cli.files import read_bytes, read_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
@@ -246,13 +246,13 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--handle", required=True, help="e.g. local101.bsky.social")
     a.add_argument("--service", default=accounts.DEFAULT_BLUESKY_SERVICE,
                    help="the account's server (default: https://bsky.social)")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.add_argument("--password-stdin", action="store_true",
                    help="read the app password from stdin instead of prompting")
     a.set_defaults(func=cmd_add_bluesky)
     a = sub.add_parser("add-x", help="connect an X account with its API key/secret and "
                        "access token/secret")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.add_argument("--password-stdin", action="store_true",
                    help="read the four keys from stdin, one per line, in the order "
                    + ", ".join(accounts.X_KEYS))
@@ -305,7 +305,7 @@ def add_parsers(subparsers) -> None:
     add_votes(sub, "post", cmd_vote)
     a = sub.add_parser("cost", help="what the month's X posts cost (prices in Settings)")
     a.add_argument("--month", default="", metavar="YYYY-MM", help="default: this month")
-    a.add_argument("--campaign", default=None, help="the campaign (if there are several)")
+    add_campaign(a)
     a.set_defaults(func=cmd_cost)
     a = sub.add_parser("cancel", help="cancel a post that has not gone out")
     a.add_argument("id", type=int, metavar="ID")

@@ -6,7 +6,7 @@ import json
 
 from outreach import clock
 from outreach.campaigns import resolve_campaign
-from outreach.cli import actions, add_votes, command, voter
+from outreach.cli import actions, add_campaign, add_votes, command, voter
 from outreach.cli.files import read_text, write_bytes, write_text
 from outreach.cli.output import add_json, print_json
 from outreach.errors import InvalidInput
@@ -207,8 +207,7 @@ def add_parsers(subparsers) -> None:
                    "'Thursday, December 3, 2026, 6:00 AM CST'")
     p.set_defaults(func=cmd_release_render)
     p = sub.add_parser("list", help="a campaign's releases, newest change first")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
+    add_campaign(p)
     p.add_argument("--status", default=None, choices=RELEASE_STATES,
                    help="only releases in this state")
     add_json(p)
@@ -218,8 +217,7 @@ def add_parsers(subparsers) -> None:
                        "field values in FILE.json, as `release render` takes them.")
     p.add_argument("template", metavar="TEMPLATE", help="a name from `templates list`")
     p.add_argument("--data", required=True, metavar="FILE.json", help="the field values")
-    p.add_argument("--campaign", metavar="NAME", default=None,
-                   help="the campaign (needed when there are several)")
+    add_campaign(p)
     p.set_defaults(func=cmd_release_new)
     p = sub.add_parser("edit", help="save new field values as the next version",
                        description="Save FILE.json's values as a new version. Votes on the "
