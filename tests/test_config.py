@@ -9,6 +9,7 @@ import pytest
 from outreach.config import SETTINGS, Settings, env_example, readme_table
 from outreach.coverage.fetch import PollSettings
 from outreach.errors import ConfigError
+from outreach.social import images
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,5 +96,6 @@ def test_the_dashboard_shows_no_tracebacks_and_no_raw_table_downloads():
     client = dashboard["client"]
     assert client["showErrorDetails"] == "none"
     assert client["disableDataExport"] is True
-    # what the largest press list and photos need, not Streamlit's 200 MB
-    assert dashboard["server"]["maxUploadSize"] == 50
+    # what the largest press list and photos need, not Streamlit's 200 MB; the command
+    # line reads no larger image than the page takes
+    assert dashboard["server"]["maxUploadSize"] == 50 == images.MAX_FILE_BYTES // 1_048_576

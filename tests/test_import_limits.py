@@ -212,3 +212,13 @@ def test_post_schedule_with_a_missing_file_has_no_traceback(demo_store, app_env,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1, result.stderr
     assert result.stderr == f"error: Cannot read {missing}: No such file or directory.\n"
+
+
+def test_an_image_file_past_the_upload_limit_is_not_read_whole(demo_store, capsys):
+    """`--image /dev/zero` (or a mistaken path to a video) stops at the dashboard's own
+    upload limit instead of filling memory."""
+    code = main(["post", "schedule", "--account", demo_handle(demo_store), "--at", "now",
+                 "--text", "Gate 3", "--image", "/dev/zero", "--alt", "Pickets"])
+    assert code == 1
+    assert capsys.readouterr().err == (
+        "error: /dev/zero is larger than 50 MB, the most that is read; use a smaller file.\n")

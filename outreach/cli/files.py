@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from outreach.errors import InvalidInput
 
@@ -21,12 +20,18 @@ def read_text(path: str) -> str:
             from None
 
 
-def read_bytes(path: str) -> bytes:
-    """A file's bytes, or a clear error."""
+def read_bytes(path: str, *, limit: int | None = None) -> bytes:
+    """A file's bytes, or a clear error; with `limit`, no more than that is read, and a
+    larger file is refused (a path to a huge file, or /dev/zero, cannot fill memory)."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as fileobj:
+            data = fileobj.read() if limit is None else fileobj.read(limit + 1)
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if limit is not None and len(data) > limit:
+        raise InvalidInput(f"{path} is larger than {limit // 1_048_576} MB, the most that is "
+                           "read; use a smaller file.")
+    return data
 
 
 def write_text(path: str, text: str, *, encoding: str = "utf-8") -> None:
@@ -41,7 +46,8 @@ def write_text(path: str, text: str, *, encoding: str = "utf-8") -> None:
 def write_bytes(path: str, data: bytes) -> None:
     """Write `data` to `path`, replacing it."""
     try:
-        Path(path).write_bytes(data)
+        with open(path, "wb") as fileobj:
+            fileobj.write(data)
     except OSError as exc:
         raise InvalidInput(f"Cannot write {path}: {exc.strerror or exc}.") from None
 

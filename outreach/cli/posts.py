@@ -20,7 +20,7 @@ from outreach.org_settings import get_org
 from outreach.social import accounts
 from outreach.social import queue as post_queue
 from outreach.social import text as social_text
-from outreach.social.images import prepare_image
+from outreach.social.images import MAX_FILE_BYTES, prepare_image
 from outreach.store import open_store
 from outreach.store.tables import social_accounts
 
@@ -133,7 +133,7 @@ def cmd_schedule(args, settings) -> int:
     for handle in args.account:
         account_id = _account_id(db, handle)
         platform = _platform(db, account_id)
-        images = tuple(prepare_image(read_bytes(path), alt, platform)
+        images = tuple(prepare_image(read_bytes(path, limit=MAX_FILE_BYTES), alt, platform)
                        for path, alt in zip(args.image, args.alt, strict=True))
         variants.append(post_queue.Variant(account_id, _parts(args, text, platform), images))
     at = post_queue.next_free_slot(db, variants[0].account_id, after=utcnow()) \

@@ -18,6 +18,8 @@ MAX_IMAGES = 4
 # Bytes an uploaded image may take: older Bluesky servers refuse blobs over 976.56 KB.
 MAX_BYTES = {"bluesky": 976_560, "x": 5_000_000}
 MAX_SIDE = 2000
+# The largest image file read, as the dashboard's upload limit (.streamlit/config.toml).
+MAX_FILE_BYTES = 50 * 1_048_576
 # Characters of alt text each platform keeps: X refuses more; Bluesky's app stops there.
 MAX_ALT = {"bluesky": 2000, "x": 1000}
 # Larger pictures are not decoded at all: a small file can unpack to gigabytes of pixels.
