@@ -32,7 +32,9 @@ from outreach.pitching import pitches as pitching
 from outreach.presslist import contacts
 from outreach.presslist.contacts import JournalistFilter
 from outreach.releases import drafts as releases
+from outreach.releases import protected_names
 from outreach.roles import Actor
+from outreach.social import queue as post_queue
 from outreach.store import make_engine
 from outreach.store.tables import posts, user_sessions
 
@@ -317,3 +319,37 @@ def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
         assert (chioma["phone"], chioma["x_handle"], chioma["lists"]) == (
             "555-0144", "chioma_wire", ["Labor beat"])
         report(capsys, "import a messy export, find, edit and list someone", ana)
+
+
+def test_a_post_held_for_a_protected_name_is_fixed_and_goes_back_to_the_committee(
+        desk, capsys):
+    """A post approved on Monday names a member the committee protects on Tuesday: the
+    worker holds it; the editor finds where the name is, rewrites it and submits it again."""
+    db = desk.db
+    account = next(a for a in post_queue.list_accounts(db, desk.campaign.id)
+                   if a["platform"] == "x")
+    at = utcnow() + timedelta(days=1)
+    post_id = post_queue.create_post(db, ROOT, account["id"],
+                                     ["Rosa Delgado speaks at the rally at noon."],
+                                     now=utcnow(), at=at)
+    with db.begin() as conn:  # approved, then held by the worker once the name is protected
+        conn.execute(posts.update().where(posts.c.id == post_id).values(
+            status="held", last_error=protected_names.HELD))
+    protected_names.add_protected(db, ROOT, "Rosa Delgado", now=utcnow())
+    with volunteer(desk, "ana", "/social?tab=Queue") as ana:
+        settle(ana.page, "Social")
+        ana.choose("Show", "held (1)", title="Social")
+        ana.choose("Post", str(post_id), title="Social")
+        ana.sees("This post names a protected member")
+        expect(ana.main.locator("mark")).to_have_text("Rosa Delgado")
+        ana.fill(ana.main.get_by_role("textbox", name="Part 1"),
+                 "Our steward speaks at the rally at noon.", "rewrite")
+        ana.button("Save the words", title="Social")
+        ana.confirmed("Saved; the post is draft.")
+        ana.button("Submit", title="Social")
+        ana.confirmed("Submitted for approval.")
+        post = post_queue.get_post(db, post_id)
+        assert post["status"] == "in_review"
+        assert [p["text"] for p in post["parts"]] == ["Our steward speaks at the rally at noon."]
+        assert post["scheduled_at"] == at
+        report(capsys, "fix a post held for a protected name", ana)
