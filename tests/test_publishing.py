@@ -217,6 +217,14 @@ def test_post_commands(desk, now, tmp_path, capsys, monkeypatch):
     with desk["db"].connect() as conn:
         assert conn.execute(sa.select(post_images.c.alt)).scalars().all() == [
             "Pickets at dawn"]
+    image_post = int(capsys.readouterr().out.split()[1].rstrip(":"))
+    assert main(["post", "edit", str(image_post), "--text", "Gate 3", "--alt",
+                 "Pickets at Gate 3 at dawn"]) == 0
+    assert [i["alt"] for i in post_queue.get_post(desk["db"], image_post)["images"]] == [
+        "Pickets at Gate 3 at dawn"]
+    assert main(["post", "edit", str(image_post), "--text", "Gate 3", "--alt", "a",
+                 "--alt", "b"]) == 1
+    assert "has 1 image(s); give each its alt text" in capsys.readouterr().err
 
 
 def listed_posts(pds, did: str) -> list[dict]:

@@ -157,7 +157,8 @@ def cmd_edit(args, settings) -> int:
     db = open_store(settings.database_url)
     post = post_queue.get_post(db, args.id)
     parts = _parts(args, _text(args), _platform(db, post["account_id"]))
-    status = post_queue.edit_post(db, args.actor, args.id, parts, now=utcnow())
+    status = post_queue.edit_post(db, args.actor, args.id, parts, now=utcnow(),
+                                  alts=args.alt or None)
     print(f"Post {args.id}: {len(parts)} part(s), {status.replace('_', ' ')}"
           + (" (submit it for approval again)" if status == "draft" else "") + ".")
     return 0
@@ -294,6 +295,8 @@ def add_parsers(subparsers) -> None:
     a.add_argument("--file", default="", help="read the new text from this file")
     a.add_argument("--thread", action="store_true", help="split long text into a thread")
     a.add_argument("--number", action="store_true", help="number a thread's parts 1/n")
+    a.add_argument("--alt", action="append", default=[], metavar="TEXT",
+                   help="new alt text for the post's images, once per image, in order")
     a.set_defaults(func=cmd_edit)
     a = sub.add_parser("list", help="the queue")
     a.add_argument("--status", default=None, help="only posts in this state")
