@@ -2,6 +2,7 @@
 
 import io
 import sys
+from datetime import timedelta
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
@@ -10,6 +11,7 @@ from support.pages import open_page
 from outreach import campaigns
 from outreach.auth import vault
 from outreach.cli import main
+from outreach.clock import utcnow
 from outreach.config import Settings
 from outreach.roles import Actor
 from outreach.social import accounts
@@ -63,8 +65,9 @@ def test_post_schedule_warns_before_saving(app_env, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert main(["demo"]) == 0
     capsys.readouterr()
+    at = (utcnow() + timedelta(days=30)).replace(microsecond=0).isoformat()
     code = main(["post", "schedule", "--account", "local101.bsky.test", "--text",
-                 "Picket at 6 a.m.", "--at", "2031-01-02T09:30-06:00"])
+                 "Picket at 6 a.m.", "--at", at])
     out, err = capsys.readouterr()
     assert code == 0
     assert err.startswith("warning: bluesky local101.bsky.test has no credentials saved")
