@@ -83,6 +83,11 @@ def add(db, server, client, guard, campaign_id, path, now, **kwargs) -> dict:
                           guard=guard, now=now, **kwargs, settings=POLL)
 
 
+def stored_rows(db) -> list[dict]:
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(feeds_table))]
+
+
 def stored(db) -> dict[str, dict]:
     with db.connect() as conn:
         return {r.url: dict(r._mapping) for r in conn.execute(sa.select(feeds_table))}
@@ -492,6 +497,59 @@ def test_a_redirect_out_of_the_allowlist_fails_that_feed_only(
     assert (summary.failed, summary.fetched) == (1, 1)
     assert stored(db)[moved]["last_error"].startswith(
         "Refused http://10.0.0.1/feed.xml: 10.0.0.1 is a private address.")
+
+
+@pytest.mark.parametrize(("status", "moves"), [(301, True), (308, True), (302, False),
+                                               (307, False)])
+def test_a_permanent_redirect_moves_the_stored_address_and_a_temporary_one_does_not(
+        db, server, client, guard, campaign_id, now, status, moves):
+    old = server.add("/old.xml", b"", status=status, conditional=False,
+                     headers={"Location": server.url("/rss.xml")})
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=old,
+                                                 created_at=now))
+    sink = Collector()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink,
+                               settings=POLL)
+    assert (summary.fetched, summary.new_hits) == (1, 2)
+    assert list(stored(db)) == [server.url("/rss.xml") if moves else old]
+    server.reset_counts()
+    feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1), sink=sink,
+                     settings=POLL)
+    assert server.requests["/old.xml"] == (0 if moves else 1)
+    assert server.requests["/rss.xml"] == 1
+
+
+def test_a_permanent_redirect_to_a_dead_address_keeps_the_old_one(
+        db, server, client, guard, campaign_id, now):
+    old = server.add("/old.xml", b"", status=301, conditional=False,
+                     headers={"Location": server.url("/gone.xml")})
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=old,
+                                                 created_at=now))
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(), settings=POLL)
+    assert stored(db)[old]["last_error"].startswith("The server answered 404")
+
+
+def test_a_feed_two_campaigns_follow_is_fetched_once_and_both_get_its_items(
+        db, server, client, guard, campaign_id, now):
+    other = campaigns.create_campaign(db, ADMIN, "Harbor drive", now=now, timezone="UTC").id
+    add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    feeds.add_feed(db, EDITOR, other, server.url("/rss.xml"), client=client, guard=guard,
+                   now=now, settings=POLL)
+    server.reset_counts()
+    sink = Collector()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink,
+                               settings=POLL)
+    assert server.requests["/rss.xml"] == 1
+    assert (summary.fetched, summary.new_hits) == (2, 4)
+    assert sorted(feed["campaign_id"] for feed in stored_rows(db)) == sorted(
+        [campaign_id, other])
+    assert all(row["last_status"] == 200 and row["etag"] for row in stored_rows(db))
+    server.reset_counts()
+    again = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1),
+                             sink=sink, settings=POLL)
+    assert (server.requests["/rss.xml"], again.unchanged) == (1, 2)
 
 
 def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(

@@ -6,13 +6,15 @@
     make_client(settings, guard)                         the HTTP client those fetches share
 
 Polling is polite as Miniflux and FreshRSS are: conditional GET with the stored ETag and
-Last-Modified; the next poll no sooner than the minimum interval, a Cache-Control max-age,
-the RSS <ttl> or a Retry-After; a failing feed (and only it) backs off exponentially; at most
-`concurrency` fetches at once and `per_host` per host; our own User-Agent; every fetch through
-the URL guard, capped in time and size (feed_fetch.py does the fetching, feed_parse.py the
-parsing). Pool threads fetch with no database connection open; the calling thread parses
-each feed and writes its outcome in its own short transaction as soon as that feed comes
-back, so a slow feed delays nobody else.
+Last-Modified; one GET per address and poll however many campaigns follow it; a permanent
+redirect (301, 308) moves the stored address, a temporary one does not; the next poll no
+sooner than the minimum interval, a Cache-Control max-age, the RSS <ttl> or a Retry-After; a
+failing feed (and only it) backs off exponentially; at most `concurrency` fetches at once
+and `per_host` per host; our own User-Agent; every fetch through the URL guard, capped in
+time and size (feed_fetch.py does the fetching, feed_parse.py the parsing). Pool threads
+fetch with no database connection open; the calling thread parses each feed and writes its
+outcome in its own short transaction as soon as that feed comes back, so a slow feed delays
+nobody else.
 """
 
 from __future__ import annotations
@@ -410,6 +412,10 @@ def _record(db: Engine, feed: dict, fetched: Fetched, *, sink: Sink, now: dateti
             values.update(title=feed["title"], item_count=len(fetched.feed.items),
                           etag=fetched.etag, last_modified=fetched.last_modified)
     with db.begin() as conn:
+        if not error and fetched.moved_to and fetched.moved_to != feed["url"] \
+                and _existing_feed(conn, feed["campaign_id"], fetched.moved_to) is None:
+            values["url"] = fetched.moved_to
+            log.info("feed %s moved for good to %s", feed["id"], fetched.moved_to)
         conn.execute(feeds.update().where(feeds.c.id == feed["id"])
                      .values(last_polled_at=now, **values))
 
@@ -422,13 +428,23 @@ def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: dateti
     Each feed's outcome is written as it comes back; returns the counts."""
     summary = PollSummary()
     due = _claim_due(db, now, force=force, campaign_id=campaign_id, settings=settings)
+    by_url: dict[str, list[dict]] = {}
+    for feed in due:
+        by_url.setdefault(feed["url"], []).append(feed)
 
-    def fetch(feed: dict) -> Fetched:
-        return fetch_feed(client, guard, feed["url"], settings=settings, now=now,
-                          etag=feed["etag"], last_modified=feed["last_modified"])
+    def fetch(job: dict) -> Fetched:
+        # One GET serves every campaign that follows this address; it is conditional
+        # only when they all hold the same validators, else a 304 would starve one.
+        validators = {(f["etag"], f["last_modified"]) for f in job["feeds"]}
+        etag, last_modified = validators.pop() if len(validators) == 1 else ("", "")
+        return fetch_feed(client, guard, job["url"], settings=settings, now=now,
+                          etag=etag, last_modified=last_modified)
 
-    for feed, fetched in fetch_all(due, fetch, settings):
-        _record(db, feed, _parsed(fetched), sink=sink, now=now, settings=settings, summary=summary)
+    jobs = [{"url": url, "feeds": group} for url, group in by_url.items()]
+    for job, fetched in fetch_all(jobs, fetch, settings):
+        fetched = _parsed(fetched)
+        for feed in job["feeds"]:
+            _record(db, feed, fetched, sink=sink, now=now, settings=settings, summary=summary)
     return summary
 
 
