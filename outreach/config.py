@@ -190,6 +190,11 @@ class Settings:
         "OUTREACH_FEED_MAX_MB", "5",
         "Largest feed the poller reads, in megabytes; a larger one fails with an error.",
         _positive(float, "a positive number of megabytes"), show=_number)
+    feed_stale_days: int = setting(
+        "OUTREACH_FEED_STALE_DAYS", "14",
+        "Days without a new story after which a feed is flagged stale in `feeds list` and on "
+        "the Coverage page, so a feed that quietly stopped is noticed.",
+        _positive(int, "a positive whole number of days"))
     metrics_interval_minutes: int = setting(
         "OUTREACH_METRICS_INTERVAL_MINUTES", "60",
         "Minutes between two snapshots of an account's followers, following and posts. "

@@ -928,6 +928,20 @@ def test_coverage_page_fetches_with_the_configured_feed_settings(store, now, mon
         assert conn.execute(sa.select(sa.func.count()).select_from(feeds_table)).scalar() == 0
 
 
+def test_the_feeds_tab_flags_a_feed_silent_too_long(store, now, monkeypatch):
+    monkeypatch.setenv("OUTREACH_FEED_STALE_DAYS", "30")
+    campaign = campaigns.create_campaign(store, ROOT, "Acme drive", now=now, timezone="UTC")
+    with store.begin() as conn:
+        for title, age in (("Quiet Quarterly", 45), ("Busy Bugle", 3)):
+            conn.execute(feeds_table.insert().values(
+                campaign_id=campaign.id, url=f"https://{age}.example.org/feed.xml",
+                title=title, created_at=utcnow() - timedelta(days=age)))
+    at = open_page("coverage")
+    assert [w.value for w in at.warning if "brought nothing new" in w.value] == [
+        "1 feed(s) brought nothing new in over 30 days: Quiet Quarterly. Check that the "
+        "outlet still publishes at that address, or remove the feed."]
+
+
 def test_coverage_with_no_hits_says_what_to_do(store, now):
     campaigns.create_campaign(store, ROOT, "Quiet drive", now=now, timezone="UTC")
     at = open_page("coverage")

@@ -28,6 +28,7 @@ from outreach.roles import Actor
 from outreach.store import open_store
 from outreach.store.tables import audit_log, outlets
 from outreach.store.tables import feeds as feeds_table
+from outreach.store.tables import press_hits as press_hits_table
 
 ADMIN = Actor("admin", "admin")
 POLL = PollSettings.from_settings(Settings())
@@ -552,6 +553,29 @@ def test_a_feed_two_campaigns_follow_is_fetched_once_and_both_get_its_items(
     assert (server.requests["/rss.xml"], again.unchanged) == (1, 2)
 
 
+def test_feed_health_shows_hits_a_week_and_flags_a_feed_silent_too_long(
+        db, server, client, guard, campaign_id, now):
+    added = add(db, server, client, guard, campaign_id, "/rss.xml", now,
+                sink=feeds.hits_sink(db, now))
+    assert added["new_hits"] > 0
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(
+            campaign_id=campaign_id, url=server.url("/atom.xml"), title="Quiet Quarterly",
+            created_at=now - timedelta(days=60),
+            last_modified="Mon, 05 Oct 2026 09:00:00 GMT"))
+    fortnight = timedelta(days=14)
+    health = {r["title"]: r for r in feeds.feed_health(db, campaign_id, now=now,
+                                                       stale_after=fortnight)}
+    ledger, quiet = health["Riverside Ledger: Labor"], health["Quiet Quarterly"]
+    assert (ledger["stale"], ledger["last_news_at"]) == (False, now)
+    assert ledger["hits_per_week"] == round(added["new_hits"] * 7 / 28, 1)
+    assert (quiet["stale"], quiet["hits_per_week"]) == (True, 0)
+    assert quiet["last_news_at"] == datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    later = {r["title"]: r for r in feeds.feed_health(
+        db, campaign_id, now=now + timedelta(days=15), stale_after=fortnight)}
+    assert later["Riverside Ledger: Labor"]["stale"] is True
+
+
 def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(
         db, server, client, guard, campaign_id, now):
     add(db, server, client, guard, campaign_id, "/rss.xml", now)
@@ -647,6 +671,17 @@ def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys,
     assert run_cli(["feeds", "list", "--campaign", "Acme drive"], settings) == 0
     listed = capsys.readouterr().out
     assert "Riverside Ledger: Labor" in listed and server.url("/rss.xml") in listed
+    assert "0.2 hits/week" in listed and "STALE" not in listed
+    with db.begin() as conn:
+        conn.execute(feeds_table.update().values(created_at=now - timedelta(days=400),
+                                                 last_modified=""))
+        conn.execute(press_hits_table.update().values(published_at=now - timedelta(days=400),
+                                                      found_at=now - timedelta(days=400)))
+    assert run_cli(["feeds", "list"], settings) == 0
+    listed = capsys.readouterr().out
+    assert "0 hits/week" in listed
+    assert (f"STALE: nothing new since {now - timedelta(days=400):%Y-%m-%d %H:%M} UTC (over "
+            "14 days, OUTREACH_FEED_STALE_DAYS)") in listed
     assert run_cli(["feeds", "poll", "--once", "--force"], settings) == 0
     assert capsys.readouterr().out.endswith(
         "UTC: 0 fetched, 1 unchanged, 0 failed, 0 new hits.\n")

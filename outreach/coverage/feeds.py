@@ -1,7 +1,7 @@
 """Coverage feeds: a campaign's RSS and Atom sources, and the polite poller that reads them.
 
     add_feed / add_google_news_feed / add_outlet_feeds   fetch once, then store (editors)
-    list_feeds / remove_feed                             what the Coverage page shows and does
+    list_feeds / feed_health / remove_feed               what the Coverage page shows and does
     poll_feeds(db, client=, guard=, now=, sink=)         fetch the due feeds, hand items to sink
     make_client(settings, guard)                         the HTTP client those fetches share
 
@@ -23,7 +23,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -48,9 +49,12 @@ from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError
 from outreach.net import URLGuard, http_client
 from outreach.roles import Actor, require
 from outreach.store.tables import campaigns, feeds, outlets
+from outreach.store.tables import press_hits as press_hits_table
 
 log = logging.getLogger(__name__)
 
+# Hits per week are counted over this many days, so one busy day does not read as a trend.
+HEALTH_WINDOW = timedelta(days=28)
 KINDS = ("rss", "atom", "google_news", "google_alerts")
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
 
@@ -102,6 +106,43 @@ def list_feeds(db: Engine, campaign_id: int) -> list[dict]:
              .where(feeds.c.campaign_id == campaign_id).order_by(feeds.c.title, feeds.c.id))
     with db.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _server_changed_at(last_modified: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def feed_health(db: Engine, campaign_id: int, *, now: datetime,
+                stale_after: timedelta) -> list[dict]:
+    """list_feeds with what tells a feed that quietly stopped: `last_news_at` (the newest of
+    the server's Last-Modified and the stories it brought, or when it was added),
+    `hits_per_week` (press hits through it over the last four weeks) and `stale` (no news
+    for `stale_after`)."""
+    since = now - HEALTH_WINDOW
+    story_at = sa.func.coalesce(press_hits_table.c.published_at, press_hits_table.c.found_at)
+    query = (sa.select(press_hits_table.c.feed_id, sa.func.max(story_at).label("newest"),
+                       sa.func.count().filter(press_hits_table.c.found_at >= since)
+                       .label("recent"))
+             .where(press_hits_table.c.campaign_id == campaign_id,
+                    press_hits_table.c.feed_id.is_not(None))
+             .group_by(press_hits_table.c.feed_id))
+    with db.connect() as conn:
+        by_feed = {r.feed_id: r for r in conn.execute(query)}
+        created = dict(conn.execute(sa.select(feeds.c.id, feeds.c.created_at)
+                                    .where(feeds.c.campaign_id == campaign_id)).all())
+    rows = list_feeds(db, campaign_id)
+    for row in rows:
+        hits = by_feed.get(row["id"])
+        signs = (created[row["id"]], _server_changed_at(row["last_modified"]),
+                 hits.newest if hits else None)
+        row["last_news_at"] = max((s for s in signs if s is not None and s <= now), default=None)
+        row["hits_per_week"] = round((hits.recent if hits else 0) * 7 / HEALTH_WINDOW.days, 1)
+        row["stale"] = row["last_news_at"] is None or now - row["last_news_at"] > stale_after
+    return rows
 
 
 def get_feed(db: Engine, feed_id: int) -> dict:

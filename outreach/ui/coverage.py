@@ -183,10 +183,18 @@ def report_tab() -> None:
 
 
 def feeds_tab() -> None:
-    rows = feeds.list_feeds(db, campaign.id)
+    stale_days = common.settings().feed_stale_days
+    rows = feeds.feed_health(db, campaign.id, now=utcnow(),
+                             stale_after=timedelta(days=stale_days))
+    stale = [r["title"] for r in rows if r["stale"]]
+    if stale:
+        st.warning(f"{len(stale)} feed(s) brought nothing new in over {stale_days} days: "
+                   f"{', '.join(stale)}. Check that the outlet still publishes at that "
+                   "address, or remove the feed.")
     common.show_table(rows, tz, "No feeds yet: add an outlet's RSS feed, a Google Alerts "
                       "feed, or the Google News search for the campaign's keywords.",
-                      column_order=["title", "kind", "outlet", "item_count", "last_success_at",
+                      column_order=["title", "kind", "outlet", "stale", "last_news_at",
+                                    "hits_per_week", "item_count", "last_success_at",
                                     "last_error", "failures", "next_poll_at", "url"])
     if not can(actor, "editor"):
         st.caption("Adding and removing feeds needs the editor role.")
