@@ -170,8 +170,9 @@ class Settings:
         "failing feed backs off (up to a day).",
         _positive(int, "a positive whole number of minutes"))
     feed_concurrency: int = setting(
-        "OUTREACH_FEED_CONCURRENCY", "8",
-        "Feeds the poller fetches at the same time, at most.",
+        "OUTREACH_FEED_CONCURRENCY", "16",
+        "Feeds the poller fetches at the same time, at most (each outlet's server still sees "
+        "no more than OUTREACH_FEED_PER_HOST at once).",
         _positive(int, "a positive whole number"))
     feed_per_host: int = setting(
         "OUTREACH_FEED_PER_HOST", "2",
