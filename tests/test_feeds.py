@@ -514,6 +514,12 @@ def test_a_permanent_redirect_moves_the_stored_address_and_a_temporary_one_does_
                                settings=POLL)
     assert (summary.fetched, summary.new_hits) == (1, 2)
     assert list(stored(db)) == [server.url("/rss.xml") if moves else old]
+    with db.connect() as conn:
+        moves_logged = conn.execute(sa.select(audit_log.c.actor, audit_log.c.summary)
+                                    .where(audit_log.c.action == "move")).all()
+    assert moves_logged == ([("feed poller", f"{old} moved for good to "
+                              f"{server.url('/rss.xml')} (the server answered a permanent "
+                              "redirect)")] if moves else [])
     server.reset_counts()
     feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1), sink=sink,
                      settings=POLL)

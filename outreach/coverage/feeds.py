@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 # Hits per week are counted over this many days, so one busy day does not read as a trend.
 HEALTH_WINDOW = timedelta(days=28)
+# Who the audit log names when a poll moves a feed to the address its server gave for good.
+_POLLER = Actor("feed poller", "admin")
 KINDS = ("rss", "atom", "google_news", "google_alerts")
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
 
@@ -456,7 +458,9 @@ def _record(db: Engine, feed: dict, fetched: Fetched, *, sink: Sink, now: dateti
         if not error and fetched.moved_to and fetched.moved_to != feed["url"] \
                 and _existing_feed(conn, feed["campaign_id"], fetched.moved_to) is None:
             values["url"] = fetched.moved_to
-            log.info("feed %s moved for good to %s", feed["id"], fetched.moved_to)
+            audit.record(conn, _POLLER, entity="feed", entity_id=feed["id"], action="move",
+                         summary=f"{feed['url']} moved for good to {fetched.moved_to} "
+                         "(the server answered a permanent redirect)", now=now)
         conn.execute(feeds.update().where(feeds.c.id == feed["id"])
                      .values(last_polled_at=now, **values))
 
