@@ -170,8 +170,9 @@ class Settings:
         "failing feed backs off (up to a day).",
         _positive(int, "a positive whole number of minutes"))
     feed_concurrency: int = setting(
-        "OUTREACH_FEED_CONCURRENCY", "8",
-        "Feeds the poller fetches at the same time, at most.",
+        "OUTREACH_FEED_CONCURRENCY", "16",
+        "Feeds the poller fetches at the same time, at most (each outlet's server still sees "
+        "no more than OUTREACH_FEED_PER_HOST at once).",
         _positive(int, "a positive whole number"))
     feed_per_host: int = setting(
         "OUTREACH_FEED_PER_HOST", "2",
@@ -190,6 +191,11 @@ class Settings:
         "OUTREACH_FEED_MAX_MB", "5",
         "Largest feed the poller reads, in megabytes; a larger one fails with an error.",
         _positive(float, "a positive number of megabytes"), show=_number)
+    feed_stale_days: int = setting(
+        "OUTREACH_FEED_STALE_DAYS", "14",
+        "Days without a new story after which a feed is flagged stale in `feeds list` and on "
+        "the Coverage page, so a feed that quietly stopped is noticed.",
+        _positive(int, "a positive whole number of days"))
     metrics_interval_minutes: int = setting(
         "OUTREACH_METRICS_INTERVAL_MINUTES", "60",
         "Minutes between two snapshots of an account's followers, following and posts. "

@@ -928,6 +928,50 @@ def test_coverage_page_fetches_with_the_configured_feed_settings(store, now, mon
         assert conn.execute(sa.select(sa.func.count()).select_from(feeds_table)).scalar() == 0
 
 
+def test_the_feeds_tab_flags_a_feed_silent_too_long(store, now, monkeypatch):
+    monkeypatch.setenv("OUTREACH_FEED_STALE_DAYS", "30")
+    campaign = campaigns.create_campaign(store, ROOT, "Acme drive", now=now, timezone="UTC")
+    with store.begin() as conn:
+        for title, age in (("Quiet Quarterly", 45), ("Busy Bugle", 3)):
+            conn.execute(feeds_table.insert().values(
+                campaign_id=campaign.id, url=f"https://{age}.example.org/feed.xml",
+                title=title, created_at=utcnow() - timedelta(days=age)))
+    at = open_page("coverage")
+    assert [w.value for w in at.warning if "brought nothing new" in w.value] == [
+        "1 feed(s) brought nothing new in over 30 days: Quiet Quarterly. Check that the "
+        "outlet still publishes at that address, or remove the feed."]
+
+
+def test_feeds_come_in_from_an_opml_file_with_a_preview_and_a_result_per_feed(
+        store, now, monkeypatch):
+    monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "127.0.0.1")
+    campaigns.create_campaign(store, ROOT, "Acme drive", now=now, timezone="UTC")
+    with FeedServer() as server:
+        opml = (f'''<?xml version="1.0"?><opml version="1.0"><body>
+          <outline text="Riverside Ledger" xmlUrl="{server.url('/rss.xml')}"/>
+          <outline text="Gone Gazette" xmlUrl="{server.url('/missing.xml')}"/>
+          <outline text="Old Post" xmlUrl="ftp://old.example.org/feed"/>
+        </body></opml>''').encode()
+        at = open_page("coverage")
+        at.get("file_uploader")[0].upload("reader.opml", opml, "text/x-opml").run()
+        assert not at.exception
+        assert any("2 to add, 0 already there, 1 not feed addresses" in c.value
+                   for c in at.caption)
+        preview = next(d.value for d in at.dataframe if "will be" in d.value.columns)
+        assert list(preview["will be"])[:2] == ["added", "added"]
+        assert list(preview["will be"])[2].startswith("left out: 'ftp://old.example.org/feed'")
+        assert server.requests == {}  # the preview fetches nothing
+        button(at, "Add these 2 feeds").click().run()
+    assert "1 added, 2 failed, 0 already there." in confirmed(at)
+    result = next(d.value for d in at.dataframe if "result" in d.value.columns)
+    assert dict(zip(result["feed"], result["result"], strict=True)) == {
+        "Riverside Ledger: Labor": "added", "Gone Gazette": "not added",
+        "Old Post": "not added"}
+    with store.connect() as conn:
+        assert conn.execute(sa.select(feeds_table.c.title)).scalars().all() == [
+            "Riverside Ledger: Labor"]
+
+
 def test_coverage_with_no_hits_says_what_to_do(store, now):
     campaigns.create_campaign(store, ROOT, "Quiet drive", now=now, timezone="UTC")
     at = open_page("coverage")

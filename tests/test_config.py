@@ -79,7 +79,7 @@ def test_each_default_is_what_a_process_gets_with_nothing_set():
     from_nothing = Settings.from_env({}, env_file=None)
     from_example = Settings.from_env({s.env: s.default for s in SETTINGS}, env_file=None)
     assert from_nothing == from_example == Settings()
-    assert PollSettings.from_settings(from_nothing).concurrency == 8
+    assert PollSettings.from_settings(from_nothing).concurrency == 16
 
 
 def test_every_setting_is_shown_with_help():

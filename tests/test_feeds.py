@@ -28,6 +28,7 @@ from outreach.roles import Actor
 from outreach.store import open_store
 from outreach.store.tables import audit_log, outlets
 from outreach.store.tables import feeds as feeds_table
+from outreach.store.tables import press_hits as press_hits_table
 
 ADMIN = Actor("admin", "admin")
 POLL = PollSettings.from_settings(Settings())
@@ -81,6 +82,11 @@ def parsed(server: FeedServer, path: str) -> feed_parse.ParsedFeed:
 def add(db, server, client, guard, campaign_id, path, now, **kwargs) -> dict:
     return feeds.add_feed(db, EDITOR, campaign_id, server.url(path), client=client,
                           guard=guard, now=now, **kwargs, settings=POLL)
+
+
+def stored_rows(db) -> list[dict]:
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(feeds_table))]
 
 
 def stored(db) -> dict[str, dict]:
@@ -494,6 +500,88 @@ def test_a_redirect_out_of_the_allowlist_fails_that_feed_only(
         "Refused http://10.0.0.1/feed.xml: 10.0.0.1 is a private address.")
 
 
+@pytest.mark.parametrize(("status", "moves"), [(301, True), (308, True), (302, False),
+                                               (307, False)])
+def test_a_permanent_redirect_moves_the_stored_address_and_a_temporary_one_does_not(
+        db, server, client, guard, campaign_id, now, status, moves):
+    old = server.add("/old.xml", b"", status=status, conditional=False,
+                     headers={"Location": server.url("/rss.xml")})
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=old,
+                                                 created_at=now))
+    sink = Collector()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink,
+                               settings=POLL)
+    assert (summary.fetched, summary.new_hits) == (1, 2)
+    assert list(stored(db)) == [server.url("/rss.xml") if moves else old]
+    with db.connect() as conn:
+        moves_logged = conn.execute(sa.select(audit_log.c.actor, audit_log.c.summary)
+                                    .where(audit_log.c.action == "move")).all()
+    assert moves_logged == ([("feed poller", f"{old} moved for good to "
+                              f"{server.url('/rss.xml')} (the server answered a permanent "
+                              "redirect)")] if moves else [])
+    server.reset_counts()
+    feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1), sink=sink,
+                     settings=POLL)
+    assert server.requests["/old.xml"] == (0 if moves else 1)
+    assert server.requests["/rss.xml"] == 1
+
+
+def test_a_permanent_redirect_to_a_dead_address_keeps_the_old_one(
+        db, server, client, guard, campaign_id, now):
+    old = server.add("/old.xml", b"", status=301, conditional=False,
+                     headers={"Location": server.url("/gone.xml")})
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(campaign_id=campaign_id, url=old,
+                                                 created_at=now))
+    feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=Collector(), settings=POLL)
+    assert stored(db)[old]["last_error"].startswith("The server answered 404")
+
+
+def test_a_feed_two_campaigns_follow_is_fetched_once_and_both_get_its_items(
+        db, server, client, guard, campaign_id, now):
+    other = campaigns.create_campaign(db, ADMIN, "Harbor drive", now=now, timezone="UTC").id
+    add(db, server, client, guard, campaign_id, "/rss.xml", now)
+    feeds.add_feed(db, EDITOR, other, server.url("/rss.xml"), client=client, guard=guard,
+                   now=now, settings=POLL)
+    server.reset_counts()
+    sink = Collector()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now, sink=sink,
+                               settings=POLL)
+    assert server.requests["/rss.xml"] == 1
+    assert (summary.fetched, summary.new_hits) == (2, 4)
+    assert sorted(feed["campaign_id"] for feed in stored_rows(db)) == sorted(
+        [campaign_id, other])
+    assert all(row["last_status"] == 200 and row["etag"] for row in stored_rows(db))
+    server.reset_counts()
+    again = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=1),
+                             sink=sink, settings=POLL)
+    assert (server.requests["/rss.xml"], again.unchanged) == (1, 2)
+
+
+def test_feed_health_shows_hits_a_week_and_flags_a_feed_silent_too_long(
+        db, server, client, guard, campaign_id, now):
+    added = add(db, server, client, guard, campaign_id, "/rss.xml", now,
+                sink=feeds.hits_sink(db, now))
+    assert added["new_hits"] > 0
+    with db.begin() as conn:
+        conn.execute(feeds_table.insert().values(
+            campaign_id=campaign_id, url=server.url("/atom.xml"), title="Quiet Quarterly",
+            created_at=now - timedelta(days=60),
+            last_modified="Mon, 05 Oct 2026 09:00:00 GMT"))
+    fortnight = timedelta(days=14)
+    health = {r["title"]: r for r in feeds.feed_health(db, campaign_id, now=now,
+                                                       stale_after=fortnight)}
+    ledger, quiet = health["Riverside Ledger: Labor"], health["Quiet Quarterly"]
+    assert (ledger["stale"], ledger["last_news_at"]) == (False, now)
+    assert ledger["hits_per_week"] == round(added["new_hits"] * 7 / 28, 1)
+    assert (quiet["stale"], quiet["hits_per_week"]) == (True, 0)
+    assert quiet["last_news_at"] == datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
+    later = {r["title"]: r for r in feeds.feed_health(
+        db, campaign_id, now=now + timedelta(days=15), stale_after=fortnight)}
+    assert later["Riverside Ledger: Labor"]["stale"] is True
+
+
 def test_a_sink_that_fails_leaves_the_feed_to_be_fetched_again(
         db, server, client, guard, campaign_id, now):
     add(db, server, client, guard, campaign_id, "/rss.xml", now)
@@ -589,6 +677,17 @@ def test_the_command_line_adds_lists_polls_and_removes(tmp_path, server, capsys,
     assert run_cli(["feeds", "list", "--campaign", "Acme drive"], settings) == 0
     listed = capsys.readouterr().out
     assert "Riverside Ledger: Labor" in listed and server.url("/rss.xml") in listed
+    assert "0.2 hits/week" in listed and "STALE" not in listed
+    with db.begin() as conn:
+        conn.execute(feeds_table.update().values(created_at=now - timedelta(days=400),
+                                                 last_modified=""))
+        conn.execute(press_hits_table.update().values(published_at=now - timedelta(days=400),
+                                                      found_at=now - timedelta(days=400)))
+    assert run_cli(["feeds", "list"], settings) == 0
+    listed = capsys.readouterr().out
+    assert "0 hits/week" in listed
+    assert (f"STALE: nothing new since {now - timedelta(days=400):%Y-%m-%d %H:%M} UTC (over "
+            "14 days, OUTREACH_FEED_STALE_DAYS)") in listed
     assert run_cli(["feeds", "poll", "--once", "--force"], settings) == 0
     assert capsys.readouterr().out.endswith(
         "UTC: 0 fetched, 1 unchanged, 0 failed, 0 new hits.\n")

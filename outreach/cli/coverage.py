@@ -3,7 +3,7 @@ find them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from outreach import campaigns
 from outreach.campaigns import resolve_campaign
@@ -21,6 +21,7 @@ from outreach.coverage.feeds import (
     add_feeds,
     add_google_news_feed,
     add_outlet_feeds,
+    feed_health,
     fetching,
     hits_sink,
     list_feeds,
@@ -179,9 +180,12 @@ def cmd_feeds_export(args, settings: Settings) -> int:
 
 
 def cmd_feeds_list(args, settings: Settings) -> int:
-    """`feeds list`: each feed's state, for checking that coverage still comes in."""
+    """`feeds list`: each feed's health, for checking that coverage still comes in: last
+    success, last error, next poll, hits a week, and STALE for a feed silent too long."""
     db = open_store(settings.database_url)
-    rows = list_feeds(db, resolve_campaign(db, args.campaign))
+    stale_after = timedelta(days=settings.feed_stale_days)
+    rows = feed_health(db, resolve_campaign(db, args.campaign), now=utcnow(),
+                       stale_after=stale_after)
     if args.json:
         print_json(rows)
         return 0
@@ -189,7 +193,11 @@ def cmd_feeds_list(args, settings: Settings) -> int:
         print("No feeds yet: python -m outreach feeds add URL")
     for r in rows:
         state = f"FAILING x{r['failures']}: {r['last_error']}" if r["failures"] else "ok"
+        if r["stale"]:
+            state += (f"; STALE: nothing new since {_moment(r['last_news_at'])} "
+                      f"(over {settings.feed_stale_days} days, OUTREACH_FEED_STALE_DAYS)")
         print(f"{r['id']:>4}  {r['kind']:<13} {r['title'][:40]:<40} {r['item_count']:>4} items"
+              f"  {r['hits_per_week']:g} hits/week"
               f"  last success {_moment(r['last_success_at'])}"
               f"  next poll {_moment(r['next_poll_at'])}  {state}\n      {r['url']}")
     return 0
@@ -248,7 +256,8 @@ def _add_feeds(subparsers) -> None:
     a.add_argument("file", metavar="FILE.opml", help="the file to write (replaced)")
     add_campaign(a)
     a.set_defaults(func=cmd_feeds_export)
-    a = sub.add_parser("list", help="feeds with last success, last error and next poll")
+    a = sub.add_parser("list", help="feeds with last success, last error, next poll, hits a "
+                       "week, and STALE for one silent too long")
     add_campaign(a)
     add_json(a)
     a.set_defaults(func=cmd_feeds_list)

@@ -1,18 +1,20 @@
 """Coverage feeds: a campaign's RSS and Atom sources, and the polite poller that reads them.
 
     add_feed / add_google_news_feed / add_outlet_feeds   fetch once, then store (editors)
-    list_feeds / remove_feed                             what the Coverage page shows and does
+    list_feeds / feed_health / remove_feed               what the Coverage page shows and does
     poll_feeds(db, client=, guard=, now=, sink=)         fetch the due feeds, hand items to sink
     make_client(settings, guard)                         the HTTP client those fetches share
 
 Polling is polite as Miniflux and FreshRSS are: conditional GET with the stored ETag and
-Last-Modified; the next poll no sooner than the minimum interval, a Cache-Control max-age,
-the RSS <ttl> or a Retry-After; a failing feed (and only it) backs off exponentially; at most
-`concurrency` fetches at once and `per_host` per host; our own User-Agent; every fetch through
-the URL guard, capped in time and size (feed_fetch.py does the fetching, feed_parse.py the
-parsing). Pool threads fetch with no database connection open; the calling thread parses
-each feed and writes its outcome in its own short transaction as soon as that feed comes
-back, so a slow feed delays nobody else.
+Last-Modified; one GET per address and poll however many campaigns follow it; a permanent
+redirect (301, 308) moves the stored address, a temporary one does not; the next poll no
+sooner than the minimum interval, a Cache-Control max-age, the RSS <ttl> or a Retry-After; a
+failing feed (and only it) backs off exponentially; at most `concurrency` fetches at once
+and `per_host` per host; our own User-Agent; every fetch through the URL guard, capped in
+time and size (feed_fetch.py does the fetching, feed_parse.py the parsing). Pool threads
+fetch with no database connection open; the calling thread parses each feed and writes its
+outcome in its own short transaction as soon as that feed comes back, so a slow feed delays
+nobody else.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
@@ -46,9 +49,14 @@ from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError
 from outreach.net import URLGuard, http_client
 from outreach.roles import Actor, require
 from outreach.store.tables import campaigns, feeds, outlets
+from outreach.store.tables import press_hits as press_hits_table
 
 log = logging.getLogger(__name__)
 
+# Hits per week are counted over this many days, so one busy day does not read as a trend.
+HEALTH_WINDOW = timedelta(days=28)
+# Who the audit log names when a poll moves a feed to the address its server gave for good.
+_POLLER = Actor("feed poller", "admin")
 KINDS = ("rss", "atom", "google_news", "google_alerts")
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
 
@@ -100,6 +108,43 @@ def list_feeds(db: Engine, campaign_id: int) -> list[dict]:
              .where(feeds.c.campaign_id == campaign_id).order_by(feeds.c.title, feeds.c.id))
     with db.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _server_changed_at(last_modified: str) -> datetime | None:
+    try:
+        when = parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def feed_health(db: Engine, campaign_id: int, *, now: datetime,
+                stale_after: timedelta) -> list[dict]:
+    """list_feeds with what tells a feed that quietly stopped: `last_news_at` (the newest of
+    the server's Last-Modified and the stories it brought, or when it was added),
+    `hits_per_week` (press hits through it over the last four weeks) and `stale` (no news
+    for `stale_after`)."""
+    since = now - HEALTH_WINDOW
+    story_at = sa.func.coalesce(press_hits_table.c.published_at, press_hits_table.c.found_at)
+    query = (sa.select(press_hits_table.c.feed_id, sa.func.max(story_at).label("newest"),
+                       sa.func.count().filter(press_hits_table.c.found_at >= since)
+                       .label("recent"))
+             .where(press_hits_table.c.campaign_id == campaign_id,
+                    press_hits_table.c.feed_id.is_not(None))
+             .group_by(press_hits_table.c.feed_id))
+    with db.connect() as conn:
+        by_feed = {r.feed_id: r for r in conn.execute(query)}
+        created = dict(conn.execute(sa.select(feeds.c.id, feeds.c.created_at)
+                                    .where(feeds.c.campaign_id == campaign_id)).all())
+    rows = list_feeds(db, campaign_id)
+    for row in rows:
+        hits = by_feed.get(row["id"])
+        signs = (created[row["id"]], _server_changed_at(row["last_modified"]),
+                 hits.newest if hits else None)
+        row["last_news_at"] = max((s for s in signs if s is not None and s <= now), default=None)
+        row["hits_per_week"] = round((hits.recent if hits else 0) * 7 / HEALTH_WINDOW.days, 1)
+        row["stale"] = row["last_news_at"] is None or now - row["last_news_at"] > stale_after
+    return rows
 
 
 def get_feed(db: Engine, feed_id: int) -> dict:
@@ -410,6 +455,12 @@ def _record(db: Engine, feed: dict, fetched: Fetched, *, sink: Sink, now: dateti
             values.update(title=feed["title"], item_count=len(fetched.feed.items),
                           etag=fetched.etag, last_modified=fetched.last_modified)
     with db.begin() as conn:
+        if not error and fetched.moved_to and fetched.moved_to != feed["url"] \
+                and _existing_feed(conn, feed["campaign_id"], fetched.moved_to) is None:
+            values["url"] = fetched.moved_to
+            audit.record(conn, _POLLER, entity="feed", entity_id=feed["id"], action="move",
+                         summary=f"{feed['url']} moved for good to {fetched.moved_to} "
+                         "(the server answered a permanent redirect)", now=now)
         conn.execute(feeds.update().where(feeds.c.id == feed["id"])
                      .values(last_polled_at=now, **values))
 
@@ -422,13 +473,23 @@ def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: dateti
     Each feed's outcome is written as it comes back; returns the counts."""
     summary = PollSummary()
     due = _claim_due(db, now, force=force, campaign_id=campaign_id, settings=settings)
+    by_url: dict[str, list[dict]] = {}
+    for feed in due:
+        by_url.setdefault(feed["url"], []).append(feed)
 
-    def fetch(feed: dict) -> Fetched:
-        return fetch_feed(client, guard, feed["url"], settings=settings, now=now,
-                          etag=feed["etag"], last_modified=feed["last_modified"])
+    def fetch(job: dict) -> Fetched:
+        # One GET serves every campaign that follows this address; it is conditional
+        # only when they all hold the same validators, else a 304 would starve one.
+        validators = {(f["etag"], f["last_modified"]) for f in job["feeds"]}
+        etag, last_modified = validators.pop() if len(validators) == 1 else ("", "")
+        return fetch_feed(client, guard, job["url"], settings=settings, now=now,
+                          etag=etag, last_modified=last_modified)
 
-    for feed, fetched in fetch_all(due, fetch, settings):
-        _record(db, feed, _parsed(fetched), sink=sink, now=now, settings=settings, summary=summary)
+    jobs = [{"url": url, "feeds": group} for url, group in by_url.items()]
+    for job, fetched in fetch_all(jobs, fetch, settings):
+        fetched = _parsed(fetched)
+        for feed in job["feeds"]:
+            _record(db, feed, fetched, sink=sink, now=now, settings=settings, summary=summary)
     return summary
 
 

@@ -94,6 +94,7 @@ class Fetched:
     last_modified: str = ""
     max_age: timedelta | None = None
     retry_after: timedelta | None = None
+    moved_to: str = ""  # where permanent redirects (301, 308) say the feed now lives
 
     @property
     def not_modified(self) -> bool:
@@ -106,6 +107,19 @@ def _host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def _moved_to(response: httpx.Response) -> str:
+    """The address the feed moved to for good: the end of the permanent (301, 308) redirects
+    at the start of the chain; a temporary one (302, 303, 307) stops it, as browsers and
+    feed readers keep asking the address before a temporary hop."""
+    hops = [*response.history, response]
+    moved = ""
+    for hop, following in zip(hops, hops[1:], strict=False):
+        if hop.status_code not in (301, 308):
+            break
+        moved = str(following.url)
+    return moved
 
 
 def _max_age(headers: httpx.Headers) -> timedelta | None:
@@ -178,6 +192,7 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
              "retry_after": _retry_after(response.headers, now)}
     validators = {"etag": response.headers.get("ETag", "")[:300],
                   "last_modified": response.headers.get("Last-Modified", "")[:100]}
+    hints["moved_to"] = _moved_to(response)
     if status == 304:
         response.close()
         return Fetched(status, **validators, **hints)

@@ -11,6 +11,7 @@ from outreach import campaigns
 from outreach.clock import utcnow
 from outreach.coverage import clip_report, feeds, hit_lists
 from outreach.coverage import hits as press_hits
+from outreach.coverage.opml import read_opml, write_opml
 from outreach.errors import OutreachError
 from outreach.presslist import contacts
 from outreach.roles import can
@@ -22,6 +23,7 @@ db = common.engine()
 campaign = common.current_campaign(db)
 actor = auth.actor()
 st.title("Coverage")
+OPML_RESULT_KEY = "coverage:opml-result"
 TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negative": "negative"}
 
 
@@ -183,10 +185,18 @@ def report_tab() -> None:
 
 
 def feeds_tab() -> None:
-    rows = feeds.list_feeds(db, campaign.id)
+    stale_days = common.settings().feed_stale_days
+    rows = feeds.feed_health(db, campaign.id, now=utcnow(),
+                             stale_after=timedelta(days=stale_days))
+    stale = [r["title"] for r in rows if r["stale"]]
+    if stale:
+        st.warning(f"{len(stale)} feed(s) brought nothing new in over {stale_days} days: "
+                   f"{', '.join(stale)}. Check that the outlet still publishes at that "
+                   "address, or remove the feed.")
     common.show_table(rows, tz, "No feeds yet: add an outlet's RSS feed, a Google Alerts "
                       "feed, or the Google News search for the campaign's keywords.",
-                      column_order=["title", "kind", "outlet", "item_count", "last_success_at",
+                      column_order=["title", "kind", "outlet", "stale", "last_news_at",
+                                    "hits_per_week", "item_count", "last_success_at",
                                     "last_error", "failures", "next_poll_at", "url"])
     if not can(actor, "editor"):
         st.caption("Adding and removing feeds needs the editor role.")
@@ -224,6 +234,7 @@ def feeds_tab() -> None:
                 db, **how, now=utcnow(), force=True,
                 campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
                 lambda summary: f"Polled: {summary.describe()}.")
+    opml_tab(rows)
     if rows:
         with st.form("remove_feed"):
             feed = st.selectbox("Remove a feed", rows, format_func=lambda r: r["title"])
@@ -235,6 +246,65 @@ def feeds_tab() -> None:
                     common.attempt(lambda: feeds.remove_feed(db, actor, feed["id"],
                                                              now=utcnow()),
                                    f"Removed {feed['title']}.")
+
+
+def import_results(report: dict[str, list]) -> list[dict]:
+    """One row per feed of an OPML import: what happened to it, and why when it failed."""
+    return ([{"feed": f["title"], "result": "added", "detail": f"{f['item_count']} items, "
+              f"{f['new_hits']} new hit(s)", "url": f["url"]} for f in report["added"]]
+            + [{"feed": f["name"] or f["url"], "result": "not added", "detail": f["error"],
+                "url": f["url"]} for f in report["failed"]]
+            + [{"feed": name, "result": "already there", "detail": "", "url": ""}
+               for name in report["skipped"]])
+
+
+def opml_tab(rows: list[dict]) -> None:
+    """Feeds in and out as OPML, the file feed readers exchange: a preview of what an import
+    would add, then each feed's result."""
+    st.markdown("#### Move feeds in and out of a feed reader (OPML)")
+    if rows:
+        common.download("Download the feeds as OPML", lambda: write_opml(
+            f"{campaign.name}: coverage feeds",
+            [{"title": r["title"], "url": r["url"]} for r in rows]),
+            "coverage-feeds.opml", mime="text/x-opml", key="feeds-opml")
+    done = st.session_state.pop(OPML_RESULT_KEY, None)
+    if done is not None:
+        st.markdown("**Import result, feed by feed**")
+        common.show_table(done, tz, "Nothing to import.",
+                          column_order=["feed", "result", "detail", "url"])
+    if not can(actor, "editor"):
+        return
+    round_key = common.form_round("import_opml")
+    upload = st.file_uploader("Import an OPML file (a feed reader's export)",
+                              type=["opml", "xml"], key=f"{round_key}-file")
+    if upload is None:
+        return
+    try:
+        wanted = read_opml(upload.getvalue())
+        plan = feeds.plan_feeds(db, campaign.id, wanted)
+    except OutreachError as exc:
+        common.refusal(exc)
+        return
+    st.caption(f"{len(plan['new'])} to add, {len(plan['skipped'])} already there, "
+               f"{len(plan['failed'])} not feed addresses. Each is fetched once when added.")
+    common.show_table(
+        [{"feed": f["name"] or f["url"], "will be": "added", "url": f["url"]}
+         for f in plan["new"]]
+        + [{"feed": f["name"] or f["url"], "will be": f"left out: {f['error']}",
+            "url": f["url"]} for f in plan["failed"]]
+        + [{"feed": name, "will be": "left: already there", "url": ""}
+           for name in plan["skipped"]],
+        tz, "The file lists no feeds.", column_order=["feed", "will be", "url"])
+    if plan["new"] and st.button(f"Add these {len(plan['new'])} feeds", type="primary"):
+        with fetching() as how, st.spinner("Fetching the feeds..."):
+            common.attempt(
+                lambda: feeds.add_feeds(db, actor, campaign.id, wanted, **how,
+                                        now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
+                lambda report: f"{len(report['added'])} added, {len(report['failed'])} "
+                f"failed, {len(report['skipped'])} already there.",
+                then=lambda report: st.session_state.__setitem__(
+                    OPML_RESULT_KEY, import_results(report)),
+                clears="import_opml")
 
 
 def query_tab() -> None:
