@@ -17,7 +17,7 @@ from outreach.coverage import article_page
 from outreach.coverage import hits as press_hits
 from outreach.coverage.hits import record_items
 from outreach.coverage.items import FeedItem
-from outreach.coverage.story_keys import canonical_url, title_key
+from outreach.coverage.story_keys import canonical_url, story_link, title_key
 from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, UnsafeURL
 from outreach.net import ResponseTooLarge, URLGuard
 from outreach.org_settings import set_org
@@ -57,6 +57,25 @@ LEDGER = "Riverside Daily Ledger"
 ])
 def test_canonical_url(url, expected):
     assert canonical_url(url) == expected
+
+
+# Trackers that the old hand-made list of 28 names left in stored links.
+@pytest.mark.parametrize("tracker", [
+    "_ga", "_gl", "mtm_cid", "mtm_source", "pk_cid", "pk_campaign", "s_cid", "ttclid",
+    "li_fat_id", "hsa_cam", "msclkid", "yclid", "ysclid", "twclid", "elqTrackId", "oly_enc_id",
+    "vero_id", "wt.mc_id", "smid", "at_medium",
+])
+def test_trackers_from_the_maintained_list_are_stripped(tracker):
+    url = f"https://www.ledger.example/news/acme-strike?id=7&{tracker}=abc&p=12"
+    assert canonical_url(url) == "https://ledger.example/news/acme-strike?id=7&p=12"
+    assert story_link(url) == "https://www.ledger.example/news/acme-strike?id=7&p=12"
+
+
+@pytest.mark.parametrize("content", ["id=7", "p=12", "page=2", "pid=31", "r=4", "story=acme",
+                                     "article_id=9", "q=acme"])
+def test_parameters_that_are_content_stay(content):
+    url = f"https://ledger.example/news?{content}&utm_source=rss"
+    assert canonical_url(url) == f"https://ledger.example/news?{content}"
 
 
 def test_title_key_ignores_case_accents_and_the_google_news_suffix():
