@@ -194,6 +194,10 @@ def test_preferred_contact_and_domains():
     assert domain_of("Ana@Ledger.Test") == "ledger.test"
     assert domain_of("https://www.ledger.test/staff/ana") == "ledger.test"
     assert domain_of("not a domain") == ""
+    # The registrable domain, by the Public Suffix List: one outlet whatever its host.
+    assert domain_of("https://m.bbc.co.uk/news/uk") == "bbc.co.uk"
+    assert domain_of("dana@news.daily.example.org") == "daily.example.org"
+    assert domain_of("https://union.blogspot.com/post") == "union.blogspot.com"
 
 
 # --- reading files and mapping headers -------------------------------------------------------

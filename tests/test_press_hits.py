@@ -6,15 +6,20 @@ import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from support.feed_server import ATOM_TYPE, RSS_TYPE, FeedServer
 
 from outreach import campaigns
 from outreach.auth import audit
+from outreach.config import Settings
 from outreach.coverage import article_page
+from outreach.coverage import feeds as coverage_feeds
 from outreach.coverage import hits as press_hits
+from outreach.coverage.fetch import PollSettings
 from outreach.coverage.hits import record_items
 from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import canonical_url, story_link, title_key
@@ -216,6 +221,70 @@ def test_outlets_from_source_and_domain_created_or_matched(db, campaign, now):
                  feed_id=None, outlet_id=None, now=now)
     assert hits(db)[-1]["outlet"] == "The Valley Dispatch"
     assert len(outlet_rows(db)) == 3
+
+
+def test_outlet_names_with_taglines_at_one_domain_are_one_outlet(db, campaign, now):
+    daily = add_outlet(db, now, "Daily Example – Local News", "https://www.daily.example.org/")
+    items = [
+        story(title="Acme Logistics strike day one - Daily Example",
+              link="https://news.google.com/rss/articles/CBMi1", source_name="Daily Example",
+              source_url="https://daily.example.org"),
+        story(title="Acme Logistics strike day two - The Daily Example",
+              link="https://news.google.com/rss/articles/CBMi2",
+              source_name="The Daily Example", source_url="https://m.daily.example.org"),
+        story(title="Acme Logistics union rally", link="https://news.daily.example.org/rally"),
+    ]
+    record_items(db, campaign, items, feed_id=None, outlet_id=None, now=now)
+    assert [h["outlet_id"] for h in hits(db)] == [daily, daily, daily]
+    # Google News's " - Outlet" is not part of the headline that is stored.
+    assert [h["title"] for h in hits(db)][:2] == ["Acme Logistics strike day one",
+                                                  "Acme Logistics strike day two"]
+    assert outlet_rows(db) == {"Daily Example – Local News": "https://www.daily.example.org/"}
+
+
+def test_an_outlet_known_by_name_alone_takes_the_domain_it_is_seen_at(db, campaign, now):
+    ledger = add_outlet(db, now, LEDGER, "")
+    record_items(db, campaign, [story(link="https://news.google.com/rss/1", source_name=LEDGER,
+                                      source_url="https://www.ledger.example")],
+                 feed_id=None, outlet_id=None, now=now)
+    assert outlet_rows(db) == {LEDGER: "ledger.example"}
+    record_items(db, campaign, [story(title="Acme Logistics strike: day two",
+                                      link="https://ledger.example/day-two")],
+                 feed_id=None, outlet_id=None, now=now)
+    assert [h["outlet_id"] for h in hits(db)] == [ledger, ledger]
+
+
+def test_the_same_story_through_three_feeds_is_one_hit_with_the_byline(db, now):
+    """An outlet's WordPress feed, a Google News search and a Google Alert, from the corpus,
+    served locally: the story is stored once, at the outlet, by the journalist on file."""
+    acme = campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                                     keywords=["Acme Logistics"]).id
+    dana = contacts.add_journalist(db, EDITOR, {"name": "Dana Quill",
+                                                "email": "dana@daily.example.org"},
+                                   now=now, outlet_name="Daily Example – Local News")
+    with db.begin() as conn:
+        conn.execute(tables.outlets.update().values(domain="daily.example.org"))
+    corpus = Path(__file__).parent / "data" / "feeds"
+    guard = URLGuard(allowlist=["127.0.0.1"])
+    settings = PollSettings.from_settings(Settings())
+    with FeedServer() as server, coverage_feeds.make_client(settings, guard) as client:
+        # Google News and the Alert, which name no author, come first.
+        for path, name, kind in [("/news.rss", "google-news.rss", RSS_TYPE),
+                                 ("/alerts.atom", "google-alerts.atom", ATOM_TYPE),
+                                 ("/daily.rss", "wordpress.rss", RSS_TYPE)]:
+            url = server.add(path, (corpus / name).read_bytes(), content_type=kind)
+            coverage_feeds.add_feed(db, EDITOR, acme, url, client=client, guard=guard,
+                                    now=now, sink=coverage_feeds.hits_sink(db, now),
+                                    settings=settings)
+    vote = [h for h in hits(db) if "vote 94%" in h["title"]]
+    assert len(vote) == 1
+    [hit] = vote
+    assert hit["title"] == "Acme Logistics workers vote 94% to authorize strike"
+    assert hit["outlet"] == "Daily Example – Local News"
+    assert (hit["author"], hit["journalist_id"], hit["journalist_match"]) == (
+        "Dana Quill", dana, "confirmed")
+    assert [e["kind"] for e in contacts.list_interactions(db, dana)] == ["covered"]
+    assert sorted(outlet_rows(db)) == ["Daily Example – Local News", "ledger.example.org"]
 
 
 def test_matched_terms_are_stored_and_other_stories_are_not(db, campaign, now):

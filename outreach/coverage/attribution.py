@@ -37,6 +37,7 @@ class OutletBook:
         self._names: dict[int, str] = {}
         self._by_name: dict[str, int] = {}
         self._by_domain: dict[str, int] = {}
+        self._has_domain: set[int] = set()
         for oid, name, domain in conn.execute(
             sa.select(outlets.c.id, outlets.c.name, outlets.c.domain).order_by(outlets.c.id)
         ):
@@ -47,29 +48,29 @@ class OutletBook:
         self._by_name.setdefault(name.casefold(), oid)
         if domain_of(domain):
             self._by_domain.setdefault(domain_of(domain), oid)
+            self._has_domain.add(oid)
 
     def name(self, outlet_id: int | None) -> str:
         """The outlet's name, or "" when there is none."""
         return self._names.get(outlet_id, "") if outlet_id is not None else ""
 
-    def _by_host(self, domain: str) -> int | None:
-        labels = domain.split(".")
-        for start in range(len(labels) - 1):  # news.ledger.example -> ledger.example
-            found = self._by_domain.get(".".join(labels[start:]))
-            if found is not None:
-                return found
-        return None
-
     def resolve(self, name: str, url: str) -> int | None:
-        """The outlet called `name` (any case), else the one whose domain serves `url`, else a
-        new outlet with that name (or the domain as its name); None with neither."""
+        """The outlet at `url`'s web domain (its identity: names are labels, and "Daily
+        Example – Local News" and "The Daily Example" at one domain are one outlet), else the
+        one called `name` (any case), else a new outlet with that name (or the domain as its
+        name); None with neither. An outlet found by name without a domain takes this one."""
         name = " ".join(name.split())[:200]
         domain = domain_of(url) if url else ""
         if is_aggregator(domain):
             domain = ""  # an aggregator's domain says nothing about the outlet
-        found = self._by_name.get(name.casefold()) if name else None
-        if found is None and domain:
-            found = self._by_host(domain)
+        found = self._by_domain.get(domain) if domain else None
+        if found is None and name:
+            found = self._by_name.get(name.casefold())
+            if found is not None and domain and found not in self._has_domain:
+                self._conn.execute(outlets.update().where(outlets.c.id == found)
+                                   .values(domain=domain))
+                self._by_domain[domain] = found
+                self._has_domain.add(found)
         if found is not None or not (name or domain):
             return found
         return self._create(name or domain, domain)

@@ -31,7 +31,7 @@ from outreach.coverage import query as coverage_query
 from outreach.coverage.article_page import fetch_page, read_page_meta
 from outreach.coverage.attribution import Bylines, OutletBook, at_outlet, byline_names
 from outreach.coverage.items import FeedItem
-from outreach.coverage.story_keys import canonical_url, story_link, title_key
+from outreach.coverage.story_keys import canonical_url, story_link, title_key, without_source
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
 from outreach.net import URLGuard
 from outreach.org_settings import get_org
@@ -128,7 +128,7 @@ def _existing(conn: sa.Connection, campaign_id: int, story: _Story, key: str):
         same.append(press_hits.c.title_key == key)
     return conn.execute(
         sa.select(press_hits.c.id, press_hits.c.title, press_hits.c.found_at,
-                  outlets.c.name.label("outlet"))
+                  press_hits.c.author, outlets.c.name.label("outlet"))
         .select_from(press_hits.outerjoin(outlets, outlets.c.id == press_hits.c.outlet_id))
         .where(press_hits.c.campaign_id == campaign_id, sa.or_(*same))
         .order_by(press_hits.c.id).limit(1)
@@ -156,6 +156,25 @@ def _insert(conn: sa.Connection, bylines: Bylines, campaign_id: int, story: _Sto
         hit = conn.execute(sa.select(press_hits).where(press_hits.c.id == hit_id)).one()
         _log_covered(conn, hit, jid, by_user=by_user, now=now)
     return hit_id
+
+
+def _add_byline(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Story, *,
+                window_days: int, now: datetime) -> None:
+    """Give a stored story the byline another source of it carries (Google News and Alerts
+    name no author; the outlet's own feed does), matched and credited as a new story's is."""
+    hit = _hit(conn, hit_id)
+    jid, match = bylines.match(hit.outlet_id, story.authors)
+    if hit.journalist_id is not None:  # an editor already settled who wrote it
+        jid, match = hit.journalist_id, hit.journalist_match
+    release_id = hit.release_id
+    if match == "confirmed" and jid != hit.journalist_id:
+        release_id = _release_for(conn, hit.campaign_id, jid, hit.outlet_id,
+                                  hit.published_at or story.published or now, window_days)
+    conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
+        author=", ".join(byline_names(story.authors) or story.authors)[:300],
+        journalist_id=jid, journalist_match=match, release_id=release_id))
+    if match == "confirmed" and jid != hit.journalist_id:
+        _log_covered(conn, _hit(conn, hit_id), jid, by_user=AUTO_USER, now=now)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -214,7 +233,8 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
             continue
         link = story_link(item.link)
         stories.append((item, _Story(
-            title=" ".join(item.title.split()) or link, url=link,
+            title=without_source(" ".join(item.title.split()), item.source_name) or link,
+            url=link,
             canonical=(canonical_url(link),), guid=item.guid.strip(),
             authors=tuple(a.strip() for a in item.authors if a.strip()),
             published=_aware(item.published), snippet=_snippet(item.summary or item.content),
@@ -231,9 +251,12 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
             if oid is None:
                 oid = book.resolve(item.source_name, item.source_url or story.url)
             key = title_key(book.name(oid), story.title)
-            if _existing(conn, campaign_id, story, key) is None:
+            found = _existing(conn, campaign_id, story, key)
+            if found is None:
                 new.append(_insert(conn, bylines, campaign_id, story, oid, key,
                                    window_days=window, by_user=AUTO_USER, now=now))
+            elif not found.author and story.authors:
+                _add_byline(conn, bylines, found.id, story, window_days=window, now=now)
     return new
 
 

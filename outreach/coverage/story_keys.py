@@ -4,6 +4,7 @@ spelling of it, and its outlet + title.
     unwrap_url      the story's own URL inside a redirect wrapper (Google, Facebook)
     story_link      the link to store: unwrapped, without trackers, still as the outlet wrote it
     canonical_url   one spelling per story, for deduplication
+    without_source  a Google News headline without its " - Outlet" suffix
     title_key       outlet + normalised title, to spot one story behind two links
     fold            text for comparing names and titles: lower case, no accents or punctuation
 """
@@ -112,6 +113,15 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", bare).split())
+
+
+def without_source(title: str, source: str) -> str:
+    """A Google News headline without the " - Outlet" it appends, when `source` is that
+    outlet: "Acme strike - Daily Example" -> "Acme strike". Otherwise `title` unchanged."""
+    head, dash, tail = title.rpartition(" - ")
+    if dash and head.strip() and source and fold(tail) == fold(source):
+        return head.strip()
+    return title
 
 
 def title_key(outlet: str, title: str) -> str:
