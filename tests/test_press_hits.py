@@ -23,7 +23,7 @@ from outreach.coverage.fetch import PollSettings
 from outreach.coverage.hits import record_items
 from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import canonical_url, story_link, title_key
-from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, UnsafeURL
+from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
 from outreach.net import ResponseTooLarge, URLGuard
 from outreach.org_settings import set_org
 from outreach.presslist import contacts
@@ -285,6 +285,39 @@ def test_the_same_story_through_three_feeds_is_one_hit_with_the_byline(db, now):
         "Dana Quill", dana, "confirmed")
     assert [e["kind"] for e in contacts.list_interactions(db, dana)] == ["covered"]
     assert sorted(outlet_rows(db)) == ["Daily Example – Local News", "ledger.example.org"]
+
+
+def test_merging_two_outlets_keeps_their_hits_and_journalists(db, campaign, ana, now):
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    tagline = add_outlet(db, now, "Riverside Ledger – Local News", "ledger.example")
+    bo = contacts.add_journalist(db, EDITOR, {"name": "Bo Lindqvist"}, now=now,
+                                 outlet_name="Riverside Ledger – Local News")
+    with db.begin() as conn:
+        conn.execute(tables.journalist_outlets.insert().values(journalist_id=ana,
+                                                               outlet_id=tagline))
+    record_items(db, campaign, [story(link="https://ledger.example/acme")], feed_id=None,
+                 outlet_id=None, now=now)
+    with pytest.raises(PermissionDenied):
+        contacts.merge_outlets(db, VIEWER, LEDGER, "Riverside Ledger – Local News", now=now)
+    with pytest.raises(InvalidInput, match="pick two different outlets"):
+        contacts.merge_outlets(db, EDITOR, LEDGER, LEDGER.upper(), now=now)
+    assert contacts.merge_outlets(db, EDITOR, LEDGER, "Riverside Ledger – Local News",
+                                  now=now) == {"journalists": 1, "feeds": 0, "hits": 1}
+    assert outlet_rows(db) == {LEDGER: "ledger.example"}
+    assert contacts.get_journalist(db, bo)["outlet_id"] == ledger
+    [hit] = hits(db)
+    assert (hit["outlet_id"], hit["title_key"]) == (ledger, title_key(LEDGER, hit["title"]))
+    with db.connect() as conn:
+        assert conn.execute(sa.select(tables.journalist_outlets)).all() == []
+    # The same story from the outlet's own site is still the one hit.
+    assert record_items(db, campaign, [story(link="https://news.google.com/rss/9",
+                                             source_name=LEDGER)],
+                        feed_id=None, outlet_id=None, now=now) == []
+    [entry] = audit.list_entries(db, ADMIN, entity="outlet")
+    assert entry["action"] == "merge"
+    assert entry["summary"].startswith(f"Riverside Ledger – Local News merged into {LEDGER}")
+    with pytest.raises(NotFound, match="No outlet called 'Gone'"):
+        contacts.merge_outlets(db, EDITOR, LEDGER, "Gone", now=now)
 
 
 def test_matched_terms_are_stored_and_other_stories_are_not(db, campaign, now):
