@@ -360,6 +360,29 @@ def test_author_at_the_outlet_is_confirmed_and_logged_as_covered(db, campaign, a
     assert press_hits.suggested_matches(db, campaign) == []
 
 
+def test_every_co_author_of_a_story_is_credited(db, campaign, ana, now):
+    bo = contacts.add_journalist(db, EDITOR, {"name": "Bo Lindqvist"}, now=now,
+                                 outlet_name=LEDGER)
+    cam = contacts.add_journalist(db, EDITOR, {"name": "Cam Ortiz"}, now=now,
+                                  outlet_name="KWRK Radio")
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    record_items(db, campaign, [story(authors=("By Ana Quillfeather, Bo Lindqvist and "
+                                               "Dee Unknown",))],
+                 feed_id=None, outlet_id=ledger, now=now)
+    [hit] = hits(db)
+    assert hit["author"] == "Ana Quillfeather, Bo Lindqvist, Dee Unknown"
+    assert (hit["journalist_id"], hit["journalist_match"]) == (ana, "confirmed")
+    for jid in (ana, bo):
+        [entry] = contacts.list_interactions(db, jid)
+        assert (entry["kind"], entry["story"]) == ("covered", hit["title"])
+    assert contacts.list_interactions(db, cam) == []
+    # An editor naming another lead leaves the co-author's credit in place.
+    press_hits.confirm_journalist(db, EDITOR, hit["id"], cam, now=now)
+    assert [e["kind"] for e in contacts.list_interactions(db, bo)] == ["covered"]
+    assert [e["kind"] for e in contacts.list_interactions(db, cam)] == ["covered"]
+    assert contacts.list_interactions(db, ana) == []
+
+
 def test_unsure_matches_wait_for_an_editor(db, campaign, ana, now):
     elsewhere = contacts.add_journalist(db, EDITOR, {"name": "Bo Lindqvist"}, now=now,
                                         outlet_name="Freight Weekly")

@@ -2,7 +2,8 @@
 when new), and its bylines matched to the journalists on file.
 
     OutletBook   the outlets on file, looked up by name or domain, created when new
-    Bylines      a story's bylines -> (journalist id, "confirmed" | "suggested" | "")
+    Bylines      a story's bylines -> (journalist id, "confirmed" | "suggested" | ""), and
+                 every co-author surely matched
 """
 
 from __future__ import annotations
@@ -139,21 +140,34 @@ class Bylines:
     def match(self, outlet_id: int | None, authors: Sequence[str]) -> tuple[int | None, str]:
         """(journalist id, "confirmed" | "suggested" | "") for a story's bylines.
 
-        At the outlet (main or extra) a close match confirms; a middling one, or two close
-        ones, is only suggested. Elsewhere only the exact name (accents and case aside) is
-        suggested, as a freelancer may write for an outlet not yet on their record."""
+        At the outlet (main or extra) a close match confirms; a middling one, or two
+        journalists close to one byline name, is only suggested. Elsewhere only the exact
+        name (accents and case aside) is suggested, as a freelancer may write for an outlet
+        not yet on their record."""
         names = [n for n in (fold(a) for a in byline_names(authors)) if n]
         if not names:
             return None, ""
         if outlet_id is not None:
             staff = self._conn.execute(sa.select(journalists.c.id, journalists.c.name)
                                        .where(at_outlet(outlet_id))).all()
-            scored = sorted(((_similarity(n, fold(j.name)), j.id) for n in names
-                             for j in staff), key=lambda pair: (-pair[0], pair[1]))
+            scored = sorted(((_similarity(n, fold(j.name)), j.id, n) for n in names
+                             for j in staff), key=lambda row: (-row[0], row[1]))
             if scored and scored[0][0] >= SUGGEST_SCORE:
-                best, jid = scored[0]
-                rivals = any(score >= CONFIRM_SCORE and j != jid for score, j in scored)
+                best, jid, name = scored[0]
+                # Two journalists close to one name is doubt; co-authors' names are not.
+                rivals = any(score >= CONFIRM_SCORE and j != jid and n == name
+                             for score, j, n in scored)
                 return jid, "confirmed" if best >= CONFIRM_SCORE and not rivals else "suggested"
         everyone = self._by_exact_name()
         jid = next((everyone[n] for n in names if n in everyone), None)
         return jid, "suggested" if jid is not None else ""
+
+    def co_authors(self, outlet_id: int | None, authors: Sequence[str]) -> list[int]:
+        """The journalists each surely matched to one person of a shared byline ("Ana Q and
+        Bo L"), in byline order, each once: all of them are credited with the story."""
+        found: list[int] = []
+        for name in byline_names(authors):
+            jid, match = self.match(outlet_id, [name])
+            if match == "confirmed" and jid not in found:
+                found.append(jid)
+        return found

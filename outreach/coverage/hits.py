@@ -152,10 +152,21 @@ def _insert(conn: sa.Connection, bylines: Bylines, campaign_id: int, story: _Sto
         matched_terms=list(story.matched), source=story.source, journalist_match=match,
         release_id=release_id,
     )).inserted_primary_key[0]
-    if match == "confirmed":
-        hit = conn.execute(sa.select(press_hits).where(press_hits.c.id == hit_id)).one()
-        _log_covered(conn, hit, jid, by_user=by_user, now=now)
+    _credit(conn, bylines, hit_id, story, jid if match == "confirmed" else None,
+            by_user=by_user, now=now)
     return hit_id
+
+
+def _credit(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Story,
+            lead: int | None, *, by_user: str, now: datetime) -> None:
+    """Log the story as "covered" for its confirmed lead journalist and for every co-author
+    of its byline surely matched at its outlet."""
+    hit = _hit(conn, hit_id)
+    credited = [] if lead is None else [lead]
+    credited += [j for j in bylines.co_authors(hit.outlet_id, story.authors)
+                 if j not in credited]
+    for jid in credited:
+        _log_covered(conn, hit, jid, by_user=by_user, now=now)
 
 
 def _add_byline(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Story, *,
@@ -173,8 +184,9 @@ def _add_byline(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Stor
     conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
         author=", ".join(byline_names(story.authors) or story.authors)[:300],
         journalist_id=jid, journalist_match=match, release_id=release_id))
-    if match == "confirmed" and jid != hit.journalist_id:
-        _log_covered(conn, _hit(conn, hit_id), jid, by_user=AUTO_USER, now=now)
+    if hit.journalist_id is None:
+        _credit(conn, bylines, hit_id, story, jid if match == "confirmed" else None,
+                by_user=AUTO_USER, now=now)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -364,8 +376,12 @@ def confirm_journalist(db: Engine, actor: Actor, hit_id: int, journalist_id: int
             return
         release_id = _release_for(conn, row.campaign_id, journalist_id, row.outlet_id,
                                   row.published_at or row.found_at, window)
+        # Co-authors keep their credit; the lead named before, and the one named now, are
+        # logged afresh.
+        replaced = [j for j in (row.journalist_id, journalist_id) if j is not None]
         conn.execute(interactions.delete().where(interactions.c.press_hit_id == hit_id,
-                                                 interactions.c.kind == "covered"))
+                                                 interactions.c.kind == "covered",
+                                                 interactions.c.journalist_id.in_(replaced)))
         conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
             journalist_id=journalist_id, journalist_match=match, release_id=release_id))
         if journalist_id is not None:
