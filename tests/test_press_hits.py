@@ -254,6 +254,20 @@ def test_an_outlet_known_by_name_alone_takes_the_domain_it_is_seen_at(db, campai
     assert [h["outlet_id"] for h in hits(db)] == [ledger, ledger]
 
 
+def test_an_outlet_without_a_domain_is_known_by_its_journalists_addresses(db, campaign, now):
+    ana = contacts.add_journalist(db, EDITOR, {"name": "Ana Quillfeather",
+                                               "email": "ana@ledger.example"},
+                                  now=now, outlet_name=LEDGER)
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    record_items(db, campaign, [story(link="https://www.ledger.example/acme",
+                                      authors=("Ana Quillfeather",))],
+                 feed_id=None, outlet_id=None, now=now)
+    [hit] = hits(db)
+    assert (hit["outlet_id"], hit["journalist_id"], hit["journalist_match"]) == (
+        ledger, ana, "confirmed")
+    assert list(outlet_rows(db)) == [LEDGER]
+
+
 def test_the_same_story_through_three_feeds_is_one_hit_with_the_byline(db, now):
     """An outlet's WordPress feed, a Google News search and a Google Alert, from the corpus,
     served locally: the story is stored once, at the outlet, by the journalist on file."""

@@ -31,7 +31,8 @@ _BYLINE_SPLIT = re.compile(r"\s+and\s+|\s*&\s*|\s*[;,/]\s*", re.IGNORECASE)
 
 
 class OutletBook:
-    """The outlets on file, looked up by name or web domain, and created when new."""
+    """The outlets on file, looked up by web domain (theirs, or their journalists' e-mail
+    domain) or by name, and created when new."""
 
     def __init__(self, conn: sa.Connection, now: datetime) -> None:
         self._conn, self._now = conn, now
@@ -43,6 +44,21 @@ class OutletBook:
             sa.select(outlets.c.id, outlets.c.name, outlets.c.domain).order_by(outlets.c.id)
         ):
             self._remember(oid, name, domain)
+        self._learn_from_staff()
+
+    def _learn_from_staff(self) -> None:
+        """An outlet without a domain is known by its journalists' e-mail domain, when all of
+        them with an address share one that no other outlet has."""
+        sites: dict[int, set[str]] = {}
+        for oid, email in self._conn.execute(
+            sa.select(journalists.c.outlet_id, journalists.c.email)
+            .where(journalists.c.outlet_id.is_not(None), journalists.c.email != "")
+        ):
+            if oid not in self._has_domain and domain_of(email):
+                sites.setdefault(oid, set()).add(domain_of(email))
+        for oid, found in sites.items():
+            if len(found) == 1 and next(iter(found)) not in self._by_domain:
+                self._by_domain[found.pop()] = oid
 
     def _remember(self, oid: int, name: str, domain: str) -> None:
         self._names[oid] = name
