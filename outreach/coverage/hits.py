@@ -8,11 +8,12 @@
     release_coverage    the stories a release earned
 
 A story found twice (two feeds, or a feed and a paste) is one hit: same canonical URL, same
-feed GUID, or same outlet and title (story_keys.py). Bylines are matched to the journalists at
-the story's outlet (attribution.py); a sure match logs "covered" in that journalist's history
-at once, an unsure one waits for an editor. A story published within `coverage_window_days`
-after a release was pitched to its journalist, or to anyone at its outlet, counts as that
-release's coverage.
+feed GUID, or same outlet and title (story_keys.py); it keeps the byline of whichever source
+has one. Bylines are matched to the journalists at the story's outlet (attribution.py); a sure
+match logs "covered" in that journalist's history at once, as it does for each co-author
+surely matched, and an unsure one waits for an editor. A story published within
+`coverage_window_days` after a release was pitched to its journalist, or to anyone at its
+outlet, counts as that release's coverage.
 """
 
 from __future__ import annotations
@@ -232,9 +233,11 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
     An item matches when the campaign's coverage query finds it in the title, summary or
     content; a campaign without a query uses its keywords as an OR of phrases, and one with
     neither matches nothing (every item is skipped). A story already on file for the
-    campaign (same canonical URL, GUID, or outlet and title), hidden or not, is skipped.
-    The outlet is the feed's (`outlet_id`), else the item's Google News <source>, else its
-    web domain, created when new. One transaction: all the items or none.
+    campaign (same canonical URL, GUID, or outlet and title), hidden or not, is not stored
+    again; it only takes this item's byline when it had none. Google News's " - Outlet" is
+    taken off titles. The outlet is the feed's (`outlet_id`), else the one at the web
+    domain of the item's Google News <source> or link, created when new. One transaction:
+    all the items or none.
     """
     query = campaign_query(db, campaign_id)
     window = get_org(db).coverage_window_days
