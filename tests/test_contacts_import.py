@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -194,6 +197,30 @@ def test_preferred_contact_and_domains():
     assert domain_of("Ana@Ledger.Test") == "ledger.test"
     assert domain_of("https://www.ledger.test/staff/ana") == "ledger.test"
     assert domain_of("not a domain") == ""
+    # The registrable domain, by the Public Suffix List: one outlet whatever its host.
+    assert domain_of("https://m.bbc.co.uk/news/uk") == "bbc.co.uk"
+    assert domain_of("dana@news.daily.example.org") == "daily.example.org"
+    assert domain_of("https://union.blogspot.com/post") == "union.blogspot.com"
+
+
+def test_the_public_suffix_list_is_read_offline_and_never_cached_on_disk(tmp_path):
+    """No connection is even tried and nothing is written under HOME: the bundled snapshot
+    of the Public Suffix List is all that is used."""
+    probe = ("import socket\n"
+             "tried = []\n"
+             "def refuse(*args):\n"
+             "    tried.append(args)\n"
+             "    raise OSError('no network in this test')\n"
+             "socket.socket.connect = refuse\n"
+             "socket.getaddrinfo = refuse\n"
+             "from outreach.presslist.fields import domain_of\n"
+             "print(domain_of('https://m.bbc.co.uk/news'), len(tried))")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": "",
+                               "TLDEXTRACT_CACHE": ""})
+    assert done.stdout.split() == ["bbc.co.uk", "0"]
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- reading files and mapping headers -------------------------------------------------------

@@ -6,19 +6,24 @@ import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from support.feed_server import ATOM_TYPE, RSS_TYPE, FeedServer
 
 from outreach import campaigns
 from outreach.auth import audit
+from outreach.config import Settings
 from outreach.coverage import article_page
+from outreach.coverage import feeds as coverage_feeds
 from outreach.coverage import hits as press_hits
+from outreach.coverage.fetch import PollSettings
 from outreach.coverage.hits import record_items
 from outreach.coverage.items import FeedItem
-from outreach.coverage.story_keys import canonical_url, title_key
-from outreach.errors import AlreadyExists, InvalidInput, PermissionDenied, UnsafeURL
+from outreach.coverage.story_keys import canonical_url, story_link, title_key
+from outreach.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied, UnsafeURL
 from outreach.net import ResponseTooLarge, URLGuard
 from outreach.org_settings import set_org
 from outreach.presslist import contacts
@@ -57,6 +62,25 @@ LEDGER = "Riverside Daily Ledger"
 ])
 def test_canonical_url(url, expected):
     assert canonical_url(url) == expected
+
+
+# Trackers that the old hand-made list of 28 names left in stored links.
+@pytest.mark.parametrize("tracker", [
+    "_ga", "_gl", "mtm_cid", "mtm_source", "pk_cid", "pk_campaign", "s_cid", "ttclid",
+    "li_fat_id", "hsa_cam", "msclkid", "yclid", "ysclid", "twclid", "elqTrackId", "oly_enc_id",
+    "vero_id", "wt.mc_id", "smid", "at_medium",
+])
+def test_trackers_from_the_maintained_list_are_stripped(tracker):
+    url = f"https://www.ledger.example/news/acme-strike?id=7&{tracker}=abc&p=12"
+    assert canonical_url(url) == "https://ledger.example/news/acme-strike?id=7&p=12"
+    assert story_link(url) == "https://www.ledger.example/news/acme-strike?id=7&p=12"
+
+
+@pytest.mark.parametrize("content", ["id=7", "p=12", "page=2", "pid=31", "r=4", "story=acme",
+                                     "article_id=9", "q=acme"])
+def test_parameters_that_are_content_stay(content):
+    url = f"https://ledger.example/news?{content}&utm_source=rss"
+    assert canonical_url(url) == f"https://ledger.example/news?{content}"
 
 
 def test_title_key_ignores_case_accents_and_the_google_news_suffix():
@@ -199,6 +223,117 @@ def test_outlets_from_source_and_domain_created_or_matched(db, campaign, now):
     assert len(outlet_rows(db)) == 3
 
 
+def test_outlet_names_with_taglines_at_one_domain_are_one_outlet(db, campaign, now):
+    daily = add_outlet(db, now, "Daily Example – Local News", "https://www.daily.example.org/")
+    items = [
+        story(title="Acme Logistics strike day one - Daily Example",
+              link="https://news.google.com/rss/articles/CBMi1", source_name="Daily Example",
+              source_url="https://daily.example.org"),
+        story(title="Acme Logistics strike day two - The Daily Example",
+              link="https://news.google.com/rss/articles/CBMi2",
+              source_name="The Daily Example", source_url="https://m.daily.example.org"),
+        story(title="Acme Logistics union rally", link="https://news.daily.example.org/rally"),
+    ]
+    record_items(db, campaign, items, feed_id=None, outlet_id=None, now=now)
+    assert [h["outlet_id"] for h in hits(db)] == [daily, daily, daily]
+    # Google News's " - Outlet" is not part of the headline that is stored.
+    assert [h["title"] for h in hits(db)][:2] == ["Acme Logistics strike day one",
+                                                  "Acme Logistics strike day two"]
+    assert outlet_rows(db) == {"Daily Example – Local News": "https://www.daily.example.org/"}
+
+
+def test_an_outlet_known_by_name_alone_takes_the_domain_it_is_seen_at(db, campaign, now):
+    ledger = add_outlet(db, now, LEDGER, "")
+    record_items(db, campaign, [story(link="https://news.google.com/rss/1", source_name=LEDGER,
+                                      source_url="https://www.ledger.example")],
+                 feed_id=None, outlet_id=None, now=now)
+    assert outlet_rows(db) == {LEDGER: "ledger.example"}
+    record_items(db, campaign, [story(title="Acme Logistics strike: day two",
+                                      link="https://ledger.example/day-two")],
+                 feed_id=None, outlet_id=None, now=now)
+    assert [h["outlet_id"] for h in hits(db)] == [ledger, ledger]
+
+
+def test_an_outlet_without_a_domain_is_known_by_its_journalists_addresses(db, campaign, now):
+    ana = contacts.add_journalist(db, EDITOR, {"name": "Ana Quillfeather",
+                                               "email": "ana@ledger.example"},
+                                  now=now, outlet_name=LEDGER)
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    record_items(db, campaign, [story(link="https://www.ledger.example/acme",
+                                      authors=("Ana Quillfeather",))],
+                 feed_id=None, outlet_id=None, now=now)
+    [hit] = hits(db)
+    assert (hit["outlet_id"], hit["journalist_id"], hit["journalist_match"]) == (
+        ledger, ana, "confirmed")
+    assert list(outlet_rows(db)) == [LEDGER]
+
+
+def test_the_same_story_through_three_feeds_is_one_hit_with_the_byline(db, now):
+    """An outlet's WordPress feed, a Google News search and a Google Alert, from the corpus,
+    served locally: the story is stored once, at the outlet, by the journalist on file."""
+    acme = campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                                     keywords=["Acme Logistics"]).id
+    dana = contacts.add_journalist(db, EDITOR, {"name": "Dana Quill",
+                                                "email": "dana@daily.example.org"},
+                                   now=now, outlet_name="Daily Example – Local News")
+    with db.begin() as conn:
+        conn.execute(tables.outlets.update().values(domain="daily.example.org"))
+    corpus = Path(__file__).parent / "data" / "feeds"
+    guard = URLGuard(allowlist=["127.0.0.1"])
+    settings = PollSettings.from_settings(Settings())
+    with FeedServer() as server, coverage_feeds.make_client(settings, guard) as client:
+        # Google News and the Alert, which name no author, come first.
+        for path, name, kind in [("/news.rss", "google-news.rss", RSS_TYPE),
+                                 ("/alerts.atom", "google-alerts.atom", ATOM_TYPE),
+                                 ("/daily.rss", "wordpress.rss", RSS_TYPE)]:
+            url = server.add(path, (corpus / name).read_bytes(), content_type=kind)
+            coverage_feeds.add_feed(db, EDITOR, acme, url, client=client, guard=guard,
+                                    now=now, sink=coverage_feeds.hits_sink(db, now),
+                                    settings=settings)
+    vote = [h for h in hits(db) if "vote 94%" in h["title"]]
+    assert len(vote) == 1
+    [hit] = vote
+    assert hit["title"] == "Acme Logistics workers vote 94% to authorize strike"
+    assert hit["outlet"] == "Daily Example – Local News"
+    assert (hit["author"], hit["journalist_id"], hit["journalist_match"]) == (
+        "Dana Quill", dana, "confirmed")
+    assert [e["kind"] for e in contacts.list_interactions(db, dana)] == ["covered"]
+    assert sorted(outlet_rows(db)) == ["Daily Example – Local News", "ledger.example.org"]
+
+
+def test_merging_two_outlets_keeps_their_hits_and_journalists(db, campaign, ana, now):
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    tagline = add_outlet(db, now, "Riverside Ledger – Local News", "ledger.example")
+    bo = contacts.add_journalist(db, EDITOR, {"name": "Bo Lindqvist"}, now=now,
+                                 outlet_name="Riverside Ledger – Local News")
+    with db.begin() as conn:
+        conn.execute(tables.journalist_outlets.insert().values(journalist_id=ana,
+                                                               outlet_id=tagline))
+    record_items(db, campaign, [story(link="https://ledger.example/acme")], feed_id=None,
+                 outlet_id=None, now=now)
+    with pytest.raises(PermissionDenied):
+        contacts.merge_outlets(db, VIEWER, LEDGER, "Riverside Ledger – Local News", now=now)
+    with pytest.raises(InvalidInput, match="pick two different outlets"):
+        contacts.merge_outlets(db, EDITOR, LEDGER, LEDGER.upper(), now=now)
+    assert contacts.merge_outlets(db, EDITOR, LEDGER, "Riverside Ledger – Local News",
+                                  now=now) == {"journalists": 1, "feeds": 0, "hits": 1}
+    assert outlet_rows(db) == {LEDGER: "ledger.example"}
+    assert contacts.get_journalist(db, bo)["outlet_id"] == ledger
+    [hit] = hits(db)
+    assert (hit["outlet_id"], hit["title_key"]) == (ledger, title_key(LEDGER, hit["title"]))
+    with db.connect() as conn:
+        assert conn.execute(sa.select(tables.journalist_outlets)).all() == []
+    # The same story from the outlet's own site is still the one hit.
+    assert record_items(db, campaign, [story(link="https://news.google.com/rss/9",
+                                             source_name=LEDGER)],
+                        feed_id=None, outlet_id=None, now=now) == []
+    [entry] = audit.list_entries(db, ADMIN, entity="outlet")
+    assert entry["action"] == "merge"
+    assert entry["summary"].startswith(f"Riverside Ledger – Local News merged into {LEDGER}")
+    with pytest.raises(NotFound, match="No outlet called 'Gone'"):
+        contacts.merge_outlets(db, EDITOR, LEDGER, "Gone", now=now)
+
+
 def test_matched_terms_are_stored_and_other_stories_are_not(db, campaign, now):
     items = [
         story(title="Acme Logistics drivers weigh their options",
@@ -237,6 +372,29 @@ def test_author_at_the_outlet_is_confirmed_and_logged_as_covered(db, campaign, a
     assert entry["story"] == entry["notes"] == "Acme Logistics workers vote to strike"
     assert entry["happened_at"] == published
     assert press_hits.suggested_matches(db, campaign) == []
+
+
+def test_every_co_author_of_a_story_is_credited(db, campaign, ana, now):
+    bo = contacts.add_journalist(db, EDITOR, {"name": "Bo Lindqvist"}, now=now,
+                                 outlet_name=LEDGER)
+    cam = contacts.add_journalist(db, EDITOR, {"name": "Cam Ortiz"}, now=now,
+                                  outlet_name="KWRK Radio")
+    ledger = contacts.get_journalist(db, ana)["outlet_id"]
+    record_items(db, campaign, [story(authors=("By Ana Quillfeather, Bo Lindqvist and "
+                                               "Dee Unknown",))],
+                 feed_id=None, outlet_id=ledger, now=now)
+    [hit] = hits(db)
+    assert hit["author"] == "Ana Quillfeather, Bo Lindqvist, Dee Unknown"
+    assert (hit["journalist_id"], hit["journalist_match"]) == (ana, "confirmed")
+    for jid in (ana, bo):
+        [entry] = contacts.list_interactions(db, jid)
+        assert (entry["kind"], entry["story"]) == ("covered", hit["title"])
+    assert contacts.list_interactions(db, cam) == []
+    # An editor naming another lead leaves the co-author's credit in place.
+    press_hits.confirm_journalist(db, EDITOR, hit["id"], cam, now=now)
+    assert [e["kind"] for e in contacts.list_interactions(db, bo)] == ["covered"]
+    assert [e["kind"] for e in contacts.list_interactions(db, cam)] == ["covered"]
+    assert contacts.list_interactions(db, ana) == []
 
 
 def test_unsure_matches_wait_for_an_editor(db, campaign, ana, now):

@@ -199,3 +199,21 @@ def test_a_name_from_outside_shows_as_plain_text(demo_store):  # noqa: F811
     at.button(key=f"delete-{jid}").click().run()
     assert confirmed(at) == ["Deleted Rae !\\[\\](http://127.0.0.1:9/pixel.gif): undo it under "
                              "Recently deleted."]
+
+
+def test_merge_two_outlets_on_the_page_after_confirming(demo_store):  # noqa: F811
+    before = {o["name"]: o["journalists"] for o in contacts.list_outlets(demo_store)}
+    herald, ledger = "The Labor Herald", "Riverside Daily Ledger"
+    at = editor_page(demo_store)
+    at.selectbox(key="merge-outlet-from").select(herald).run()
+    at.selectbox(key="merge-outlet-into").select(ledger).run()
+    assert at.button(key="merge-outlet-go").disabled
+    at.checkbox(key=f"merge-outlet-sure-{herald}-{ledger}").check().run()
+    at.button(key="merge-outlet-go").click().run()
+    assert confirmed(at) == [f"Merged {herald} into {ledger}. Moved: journalists "
+                             f"{before[herald]}, press hits 1, feeds 1."]
+    after = {o["name"]: o["journalists"] for o in contacts.list_outlets(demo_store)}
+    assert herald not in after
+    assert after[ledger] == before[ledger] + before[herald]
+    # The next pair needs its own confirmation.
+    assert at.button(key="merge-outlet-go").disabled

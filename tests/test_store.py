@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from outreach.ops import backup
 from outreach.store import make_engine, upgrade_to_head
-from outreach.store.migrate import current_revision, head_revision
-from outreach.store.tables import campaigns, metadata
+from outreach.store.migrate import MIGRATIONS_DIR, current_revision, head_revision
+from outreach.store.tables import campaigns, metadata, outlets, press_hits
 
 
 def test_migrations_create_every_table(db):
@@ -125,3 +127,32 @@ def test_only_the_owner_can_read_the_store_and_its_backups(tmp_path):
         assert mode(folder / "outreach.db") == 0o600
     finally:
         os.umask(old_umask)
+
+
+def test_outlets_take_their_domain_from_their_feed_or_their_stories(store_url, now):
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0011")
+    named = [("Fed", "", "https://www.feed.example/rss"), ("Typed", "typed.example", ""),
+             ("One site", "", ""), ("Two sites", "", ""), ("Nothing", "", "")]
+    links = {"One site": ["https://news.one.example/a", "https://news.google.com/rss/1",
+                          "https://m.one.example/b"],
+             "Two sites": ["https://two.example/a", "https://other.example/b"]}
+    with engine.begin() as conn:
+        ids = {name: conn.execute(outlets.insert().values(
+            name=name, domain=domain, feed_url=feed, created_at=now)).inserted_primary_key[0]
+            for name, domain, feed in named}
+        campaign = conn.execute(campaigns.insert().values(
+            name="C", timezone="UTC", keywords=[], created_at=now)).inserted_primary_key[0]
+        conn.execute(press_hits.insert(), [
+            {"campaign_id": campaign, "outlet_id": ids[name], "title": url, "url": url,
+             "found_at": now} for name, urls in links.items() for url in urls])
+    assert upgrade_to_head(engine)[0] == "0012"
+    with engine.connect() as conn:
+        assert dict(conn.execute(sa.select(outlets.c.name, outlets.c.domain)).all()) == {
+            "Fed": "feed.example", "Typed": "typed.example", "One site": "one.example",
+            "Two sites": "", "Nothing": ""}
+    engine.dispose()

@@ -2,7 +2,8 @@
 when new), and its bylines matched to the journalists on file.
 
     OutletBook   the outlets on file, looked up by name or domain, created when new
-    Bylines      a story's bylines -> (journalist id, "confirmed" | "suggested" | "")
+    Bylines      a story's bylines -> (journalist id, "confirmed" | "suggested" | ""), and
+                 every co-author surely matched
 """
 
 from __future__ import annotations
@@ -30,46 +31,63 @@ _BYLINE_SPLIT = re.compile(r"\s+and\s+|\s*&\s*|\s*[;,/]\s*", re.IGNORECASE)
 
 
 class OutletBook:
-    """The outlets on file, looked up by name or web domain, and created when new."""
+    """The outlets on file, looked up by web domain (theirs, or their journalists' e-mail
+    domain) or by name, and created when new."""
 
     def __init__(self, conn: sa.Connection, now: datetime) -> None:
         self._conn, self._now = conn, now
         self._names: dict[int, str] = {}
         self._by_name: dict[str, int] = {}
         self._by_domain: dict[str, int] = {}
+        self._has_domain: set[int] = set()
         for oid, name, domain in conn.execute(
             sa.select(outlets.c.id, outlets.c.name, outlets.c.domain).order_by(outlets.c.id)
         ):
             self._remember(oid, name, domain)
+        self._learn_from_staff()
+
+    def _learn_from_staff(self) -> None:
+        """An outlet without a domain is known by its journalists' e-mail domain, when all of
+        them with an address share one that no other outlet has."""
+        sites: dict[int, set[str]] = {}
+        for oid, email in self._conn.execute(
+            sa.select(journalists.c.outlet_id, journalists.c.email)
+            .where(journalists.c.outlet_id.is_not(None), journalists.c.email != "")
+        ):
+            if oid not in self._has_domain and domain_of(email):
+                sites.setdefault(oid, set()).add(domain_of(email))
+        for oid, found in sites.items():
+            if len(found) == 1 and next(iter(found)) not in self._by_domain:
+                self._by_domain[found.pop()] = oid
 
     def _remember(self, oid: int, name: str, domain: str) -> None:
         self._names[oid] = name
         self._by_name.setdefault(name.casefold(), oid)
         if domain_of(domain):
             self._by_domain.setdefault(domain_of(domain), oid)
+            self._has_domain.add(oid)
 
     def name(self, outlet_id: int | None) -> str:
         """The outlet's name, or "" when there is none."""
         return self._names.get(outlet_id, "") if outlet_id is not None else ""
 
-    def _by_host(self, domain: str) -> int | None:
-        labels = domain.split(".")
-        for start in range(len(labels) - 1):  # news.ledger.example -> ledger.example
-            found = self._by_domain.get(".".join(labels[start:]))
-            if found is not None:
-                return found
-        return None
-
     def resolve(self, name: str, url: str) -> int | None:
-        """The outlet called `name` (any case), else the one whose domain serves `url`, else a
-        new outlet with that name (or the domain as its name); None with neither."""
+        """The outlet at `url`'s web domain (its identity: names are labels, and "Daily
+        Example – Local News" and "The Daily Example" at one domain are one outlet), else the
+        one called `name` (any case), else a new outlet with that name (or the domain as its
+        name); None with neither. An outlet found by name without a domain takes this one."""
         name = " ".join(name.split())[:200]
         domain = domain_of(url) if url else ""
         if is_aggregator(domain):
             domain = ""  # an aggregator's domain says nothing about the outlet
-        found = self._by_name.get(name.casefold()) if name else None
-        if found is None and domain:
-            found = self._by_host(domain)
+        found = self._by_domain.get(domain) if domain else None
+        if found is None and name:
+            found = self._by_name.get(name.casefold())
+            if found is not None and domain and found not in self._has_domain:
+                self._conn.execute(outlets.update().where(outlets.c.id == found)
+                                   .values(domain=domain))
+                self._by_domain[domain] = found
+                self._has_domain.add(found)
         if found is not None or not (name or domain):
             return found
         return self._create(name or domain, domain)
@@ -138,21 +156,34 @@ class Bylines:
     def match(self, outlet_id: int | None, authors: Sequence[str]) -> tuple[int | None, str]:
         """(journalist id, "confirmed" | "suggested" | "") for a story's bylines.
 
-        At the outlet (main or extra) a close match confirms; a middling one, or two close
-        ones, is only suggested. Elsewhere only the exact name (accents and case aside) is
-        suggested, as a freelancer may write for an outlet not yet on their record."""
+        At the outlet (main or extra) a close match confirms; a middling one, or two
+        journalists close to one byline name, is only suggested. Elsewhere only the exact
+        name (accents and case aside) is suggested, as a freelancer may write for an outlet
+        not yet on their record."""
         names = [n for n in (fold(a) for a in byline_names(authors)) if n]
         if not names:
             return None, ""
         if outlet_id is not None:
             staff = self._conn.execute(sa.select(journalists.c.id, journalists.c.name)
                                        .where(at_outlet(outlet_id))).all()
-            scored = sorted(((_similarity(n, fold(j.name)), j.id) for n in names
-                             for j in staff), key=lambda pair: (-pair[0], pair[1]))
+            scored = sorted(((_similarity(n, fold(j.name)), j.id, n) for n in names
+                             for j in staff), key=lambda row: (-row[0], row[1]))
             if scored and scored[0][0] >= SUGGEST_SCORE:
-                best, jid = scored[0]
-                rivals = any(score >= CONFIRM_SCORE and j != jid for score, j in scored)
+                best, jid, name = scored[0]
+                # Two journalists close to one name is doubt; co-authors' names are not.
+                rivals = any(score >= CONFIRM_SCORE and j != jid and n == name
+                             for score, j, n in scored)
                 return jid, "confirmed" if best >= CONFIRM_SCORE and not rivals else "suggested"
         everyone = self._by_exact_name()
         jid = next((everyone[n] for n in names if n in everyone), None)
         return jid, "suggested" if jid is not None else ""
+
+    def co_authors(self, outlet_id: int | None, authors: Sequence[str]) -> list[int]:
+        """The journalists each surely matched to one person of a shared byline ("Ana Q and
+        Bo L"), in byline order, each once: all of them are credited with the story."""
+        found: list[int] = []
+        for name in byline_names(authors):
+            jid, match = self.match(outlet_id, [name])
+            if match == "confirmed" and jid not in found:
+                found.append(jid)
+        return found

@@ -8,11 +8,12 @@
     release_coverage    the stories a release earned
 
 A story found twice (two feeds, or a feed and a paste) is one hit: same canonical URL, same
-feed GUID, or same outlet and title (story_keys.py). Bylines are matched to the journalists at
-the story's outlet (attribution.py); a sure match logs "covered" in that journalist's history
-at once, an unsure one waits for an editor. A story published within `coverage_window_days`
-after a release was pitched to its journalist, or to anyone at its outlet, counts as that
-release's coverage.
+feed GUID, or same outlet and title (story_keys.py); it keeps the byline of whichever source
+has one. Bylines are matched to the journalists at the story's outlet (attribution.py); a sure
+match logs "covered" in that journalist's history at once, as it does for each co-author
+surely matched, and an unsure one waits for an editor. A story published within
+`coverage_window_days` after a release was pitched to its journalist, or to anyone at its
+outlet, counts as that release's coverage.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from outreach.coverage import query as coverage_query
 from outreach.coverage.article_page import fetch_page, read_page_meta
 from outreach.coverage.attribution import Bylines, OutletBook, at_outlet, byline_names
 from outreach.coverage.items import FeedItem
-from outreach.coverage.story_keys import canonical_url, story_link, title_key
+from outreach.coverage.story_keys import canonical_url, story_link, title_key, without_source
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
 from outreach.net import URLGuard
 from outreach.org_settings import get_org
@@ -128,7 +129,7 @@ def _existing(conn: sa.Connection, campaign_id: int, story: _Story, key: str):
         same.append(press_hits.c.title_key == key)
     return conn.execute(
         sa.select(press_hits.c.id, press_hits.c.title, press_hits.c.found_at,
-                  outlets.c.name.label("outlet"))
+                  press_hits.c.author, outlets.c.name.label("outlet"))
         .select_from(press_hits.outerjoin(outlets, outlets.c.id == press_hits.c.outlet_id))
         .where(press_hits.c.campaign_id == campaign_id, sa.or_(*same))
         .order_by(press_hits.c.id).limit(1)
@@ -152,10 +153,41 @@ def _insert(conn: sa.Connection, bylines: Bylines, campaign_id: int, story: _Sto
         matched_terms=list(story.matched), source=story.source, journalist_match=match,
         release_id=release_id,
     )).inserted_primary_key[0]
-    if match == "confirmed":
-        hit = conn.execute(sa.select(press_hits).where(press_hits.c.id == hit_id)).one()
-        _log_covered(conn, hit, jid, by_user=by_user, now=now)
+    _credit(conn, bylines, hit_id, story, jid if match == "confirmed" else None,
+            by_user=by_user, now=now)
     return hit_id
+
+
+def _credit(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Story,
+            lead: int | None, *, by_user: str, now: datetime) -> None:
+    """Log the story as "covered" for its confirmed lead journalist and for every co-author
+    of its byline surely matched at its outlet."""
+    hit = _hit(conn, hit_id)
+    credited = [] if lead is None else [lead]
+    credited += [j for j in bylines.co_authors(hit.outlet_id, story.authors)
+                 if j not in credited]
+    for jid in credited:
+        _log_covered(conn, hit, jid, by_user=by_user, now=now)
+
+
+def _add_byline(conn: sa.Connection, bylines: Bylines, hit_id: int, story: _Story, *,
+                window_days: int, now: datetime) -> None:
+    """Give a stored story the byline another source of it carries (Google News and Alerts
+    name no author; the outlet's own feed does), matched and credited as a new story's is."""
+    hit = _hit(conn, hit_id)
+    jid, match = bylines.match(hit.outlet_id, story.authors)
+    if hit.journalist_id is not None:  # an editor already settled who wrote it
+        jid, match = hit.journalist_id, hit.journalist_match
+    release_id = hit.release_id
+    if match == "confirmed" and jid != hit.journalist_id:
+        release_id = _release_for(conn, hit.campaign_id, jid, hit.outlet_id,
+                                  hit.published_at or story.published or now, window_days)
+    conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
+        author=", ".join(byline_names(story.authors) or story.authors)[:300],
+        journalist_id=jid, journalist_match=match, release_id=release_id))
+    if hit.journalist_id is None:
+        _credit(conn, bylines, hit_id, story, jid if match == "confirmed" else None,
+                by_user=AUTO_USER, now=now)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -201,9 +233,11 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
     An item matches when the campaign's coverage query finds it in the title, summary or
     content; a campaign without a query uses its keywords as an OR of phrases, and one with
     neither matches nothing (every item is skipped). A story already on file for the
-    campaign (same canonical URL, GUID, or outlet and title), hidden or not, is skipped.
-    The outlet is the feed's (`outlet_id`), else the item's Google News <source>, else its
-    web domain, created when new. One transaction: all the items or none.
+    campaign (same canonical URL, GUID, or outlet and title), hidden or not, is not stored
+    again; it only takes this item's byline when it had none. Google News's " - Outlet" is
+    taken off titles. The outlet is the feed's (`outlet_id`), else the one at the web
+    domain of the item's Google News <source> or link, created when new. One transaction:
+    all the items or none.
     """
     query = campaign_query(db, campaign_id)
     window = get_org(db).coverage_window_days
@@ -214,7 +248,8 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
             continue
         link = story_link(item.link)
         stories.append((item, _Story(
-            title=" ".join(item.title.split()) or link, url=link,
+            title=without_source(" ".join(item.title.split()), item.source_name) or link,
+            url=link,
             canonical=(canonical_url(link),), guid=item.guid.strip(),
             authors=tuple(a.strip() for a in item.authors if a.strip()),
             published=_aware(item.published), snippet=_snippet(item.summary or item.content),
@@ -231,9 +266,12 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
             if oid is None:
                 oid = book.resolve(item.source_name, item.source_url or story.url)
             key = title_key(book.name(oid), story.title)
-            if _existing(conn, campaign_id, story, key) is None:
+            found = _existing(conn, campaign_id, story, key)
+            if found is None:
                 new.append(_insert(conn, bylines, campaign_id, story, oid, key,
                                    window_days=window, by_user=AUTO_USER, now=now))
+            elif not found.author and story.authors:
+                _add_byline(conn, bylines, found.id, story, window_days=window, now=now)
     return new
 
 
@@ -341,8 +379,12 @@ def confirm_journalist(db: Engine, actor: Actor, hit_id: int, journalist_id: int
             return
         release_id = _release_for(conn, row.campaign_id, journalist_id, row.outlet_id,
                                   row.published_at or row.found_at, window)
+        # Co-authors keep their credit; the lead named before, and the one named now, are
+        # logged afresh.
+        replaced = [j for j in (row.journalist_id, journalist_id) if j is not None]
         conn.execute(interactions.delete().where(interactions.c.press_hit_id == hit_id,
-                                                 interactions.c.kind == "covered"))
+                                                 interactions.c.kind == "covered",
+                                                 interactions.c.journalist_id.in_(replaced)))
         conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
             journalist_id=journalist_id, journalist_match=match, release_id=release_id))
         if journalist_id is not None:

@@ -4,6 +4,7 @@ spelling of it, and its outlet + title.
     unwrap_url      the story's own URL inside a redirect wrapper (Google, Facebook)
     story_link      the link to store: unwrapped, without trackers, still as the outlet wrote it
     canonical_url   one spelling per story, for deduplication
+    without_source  a Google News headline without its " - Outlet" suffix
     title_key       outlet + normalised title, to spot one story behind two links
     fold            text for comparing names and titles: lower case, no accents or punctuation
 """
@@ -14,12 +15,18 @@ import re
 import unicodedata
 from urllib.parse import parse_qs, unquote_plus, urlsplit, urlunsplit
 
-_TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "mc_cid",
-    "mc_eid", "igshid", "igsh", "ref_src", "ref_url", "cmpid", "ocid", "ncid", "smid",
-    "sr_share", "_hsenc", "_hsmi", "mkt_tok", "oly_enc_id", "oly_anon_id", "vero_id",
-    "wt.mc_id", "at_medium", "at_campaign",
-})
+from detrack import patterns as detrack_patterns
+
+# Tracking parameters come from detrack's list (345 names and 19 prefixes across ad, mail and
+# analytics platforms, no dependencies), chosen over courlan's pattern, which also strips
+# content such as `gallery=` or `session=` and misses `ttclid` and `li_fat_id`. News sites'
+# own trackers that detrack lacks are added; names that can hold a story's id are kept.
+_NEWS_TRACKERS = frozenset({"cmpid", "igsh", "ncid", "ocid", "ref_src", "ref_url", "smid",
+                            "sr_share", "wt.mc_id"})
+_CONTENT_PARAMS = frozenset({"pid", "r"})
+_TRACKING_PARAMS = (frozenset(n.lower() for n in detrack_patterns.DEFAULT_PATTERNS)
+                    | _NEWS_TRACKERS) - _CONTENT_PARAMS
+_TRACKING_PREFIXES = tuple(detrack_patterns.PREFIXES)
 _GOOGLE_HOST = re.compile(r"(www\.)?google(\.[a-z]{2,3}){1,2}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -64,7 +71,7 @@ def _drop_tracking(query: str) -> str:
     """A query string without its tracking parameters, the others as they were written."""
     def tracking(pair: str) -> bool:
         name = unquote_plus(pair.partition("=")[0]).strip().lower()
-        return name.startswith("utm_") or name in _TRACKING_PARAMS
+        return name.startswith(_TRACKING_PREFIXES) or name in _TRACKING_PARAMS
 
     return "&".join(p for p in query.split("&") if p and not tracking(p))
 
@@ -82,7 +89,7 @@ def story_link(url: str) -> str:
 
 def canonical_url(url: str) -> str:
     """One spelling per story, for deduplication: redirect wrappers unwrapped, tracking
-    parameters (utm_*, fbclid, gclid, mc_cid, ...) dropped, scheme and host lower-cased,
+    parameters (utm_*, fbclid, _ga, mtm_cid, ...) dropped, scheme and host lower-cased,
     no "www.", default port, user name or fragment. Text that is not an http(s) URL comes
     back stripped but otherwise unchanged."""
     url = unwrap_url(url)
@@ -106,6 +113,15 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", bare).split())
+
+
+def without_source(title: str, source: str) -> str:
+    """A Google News headline without the " - Outlet" it appends, when `source` is that
+    outlet: "Acme strike - Daily Example" -> "Acme strike". Otherwise `title` unchanged."""
+    head, dash, tail = title.rpartition(" - ")
+    if dash and head.strip() and source and fold(tail) == fold(source):
+        return head.strip()
+    return title
 
 
 def title_key(outlet: str, title: str) -> str:

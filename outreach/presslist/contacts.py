@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import trash
 from outreach.auth import audit
+from outreach.coverage.story_keys import title_key
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
 from outreach.presslist.fields import (
     FIELDS,
@@ -29,6 +30,7 @@ from outreach.presslist.fields import (
 from outreach.roles import Actor, require
 from outreach.store.tables import (
     INTERACTION_KINDS,
+    feeds,
     interactions,
     journalist_outlets,
     journalists,
@@ -534,6 +536,57 @@ def list_outlets(db: Engine) -> list[dict]:
     )
     with db.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _outlet_row(conn: sa.Connection, name: str):
+    row = conn.execute(sa.select(outlets).where(
+        sa.func.lower(outlets.c.name) == name.strip().lower())).first()
+    if row is None:
+        raise NotFound(f"No outlet called {name.strip()!r}: pick one from the outlets list.")
+    return row
+
+
+def merge_outlets(db: Engine, actor: Actor, keep: str, merged: str, *, now: datetime) -> dict:
+    """Make two outlets that are one (editors): `merged`'s journalists, press hits and feeds
+    move to `keep`, which takes its domain, feed and details where it has none; `merged` is
+    then deleted. Returns {"journalists", "hits", "feeds"}: how many moved."""
+    require(actor, "editor", "merging outlets")
+    with db.begin() as conn:
+        kept, gone = _outlet_row(conn, keep), _outlet_row(conn, merged)
+        if kept.id == gone.id:
+            raise InvalidInput(f"{kept.name!r} is one outlet already: pick two different "
+                               "outlets to merge.")
+        moved = {
+            "journalists": conn.execute(journalists.update().where(
+                journalists.c.outlet_id == gone.id).values(outlet_id=kept.id)).rowcount,
+            "feeds": conn.execute(feeds.update().where(feeds.c.outlet_id == gone.id)
+                                  .values(outlet_id=kept.id)).rowcount,
+        }
+        already = sa.select(journalist_outlets.c.journalist_id).where(
+            journalist_outlets.c.outlet_id == kept.id)
+        conn.execute(journalist_outlets.update().where(
+            journalist_outlets.c.outlet_id == gone.id,
+            journalist_outlets.c.journalist_id.not_in(already)).values(outlet_id=kept.id))
+        conn.execute(journalist_outlets.delete().where(journalist_outlets.c.outlet_id == gone.id))
+        conn.execute(journalist_outlets.delete().where(
+            journalist_outlets.c.outlet_id == kept.id,
+            journalist_outlets.c.journalist_id.in_(
+                sa.select(journalists.c.id).where(journalists.c.outlet_id == kept.id))))
+        hits = conn.execute(sa.select(press_hits.c.id, press_hits.c.title)
+                            .where(press_hits.c.outlet_id == gone.id)).all()
+        for hit_id, title in hits:  # the story's key names its outlet
+            conn.execute(press_hits.update().where(press_hits.c.id == hit_id).values(
+                outlet_id=kept.id, title_key=title_key(kept.name, title)))
+        moved["hits"] = len(hits)
+        details = ("domain", "kind", "region", "language", "feed_url")
+        filled = {c: getattr(gone, c) for c in details if not getattr(kept, c)}
+        if filled:
+            conn.execute(outlets.update().where(outlets.c.id == kept.id).values(**filled))
+        conn.execute(outlets.delete().where(outlets.c.id == gone.id))
+        audit.record(conn, actor, entity="outlet", entity_id=kept.id, action="merge",
+                     summary=f"{gone.name} merged into {kept.name}: "
+                             + ", ".join(f"{n} {k}" for k, n in moved.items()), now=now)
+    return moved
 
 
 def list_press_lists(db: Engine) -> list[dict]:

@@ -8,6 +8,7 @@ import uses, and a value written by one is read back unchanged by the other.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -257,11 +258,31 @@ def normalise_preferred_contact(text: str) -> str:
     return value
 
 
-def domain_of(text: str) -> str:
-    """The web domain in an e-mail address or a URL, lower-cased and without `www.`.
+# Names reserved for documentation and tests (RFC 2606, RFC 6761) count as public suffixes,
+# so that daily.example.org and ledger.example.org, like two blogs on one host, are two sites.
+_RESERVED_SUFFIXES = ("example", "test", "invalid", "localhost",
+                      "example.com", "example.net", "example.org")
 
-    "ana@Ledger.example" and "https://www.ledger.example/staff" both give "ledger.example";
-    text with no domain gives "". The importer matches it against outlets' domains.
+
+@functools.cache
+def _suffix_list():
+    """The Public Suffix List from tldextract's bundled snapshot: never fetched, never cached
+    on disk. Imported on first use, as only outlet matching needs it."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
+                                 include_psl_private_domains=True,
+                                 extra_suffixes=_RESERVED_SUFFIXES)
+
+
+def domain_of(text: str) -> str:
+    """An outlet's identity: the registrable web domain in an e-mail address or a URL,
+    lower-cased, by the Public Suffix List (so www., m. and news. go, and a blog on a
+    shared host such as name.blogspot.com keeps its own name).
+
+    "ana@news.Ledger.example" and "https://m.ledger.example/staff" both give
+    "ledger.example"; an address or name with no known suffix (an IP, "localhost") is kept
+    whole; text with no domain gives "". The importer and coverage match outlets on it.
     """
     value = text.strip().lower()
     if "@" in value and "/" not in value:
@@ -270,5 +291,8 @@ def domain_of(text: str) -> str:
         value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
         value = re.split(r"[/?#:]", value, maxsplit=1)[0]
         value = value.rpartition("@")[2]
-    value = value.strip(".").removeprefix("www.")
-    return value if "." in value and not _SPACES.search(value) else ""
+    value = value.strip(".")
+    if "." not in value or _SPACES.search(value):
+        return ""
+    site = _suffix_list()(value).top_domain_under_public_suffix
+    return site or value.removeprefix("www.").removeprefix("m.")

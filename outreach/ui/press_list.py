@@ -417,6 +417,24 @@ with tab_lists:
                                f"Deleted the list {picked}: undo it under Recently deleted.")
     st.markdown("#### Outlets")
     common.show_table(contacts.list_outlets(db), tz, "No outlets yet.")
+    if editor and len(outlet_names) > 1:
+        st.markdown("##### Merge two outlets that are one")
+        st.caption("An outlet is its web domain; names are labels. Everything at the merged "
+                   "outlet (journalists, press hits, feeds) moves to the one kept.")
+        cols = st.columns(2)
+        merged = cols[0].selectbox("Merge this outlet", outlet_names, key="merge-outlet-from")
+        kept = cols[1].selectbox("…into this one (kept)", outlet_names, index=1,
+                                 key="merge-outlet-into")
+        sure = st.checkbox(f"Yes, merge {md_escape(merged)} into {md_escape(kept)}; the name "
+                           f"{md_escape(merged)} goes",
+                           key=f"merge-outlet-sure-{merged}-{kept}")
+        if st.button("Merge outlets", disabled=not sure or merged == kept,
+                     key="merge-outlet-go"):
+            common.attempt(lambda: contacts.merge_outlets(db, actor, kept, merged,
+                                                          now=utcnow()),
+                           lambda moved: f"Merged {merged} into {kept}. Moved: journalists "
+                           f"{moved['journalists']}, press hits {moved['hits']}, feeds "
+                           f"{moved['feeds']}.")
 
 with tab_roster:
     st.caption("Members who may speak to the press. Kept apart from journalists, never "
