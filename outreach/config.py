@@ -74,6 +74,14 @@ def _log_level(text: str, env: str) -> str:
     return level
 
 
+def _contact_email(text: str, env: str) -> str:
+    value = text.strip()
+    if value and ("@" not in value or " " in value):
+        raise ConfigError(f"{env} must be an e-mail address (e.g. research@local123.org), "
+                          f"got {value!r}.")
+    return value
+
+
 def _shown_url(url: str) -> str:
     import sqlalchemy as sa  # here: every command reads Settings, few show them
 
@@ -196,6 +204,11 @@ class Settings:
         "Days without a new story after which a feed is flagged stale in `feeds list` and on "
         "the Coverage page, so a feed that quietly stopped is noticed.",
         _positive(int, "a positive whole number of days"))
+    edgar_contact: str = setting(
+        "OUTREACH_EDGAR_CONTACT", "",
+        "Contact e-mail sent in the User-Agent of requests to SEC EDGAR, as EDGAR's fair-access "
+        "rule requires; the employer watch refuses EDGAR feeds while it is empty.",
+        _contact_email)
     metrics_interval_minutes: int = setting(
         "OUTREACH_METRICS_INTERVAL_MINUTES", "60",
         "Minutes between two snapshots of an account's followers, following and posts. "

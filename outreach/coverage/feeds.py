@@ -1,6 +1,7 @@
 """Coverage feeds: a campaign's RSS and Atom sources, and the polite poller that reads them.
 
     add_feed / add_google_news_feed / add_outlet_feeds   fetch once, then store (editors)
+    add_edgar_feed                                       watch a company's SEC filings
     list_feeds / feed_health / remove_feed               what the Coverage page shows and does
     poll_feeds(db, client=, guard=, now=, sink=)         fetch the due feeds, hand items to sink
     make_client(settings, guard)                         the HTTP client those fetches share
@@ -35,6 +36,7 @@ from outreach.auth import audit
 from outreach.campaigns import check_news_edition
 from outreach.config import Settings
 from outreach.coverage import hits as press_hits
+from outreach.coverage import watch
 from outreach.coverage.fetch import (
     Fetched,
     PollSettings,
@@ -46,7 +48,7 @@ from outreach.coverage.fetch import (
 from outreach.coverage.items import FeedItem
 from outreach.coverage.parse import parse_feed
 from outreach.errors import AlreadyExists, InvalidInput, NotFound, OutreachError, UnsafeURL
-from outreach.net import URLGuard, http_client
+from outreach.net import USER_AGENT, URLGuard, http_client
 from outreach.roles import Actor, require
 from outreach.store.tables import campaigns, feeds, outlets
 from outreach.store.tables import press_hits as press_hits_table
@@ -57,7 +59,8 @@ log = logging.getLogger(__name__)
 HEALTH_WINDOW = timedelta(days=28)
 # Who the audit log names when a poll moves a feed to the address its server gave for good.
 _POLLER = Actor("feed poller", "admin")
-KINDS = ("rss", "atom", "google_news", "google_alerts")
+# edgar and employer feeds are the employer watch: their items are watch items, not hits.
+KINDS = ("rss", "atom", "google_news", "google_alerts", *watch.WATCH_KINDS)
 GOOGLE_NEWS_SEARCH = "https://news.google.com/rss/search"
 
 Sink = Callable[[dict, list[FeedItem]], int]
@@ -254,12 +257,33 @@ def add_feed(db: Engine, actor: Actor, campaign_id: int, url: str, *, client: ht
     url = _clean_url(url)
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Unknown feed kind {kind!r}; use one of {', '.join(KINDS)}.")
+    user_agent = _user_agent([kind], settings)
     with db.connect() as conn:
         _campaign_row(conn, campaign_id)
         _refuse_duplicate(conn, campaign_id, url)
-    fetched = _parsed(fetch_feed(client, guard, url, settings=settings, now=now))
+    fetched = _parsed(fetch_feed(client, guard, url, settings=settings, now=now,
+                                 user_agent=user_agent))
     return _store_new_feed(db, actor, campaign_id, url, fetched, kind=kind,
                            outlet_id=outlet_id, sink=sink, settings=settings, now=now)
+
+
+def _user_agent(kinds: Iterable[str | None], settings: PollSettings) -> str:
+    """Our User-Agent, with the contact e-mail EDGAR asks for when an EDGAR feed is fetched
+    (InvalidInput while none is set)."""
+    if watch.EDGAR_KIND in kinds:
+        return watch.edgar_user_agent(settings.edgar_contact)
+    return USER_AGENT
+
+
+def add_edgar_feed(db: Engine, actor: Actor, campaign_id: int, cik: str, *,
+                   client: httpx.Client, guard: URLGuard, now: datetime,
+                   endpoint: str = watch.EDGAR_BROWSE, sink: Sink | None = None,
+                   settings: PollSettings) -> dict:
+    """Watch a company's SEC filings (editors): its EDGAR Atom feed from its CIK, fetched with
+    the contact e-mail EDGAR requires; as add_feed. Its filings become watch items."""
+    return add_feed(db, actor, campaign_id, watch.edgar_url(cik, endpoint=endpoint),
+                    client=client, guard=guard, now=now, kind=watch.EDGAR_KIND, sink=sink,
+                    settings=settings)
 
 
 def google_news_url(terms: Iterable[str], language: str = "en-US", country: str = "US", *,
@@ -482,8 +506,12 @@ def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: dateti
         # only when they all hold the same validators, else a 304 would starve one.
         validators = {(f["etag"], f["last_modified"]) for f in job["feeds"]}
         etag, last_modified = validators.pop() if len(validators) == 1 else ("", "")
+        try:
+            user_agent = _user_agent((f["kind"] for f in job["feeds"]), settings)
+        except InvalidInput as exc:
+            return Fetched(error=str(exc))
         return fetch_feed(client, guard, job["url"], settings=settings, now=now,
-                          etag=etag, last_modified=last_modified)
+                          etag=etag, last_modified=last_modified, user_agent=user_agent)
 
     jobs = [{"url": url, "feeds": group} for url, group in by_url.items()]
     for job, fetched in fetch_all(jobs, fetch, settings):
@@ -494,8 +522,12 @@ def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: dateti
 
 
 def hits_sink(db: Engine, now: datetime) -> Sink:
-    """The sink that turns matching items into press hits (press_hits.record_items)."""
+    """The sink that turns matching items into press hits (press_hits.record_items), and
+    the employer watch's items into watch items (watch.record_items), never hits."""
     def record(feed: dict, items: list[FeedItem]) -> int:
+        if feed["kind"] in watch.WATCH_KINDS:
+            watch.record_items(db, feed, items, now=now)
+            return 0
         return len(press_hits.record_items(db, feed["campaign_id"], items, feed_id=feed["id"],
                                            outlet_id=feed["outlet_id"], now=now))
     return record

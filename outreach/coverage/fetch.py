@@ -54,6 +54,7 @@ class PollSettings:
     connect_timeout: float
     read_timeout: float
     max_bytes: int
+    edgar_contact: str = ""  # the e-mail EDGAR's fair-access rule wants in the User-Agent
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PollSettings:
@@ -65,6 +66,7 @@ class PollSettings:
             connect_timeout=settings.feed_connect_timeout,
             read_timeout=settings.feed_read_timeout,
             max_bytes=int(settings.feed_max_mb * (1 << 20)),
+            edgar_contact=settings.edgar_contact,
         )
 
     @property
@@ -170,10 +172,12 @@ def _network_error(exc: FetchFailed, host: str, settings: PollSettings) -> str:
 
 
 def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: PollSettings,
-               now: datetime, etag: str = "", last_modified: str = "") -> Fetched:
+               now: datetime, etag: str = "", last_modified: str = "",
+               user_agent: str = USER_AGENT) -> Fetched:
     """GET one feed, conditionally when validators are given; never raises for what a feed
-    or its server can do wrong, but says it in `error`."""
-    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    or its server can do wrong, but says it in `error`. `user_agent` is ours unless a source
+    asks for more (EDGAR wants a contact e-mail)."""
+    headers = {"User-Agent": user_agent, "Accept": ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -377,6 +377,22 @@ press_hits = sa.Table(
     sa.Index("ix_press_hits_campaign_guid", "campaign_id", "guid"),
 )
 
+# What a campaign watches beside the press (EDGAR filings, the employer's newsroom): one row
+# per campaign and item link, never a press hit. `form` is the EDGAR form type, else "".
+watch_items = sa.Table(
+    "watch_items",
+    metadata,
+    _id(),
+    _campaign_id(),
+    sa.Column("feed_id", sa.Integer, sa.ForeignKey("feeds.id", ondelete="SET NULL")),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("link", sa.String(2000), nullable=False),
+    sa.Column("published_at", UTCDateTime),
+    sa.Column("form", sa.String(40), nullable=False, server_default=""),
+    sa.Column("found_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("campaign_id", "link", name="uq_watch_items_campaign_link"),
+)
+
 # A published part's engagement at one moment (metrics.py takes these).
 post_metrics = sa.Table(
     "post_metrics",

@@ -13,7 +13,8 @@ https://www.google.com/url?...&url=REAL, no ETag or Last-Modified, never 304),
 items), /page.html (a web page), /ttl.xml (<ttl>90</ttl>), /max-age.xml (Cache-Control
 max-age=7200), /error.xml (500 with Retry-After: 7200), /busy.xml (429 with Retry-After:
 10800), /slow.xml (answers once `server.release` is set), /huge.xml (10 MB, chunked, no
-Content-Length). Any other path is 404 unless `add` serves it.
+Content-Length), /cgi-bin/browse-edgar (a company's SEC EDGAR filings, the Atom of
+tests/data/feeds/edgar.atom, whatever the query). Any other path is 404 unless `add` serves it.
 
 Every feed that is not marked otherwise sends an ETag and Last-Modified and answers 304 to a
 matching If-None-Match (or, without one, If-Modified-Since). `requests` and `body_bytes` count
@@ -36,9 +37,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+CORPUS = Path(__file__).parent.parent / "data" / "feeds"
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 LAST_MODIFIED = datetime(2026, 11, 19, 18, 0, tzinfo=UTC)
@@ -205,6 +208,8 @@ def _standard_routes() -> dict[str, Route]:
         "/slow.xml": Route(rss_document("Tortoise Times", sample_items(2, prefix="Slow")),
                            wait_for_release=True),
         "/huge.xml": Route(_huge_body),
+        "/cgi-bin/browse-edgar": Route((CORPUS / "edgar.atom").read_bytes(),
+                                       "application/atom+xml"),
     }
 
 

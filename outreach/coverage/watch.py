@@ -1,0 +1,144 @@
+"""The employer watch: what a campaign follows beside the press (the company's SEC EDGAR
+filings, its own newsroom, any feed a research committee adds), kept as watch items and
+never as press hits.
+
+    edgar_url(cik, endpoint=)              the company's EDGAR Atom feed (the one place it is built)
+    edgar_user_agent(contact)              the User-Agent EDGAR's fair-access rule asks for
+    form_label(form)                       what a form that matters to a contract fight is
+    record_items(db, feed, items, now=)    the poller's sink for watch feeds
+    list_items(db, campaign_id)            newest first, labelled, with the query's terms
+    filings_between / other_items_between  what the weekly digest counts
+
+EDGAR's fair-access rule: every request names the requester with a contact e-mail in its
+User-Agent, and no more than 10 requests a second reach sec.gov. The contact is the
+OUTREACH_EDGAR_CONTACT setting; the rate is kept by the poller, which asks each company
+feed once per poll (never sooner than OUTREACH_FEED_MIN_INTERVAL_MINUTES) with at most
+OUTREACH_FEED_PER_HOST (2 by default) requests to one host at once, so a campaign watching
+a handful of companies sends a few requests a poll, far under 10 a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from outreach.coverage.items import FeedItem
+from outreach.errors import InvalidInput
+from outreach.net import USER_AGENT
+from outreach.store.tables import watch_items
+
+EDGAR_BROWSE = "https://www.sec.gov/cgi-bin/browse-edgar"
+EDGAR_KIND = "edgar"
+# Feed kinds whose items are watch items, never press hits.
+WATCH_KINDS = (EDGAR_KIND, "employer")
+# The forms that matter in a contract fight, and what each one is in plain words.
+FORM_LABELS = {
+    "8-K": "a material event (layoffs, closings, executives, deals)",
+    "10-Q": "the quarterly report",
+    "10-K": "the annual report",
+    "DEF 14A": "the proxy statement (executive pay, shareholder votes)",
+}
+
+
+def edgar_url(cik: str, *, endpoint: str = EDGAR_BROWSE) -> str:
+    """The EDGAR Atom feed of a company's filings (the newest 40), from its CIK, the
+    number EDGAR gives each filer; refuses anything that is not one."""
+    digits = str(cik).strip()
+    if not digits.isdigit() or len(digits) > 10:
+        raise InvalidInput(f"{cik!r} is not a CIK: give the company's EDGAR number (up to 10 "
+                           "digits, e.g. 0000320193), found by searching EDGAR for its name.")
+    return (f"{endpoint}?action=getcompany&CIK={digits.zfill(10)}&type=&dateb=&owner=include"
+            "&count=40&output=atom")
+
+
+def edgar_user_agent(contact: str) -> str:
+    """Our User-Agent with the contact e-mail, as EDGAR's fair-access rule requires; refused
+    in words while OUTREACH_EDGAR_CONTACT is not set."""
+    if not contact:
+        raise InvalidInput("SEC EDGAR asks every requester for a contact e-mail; set "
+                           "OUTREACH_EDGAR_CONTACT (e.g. research@local123.org) and try again.")
+    return f"{USER_AGENT} {contact}"
+
+
+def form_of(title: str) -> str:
+    """The form type of an EDGAR entry from its title ("8-K  - Current report" -> "8-K")."""
+    form, sep, _ = title.partition(" - ")
+    return " ".join(form.split()) if sep else ""
+
+
+def form_label(form: str) -> str:
+    """What a form that matters to a contract fight is ("8-K: a material event ..."), or ""
+    for any other form."""
+    label = FORM_LABELS.get(form)
+    return f"{form}: {label}" if label else ""
+
+
+def record_items(db: Engine, feed: dict, items: Sequence[FeedItem], *, now: datetime) -> int:
+    """Keep a watch feed's items the campaign does not have yet (one per link), with the
+    form type for EDGAR feeds; returns how many are new. One transaction."""
+    rows, seen = [], set()
+    for item in items:
+        link = item.link.strip()
+        if not link or link in seen:
+            continue
+        seen.add(link)
+        title = " ".join(item.title.split()) or link
+        rows.append({"campaign_id": feed["campaign_id"], "feed_id": feed["id"],
+                     "title": title[:500], "link": link[:2000],
+                     "published_at": item.published.astimezone(UTC) if item.published else None,
+                     "form": form_of(title)[:40] if feed["kind"] == EDGAR_KIND else "",
+                     "found_at": now})
+    if not rows:
+        return 0
+    with db.begin() as conn:
+        known = set(conn.execute(sa.select(watch_items.c.link).where(
+            watch_items.c.campaign_id == feed["campaign_id"],
+            watch_items.c.link.in_([r["link"] for r in rows]))).scalars())
+        new = [r for r in rows if r["link"] not in known]
+        if new:
+            conn.execute(watch_items.insert(), new)
+    return len(new)
+
+
+def _when():
+    return sa.func.coalesce(watch_items.c.published_at, watch_items.c.found_at)
+
+
+def list_items(db: Engine, campaign_id: int, *, terms: Sequence[str] = ()) -> list[dict]:
+    """A campaign's watch items, newest first: title, link, published_at, form, `label` for
+    the forms that matter, and `spans` ((start, end) in the title) where `terms` occur."""
+    query = (sa.select(watch_items).where(watch_items.c.campaign_id == campaign_id)
+             .order_by(_when().desc(), watch_items.c.id.desc()))
+    with db.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    pattern = (re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
+                          re.IGNORECASE) if terms else None)
+    for row in rows:
+        row["label"] = form_label(row["form"])
+        row["spans"] = ([m.span() for m in pattern.finditer(row["title"])]
+                        if pattern else [])
+    return rows
+
+
+def filings_between(db: Engine, campaign_id: int, start: datetime,
+                    end: datetime) -> list[dict]:
+    """The EDGAR filings found in [start, end), oldest first: form and published_at."""
+    with db.connect() as conn:
+        rows = conn.execute(
+            sa.select(watch_items.c.form, _when().label("when"))
+            .where(watch_items.c.campaign_id == campaign_id, watch_items.c.form != "",
+                   watch_items.c.found_at >= start, watch_items.c.found_at < end)
+            .order_by(_when(), watch_items.c.id)).all()
+    return [{"form": r.form, "published_at": r.when} for r in rows]
+
+
+def other_items_between(db: Engine, campaign_id: int, start: datetime, end: datetime) -> int:
+    """How many watch items that are not EDGAR filings were found in [start, end)."""
+    with db.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).where(
+            watch_items.c.campaign_id == campaign_id, watch_items.c.form == "",
+            watch_items.c.found_at >= start, watch_items.c.found_at < end)).scalar_one()

@@ -1,0 +1,144 @@
+"""The employer watch: EDGAR filings and the employer's newsroom, polled like any feed but
+kept as watch items, never press hits; EDGAR's fair-access User-Agent; forms labelled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from support.feed_server import FeedServer
+
+from outreach import campaigns
+from outreach.config import Settings
+from outreach.coverage import feeds, watch
+from outreach.coverage.fetch import PollSettings
+from outreach.errors import InvalidInput
+from outreach.net import URLGuard
+from outreach.roles import Actor
+from outreach.store.tables import feeds as feeds_table
+from outreach.store.tables import press_hits, watch_items
+
+ADMIN = Actor("admin", "admin")
+EDITOR = Actor("rosa", "editor")
+CONTACT = "research@local101.example.org"
+POLL = replace(PollSettings.from_settings(Settings()), edgar_contact=CONTACT)
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+def guard():
+    return URLGuard(allowlist=["127.0.0.1"])
+
+
+@pytest.fixture
+def client(guard):
+    with feeds.make_client(POLL, guard) as made:
+        yield made
+
+
+@pytest.fixture
+def campaign_id(db, now):
+    return campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                                     keywords=["Acme Logistics", "Local 101"]).id
+
+
+def add_edgar(db, server, client, guard, campaign_id, now, settings=POLL, cik="123456"):
+    return feeds.add_edgar_feed(db, EDITOR, campaign_id, cik, client=client, guard=guard,
+                                now=now, endpoint=server.url("/cgi-bin/browse-edgar"),
+                                sink=feeds.hits_sink(db, now), settings=settings)
+
+
+def count(db, table) -> int:
+    with db.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def test_edgar_url_is_the_company_atom_feed_from_its_cik():
+    assert watch.edgar_url("320193") == (
+        "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=0000320193&type="
+        "&dateb=&owner=include&count=40&output=atom")
+    with pytest.raises(InvalidInput, match="not a CIK"):
+        watch.edgar_url("AAPL")
+
+
+def test_edgar_filings_are_watch_items_with_forms_labelled_and_the_contact_sent(
+        db, server, client, guard, campaign_id, now):
+    feed = add_edgar(db, server, client, guard, campaign_id, now)
+    assert feed["kind"] == "edgar" and feed["new_hits"] == 0
+    assert CONTACT in server.seen[-1]["headers"]["User-Agent"]
+    assert "CIK=0000123456" in server.seen[-1]["path"]
+    items = watch.list_items(db, campaign_id)
+    assert [(i["form"], i["published_at"].date().isoformat()) for i in items] == [
+        ("8-K", "2026-11-30"), ("4", "2026-11-24"), ("10-Q", "2026-11-06"),
+        ("DEF 14A", "2026-04-02")]
+    assert items[0]["label"].startswith("8-K: a material event")
+    assert items[1]["label"] == ""
+    assert items[3]["label"].startswith("DEF 14A: the proxy statement")
+    assert count(db, press_hits) == 0
+
+
+def test_edgar_without_a_contact_email_is_refused_and_nothing_stored(
+        db, server, client, guard, campaign_id, now):
+    with pytest.raises(InvalidInput, match="OUTREACH_EDGAR_CONTACT"):
+        add_edgar(db, server, client, guard, campaign_id, now,
+                  settings=replace(POLL, edgar_contact=""))
+    assert server.requests["/cgi-bin/browse-edgar"] == 0
+    assert count(db, feeds_table) == 0 and count(db, watch_items) == 0
+
+
+def test_a_newsroom_story_that_matches_the_query_is_a_watch_item_not_a_press_hit(
+        db, server, client, guard, campaign_id, now):
+    feeds.add_feed(db, EDITOR, campaign_id, server.url("/rss.xml"), client=client,
+                   guard=guard, now=now, kind="employer", sink=feeds.hits_sink(db, now),
+                   settings=POLL)
+    assert count(db, press_hits) == 0
+    items = watch.list_items(db, campaign_id, terms=["Acme Logistics"])
+    first = next(i for i in items if i["title"].startswith("Acme Logistics workers"))
+    assert first["title"] == "Acme Logistics workers vote to authorize strike"
+    assert first["spans"] == [(0, len("Acme Logistics"))]
+    assert first["form"] == "" and first["label"] == ""
+
+
+def test_the_poller_routes_watch_feeds_to_the_watch_and_asks_edgar_with_the_contact(
+        db, server, client, guard, campaign_id, now):
+    add_edgar(db, server, client, guard, campaign_id, now)
+    with db.begin() as conn:
+        conn.execute(watch_items.delete())
+        conn.execute(feeds_table.update().values(etag="", last_modified=""))
+    server.seen.clear()
+    later = now + timedelta(hours=2)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later,
+                               sink=feeds.hits_sink(db, later), force=True, settings=POLL)
+    assert (summary.fetched, summary.failed, summary.new_hits) == (1, 0, 0)
+    assert CONTACT in server.seen[-1]["headers"]["User-Agent"]
+    assert count(db, watch_items) == 4 and count(db, press_hits) == 0
+
+
+def test_polling_edgar_without_a_contact_fails_that_feed_in_words(
+        db, server, client, guard, campaign_id, now):
+    add_edgar(db, server, client, guard, campaign_id, now)
+    server.reset_counts()
+    later = now + timedelta(hours=2)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=later,
+                               sink=feeds.hits_sink(db, later), force=True,
+                               settings=replace(POLL, edgar_contact=""))
+    assert summary.failed == 1 and server.requests["/cgi-bin/browse-edgar"] == 0
+    assert "OUTREACH_EDGAR_CONTACT" in feeds.list_feeds(db, campaign_id)[0]["last_error"]
+
+
+def test_filings_and_other_items_are_counted_by_when_they_were_found(
+        db, server, client, guard, campaign_id, now):
+    add_edgar(db, server, client, guard, campaign_id, now)
+    week = (now - timedelta(days=1), now + timedelta(days=1))
+    filings = watch.filings_between(db, campaign_id, *week)
+    assert [f["form"] for f in filings] == ["DEF 14A", "10-Q", "4", "8-K"]
+    assert watch.other_items_between(db, campaign_id, *week) == 0
+    assert watch.filings_between(db, campaign_id, datetime(2020, 1, 1, tzinfo=UTC),
+                                 now - timedelta(days=1)) == []
