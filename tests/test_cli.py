@@ -39,6 +39,7 @@ SUBCOMMANDS = [
     ["settings", "set"], ["journalists", "list"], ["journalists", "add"],
     ["journalists", "edit"], ["journalists", "remove"], ["lists", "add"], ["lists", "remove"],
     ["spokespeople", "add"], ["spokespeople", "edit"], ["spokespeople", "remove"],
+    ["feeds", "watch-edgar"], ["feeds", "watch-items"],
 ]
 
 

@@ -11,12 +11,14 @@ import sqlalchemy as sa
 from support.feed_server import FeedServer
 
 from outreach import campaigns
+from outreach.cli import build_parser, execute
 from outreach.config import Settings
 from outreach.coverage import feeds, watch
 from outreach.coverage.fetch import PollSettings
-from outreach.errors import InvalidInput
+from outreach.errors import ConfigError, InvalidInput
 from outreach.net import URLGuard
 from outreach.roles import Actor
+from outreach.store import open_store
 from outreach.store.tables import feeds as feeds_table
 from outreach.store.tables import press_hits, watch_items
 
@@ -142,3 +144,40 @@ def test_filings_and_other_items_are_counted_by_when_they_were_found(
     assert watch.other_items_between(db, campaign_id, *week) == 0
     assert watch.filings_between(db, campaign_id, datetime(2020, 1, 1, tzinfo=UTC),
                                  now - timedelta(days=1)) == []
+
+
+def run_cli(argv: list[str], settings: Settings) -> int:
+    return execute(build_parser(argv[0]).parse_args(argv), settings)
+
+
+def test_the_command_line_watches_edgar_and_the_newsroom(tmp_path, server, capsys, now):
+    env = {"OUTREACH_DATABASE_URL": f"sqlite:///{tmp_path / 'o.db'}",
+           "OUTREACH_URL_ALLOWLIST": "127.0.0.1"}
+    bare = Settings.from_env(env, env_file=None)
+    db = open_store(bare.database_url)
+    campaigns.create_campaign(db, ADMIN, "Acme drive", now=now, timezone="UTC",
+                              keywords=["Acme Logistics"])
+    assert run_cli(["feeds", "watch-items"], bare) == 0
+    assert "Nothing watched yet" in capsys.readouterr().out
+    with pytest.raises(InvalidInput, match="set OUTREACH_EDGAR_CONTACT"):
+        run_cli(["feeds", "watch-edgar", "123456"], bare)
+    with pytest.raises(InvalidInput, match="'Acme' is not a CIK"):
+        run_cli(["feeds", "watch-edgar", "Acme"], bare)
+    settings = Settings.from_env({**env, "OUTREACH_EDGAR_CONTACT": CONTACT}, env_file=None)
+    assert run_cli(["feeds", "add", server.url("/cgi-bin/browse-edgar?CIK=0000123456"),
+                    "--kind", "edgar"], settings) == 0
+    assert run_cli(["feeds", "add", server.url("/rss.xml"), "--kind", "employer"],
+                   settings) == 0
+    assert "0 new hits" in capsys.readouterr().out
+    assert CONTACT in server.seen[0]["headers"]["User-Agent"]
+    assert CONTACT not in server.seen[1]["headers"]["User-Agent"]
+    assert run_cli(["feeds", "watch-items"], settings) == 0
+    out = capsys.readouterr().out
+    assert "2026-11-30  8-K - Current report [8-K: a material event" in out
+    assert "Acme Logistics workers vote to authorize strike" in out
+    assert count(db, press_hits) == 0
+
+
+def test_a_contact_that_is_not_an_email_is_a_configuration_error():
+    with pytest.raises(ConfigError, match="OUTREACH_EDGAR_CONTACT must be an e-mail"):
+        Settings.from_env({"OUTREACH_EDGAR_CONTACT": "Local 101"}, env_file=None)

@@ -12,11 +12,12 @@ from outreach.cli.files import read_bytes, repeat, write_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
 from outreach.config import Settings
-from outreach.coverage import hit_lists
+from outreach.coverage import hit_lists, watch
 from outreach.coverage.clip_report import build as build_clip_report
 from outreach.coverage.clip_report import render_csv, render_html
 from outreach.coverage.feeds import (
     KINDS,
+    add_edgar_feed,
     add_feed,
     add_feeds,
     add_google_news_feed,
@@ -118,6 +119,31 @@ def cmd_feeds_add_google_news(args, settings: Settings) -> int:
                                     **how, now=now,
                                     sink=hits_sink(db, now))
     print(_describe_added(feed) + f" {feed['new_hits']} new hits.")
+    return 0
+
+
+def cmd_feeds_watch_edgar(args, settings: Settings) -> int:
+    """`feeds watch-edgar CIK`: watch a company's SEC filings (as watch items, not hits)."""
+    db = open_store(settings.database_url)
+    now = utcnow()
+    with fetching(settings) as how:
+        feed = add_edgar_feed(db, args.actor, resolve_campaign(db, args.campaign), args.cik,
+                              **how, now=now, sink=hits_sink(db, now))
+    print(_describe_added(feed) + " Its filings are on the Employer watch tab.")
+    return 0
+
+
+def cmd_feeds_watch_items(args, settings: Settings) -> int:
+    """`feeds watch-items`: the employer watch, newest first, important forms labelled."""
+    db = open_store(settings.database_url)
+    items = watch.list_items(db, resolve_campaign(db, args.campaign))
+    if not items:
+        print("Nothing watched yet: add the employer's filings with `feeds watch-edgar CIK` "
+              "or its newsroom with `feeds add URL --kind employer`.")
+    for item in items:
+        when = item["published_at"] or item["found_at"]
+        label = f" [{item['label']}]" if item["label"] else ""
+        print(f"{when:%Y-%m-%d}  {item['title']}{label}\n    {item['link']}")
     return 0
 
 
@@ -240,6 +266,17 @@ def _add_feeds(subparsers) -> None:
                        help="add the Google News search feed for the campaign's keywords")
     add_campaign(a)
     a.set_defaults(func=cmd_feeds_add_google_news)
+    a = sub.add_parser("watch-edgar", help="watch a company's SEC EDGAR filings by its CIK",
+                       description="Add the company's EDGAR filings feed to the employer "
+                       "watch (kept apart from press hits). EDGAR asks for a contact e-mail: "
+                       "set OUTREACH_EDGAR_CONTACT first.")
+    a.add_argument("cik", metavar="CIK", help="the company's EDGAR number, e.g. 0000320193")
+    add_campaign(a)
+    a.set_defaults(func=cmd_feeds_watch_edgar)
+    a = sub.add_parser("watch-items", help="the employer watch: filings and newsroom items, "
+                       "newest first")
+    add_campaign(a)
+    a.set_defaults(func=cmd_feeds_watch_items)
     a = sub.add_parser("add-outlets", help="add the feed of every outlet that has one")
     add_campaign(a)
     a.set_defaults(func=cmd_feeds_add_outlets)
@@ -274,6 +311,7 @@ def _add_feeds(subparsers) -> None:
 
 
 def add_parsers(subparsers) -> None:
-    """`coverage export|report` and `feeds add|add-google-news|add-outlets|list|remove|poll`."""
+    """`coverage export|report` and `feeds add|add-google-news|watch-edgar|watch-items|
+    add-outlets|list|remove|poll`."""
     _add_coverage(subparsers)
     _add_feeds(subparsers)
