@@ -9,12 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from support.feed_server import FeedServer
+from support.pages import button, confirmed, open_page
 
 from outreach import campaigns
 from outreach.cli import build_parser, execute
 from outreach.config import Settings
 from outreach.coverage import feeds, watch
 from outreach.coverage.fetch import PollSettings
+from outreach.coverage.query import compile_query
 from outreach.errors import ConfigError, InvalidInput
 from outreach.net import URLGuard
 from outreach.roles import Actor
@@ -101,10 +103,10 @@ def test_a_newsroom_story_that_matches_the_query_is_a_watch_item_not_a_press_hit
                    guard=guard, now=now, kind="employer", sink=feeds.hits_sink(db, now),
                    settings=POLL)
     assert count(db, press_hits) == 0
-    items = watch.list_items(db, campaign_id, terms=["Acme Logistics"])
+    items = watch.list_items(db, campaign_id, query=compile_query('"Acme Logistics" OR strike'))
     first = next(i for i in items if i["title"].startswith("Acme Logistics workers"))
     assert first["title"] == "Acme Logistics workers vote to authorize strike"
-    assert first["spans"] == [(0, len("Acme Logistics"))]
+    assert first["spans"] == [(0, len("Acme Logistics")), (41, 47)]
     assert first["form"] == "" and first["label"] == ""
 
 
@@ -181,3 +183,55 @@ def test_the_command_line_watches_edgar_and_the_newsroom(tmp_path, server, capsy
 def test_a_contact_that_is_not_an_email_is_a_configuration_error():
     with pytest.raises(ConfigError, match="OUTREACH_EDGAR_CONTACT must be an e-mail"):
         Settings.from_env({"OUTREACH_EDGAR_CONTACT": "Local 101"}, env_file=None)
+
+
+# --- the Employer watch tab ------------------------------------------------------------------
+
+
+def watch_lines(at) -> list[str]:
+    return [m.value for m in at.markdown if "<mark>" in m.value or " · " in m.value]
+
+
+def test_the_tab_says_what_to_do_when_nothing_is_watched(store, now):
+    campaigns.create_campaign(store, ADMIN, "Quiet drive", now=now, timezone="UTC")
+    at = open_page("coverage")
+    assert any(i.value.startswith("Nothing watched yet") for i in at.info), at.info
+
+
+def test_the_tab_lists_items_newest_first_labelled_highlighted_and_inert(store, now):
+    campaign = campaigns.create_campaign(store, ADMIN, "Acme drive", now=now, timezone="UTC",
+                                         keywords=["Acme Logistics"])
+    with store.begin() as conn:
+        conn.execute(watch_items.insert(), [
+            {"campaign_id": campaign.id, "title": "10-Q - Quarterly report", "form": "10-Q",
+             "link": "https://www.sec.gov/Archives/q.htm", "found_at": now,
+             "published_at": now - timedelta(days=10)},
+            {"campaign_id": campaign.id, "form": "", "found_at": now,
+             "title": "Acme Logistics <script>alert(1)</script> [win](javascript:x)",
+             "link": "javascript:alert(2)", "published_at": now - timedelta(days=1)},
+        ])
+    at = open_page("coverage")
+    first, second = watch_lines(at)
+    assert first.startswith("2026-11-19 · <mark>Acme Logistics</mark> ")
+    assert "<script" not in first and "&#60;script&#62;" in first
+    assert "javascript" in first and "<a " not in first
+    assert second.startswith("2026-11-10 · <b>10-Q: the quarterly report</b> · ")
+    assert '<a href="https://www.sec.gov/Archives/q.htm">' in second
+
+
+def test_the_tab_refuses_edgar_without_a_contact_and_watches_a_newsroom(store, now,
+                                                                        monkeypatch):
+    monkeypatch.setenv("OUTREACH_URL_ALLOWLIST", "127.0.0.1")
+    campaigns.create_campaign(store, ADMIN, "Acme drive", now=now, timezone="UTC",
+                              keywords=["Acme Logistics"])
+    at = open_page("coverage")
+    next(t for t in at.text_input if t.label.startswith("Company CIK")).input("123456")
+    button(at, "Watch its filings").click().run()
+    assert any("OUTREACH_EDGAR_CONTACT" in e.value.replace("\\_", "_") for e in at.error)
+    with FeedServer() as server:
+        next(t for t in at.text_input if t.label.startswith("Newsroom")).input(
+            server.url("/rss.xml"))
+        button(at, "Watch this feed").click().run()
+    assert any(m.startswith("Watching Riverside Ledger") for m in confirmed(at)), at.error
+    assert any("<mark>Acme Logistics</mark> workers vote" in line for line in watch_lines(at))
+    assert count(store, press_hits) == 0 and count(store, watch_items) == 2

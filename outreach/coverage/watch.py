@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from outreach.coverage.items import FeedItem
+from outreach.coverage.query import Query
 from outreach.errors import InvalidInput
 from outreach.net import USER_AGENT
 from outreach.store.tables import watch_items
@@ -108,19 +109,27 @@ def _when():
     return sa.func.coalesce(watch_items.c.published_at, watch_items.c.found_at)
 
 
-def list_items(db: Engine, campaign_id: int, *, terms: Sequence[str] = ()) -> list[dict]:
+def _spans(title: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where `terms` occur in `title`, case aside, longest first where they overlap."""
+    if not terms:
+        return []
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
+                         re.IGNORECASE)
+    return [m.span() for m in pattern.finditer(title)]
+
+
+def list_items(db: Engine, campaign_id: int, *, query: Query | None = None) -> list[dict]:
     """A campaign's watch items, newest first: title, link, published_at, form, `label` for
-    the forms that matter, and `spans` ((start, end) in the title) where `terms` occur."""
-    query = (sa.select(watch_items).where(watch_items.c.campaign_id == campaign_id)
-             .order_by(_when().desc(), watch_items.c.id.desc()))
+    the forms that matter, and `spans` ((start, end) in the title) of the terms of the
+    campaign's `query` that made the title match, for highlighting."""
+    select = (sa.select(watch_items).where(watch_items.c.campaign_id == campaign_id)
+              .order_by(_when().desc(), watch_items.c.id.desc()))
     with db.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    pattern = (re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)),
-                          re.IGNORECASE) if terms else None)
+        rows = [dict(r._mapping) for r in conn.execute(select)]
     for row in rows:
         row["label"] = form_label(row["form"])
-        row["spans"] = ([m.span() for m in pattern.finditer(row["title"])]
-                        if pattern else [])
+        matched = query.match_item(row["title"]) if query is not None else None
+        row["spans"] = _spans(row["title"], matched or ())
     return rows
 
 

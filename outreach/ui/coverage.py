@@ -1,5 +1,7 @@
-"""Coverage: the campaign's press hits, charts, clip report, feeds and query."""
+"""Coverage: the campaign's press hits, charts, clip report, feeds, employer watch and
+query."""
 
+import html
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,11 +11,12 @@ import streamlit as st
 
 from outreach import campaigns
 from outreach.clock import utcnow
-from outreach.coverage import clip_report, feeds, hit_lists
+from outreach.coverage import clip_report, feeds, hit_lists, watch
 from outreach.coverage import hits as press_hits
 from outreach.coverage.opml import read_opml, write_opml
 from outreach.errors import OutreachError
 from outreach.presslist import contacts
+from outreach.releases.protected_names import Match, highlight_markdown
 from outreach.roles import can
 from outreach.safety import md_escape
 from outreach.store.tables import OUTLET_KINDS
@@ -307,6 +310,60 @@ def opml_tab(rows: list[dict]) -> None:
                 clears="import_opml")
 
 
+def watch_line(item: dict) -> str:
+    """One watch item as inert HTML: date, the form's label, the title with the query's
+    terms in <mark>, and a link only to a web address. Outside text is never markup."""
+    when = (item["published_at"] or item["found_at"]).astimezone(zone)
+    title = highlight_markdown(item["title"], [
+        Match(start, end, item["title"][start:end], 0) for start, end in item["spans"]])
+    label = f" · <b>{html.escape(item['label'])}</b>" if item["label"] else ""
+    link = item["link"]
+    if link.startswith(("https://", "http://")):
+        title = f'<a href="{html.escape(link, quote=True)}">{title}</a>'
+    return f"{when:%Y-%m-%d}{label} · {title}"
+
+
+def watch_tab() -> None:
+    st.caption("What the employer files with the SEC and says in its own newsroom, kept "
+               "apart from press hits. Filings that matter in a contract fight are labelled; "
+               "the campaign's query terms are highlighted.")
+    try:
+        query = press_hits.campaign_query(db, campaign.id)
+    except OutreachError:
+        query = None
+    items = watch.list_items(db, campaign.id, query=query)
+    if not items:
+        st.info("Nothing watched yet. Add the employer's SEC filings by its CIK (search EDGAR "
+                "for the company's name to find it), or its newsroom's RSS feed, below.")
+    for item in items[:300]:
+        st.markdown(watch_line(item), unsafe_allow_html=True)
+    if not can(actor, "editor"):
+        st.caption("Adding watched feeds needs the editor role.")
+        return
+    with st.form(common.form_round("watch_edgar")):
+        cik = st.text_input("Company CIK (SEC EDGAR)", placeholder="0000320193",
+                            help="The number EDGAR gives the company; its filings feed is "
+                            "fetched now with the contact e-mail in OUTREACH_EDGAR_CONTACT.")
+        if st.form_submit_button("Watch its filings") and cik.strip():
+            with fetching() as how, st.spinner("Fetching the filings..."):
+                common.attempt(lambda: feeds.add_edgar_feed(
+                    db, actor, campaign.id, cik.strip(), **how, now=utcnow(),
+                    sink=feeds.hits_sink(db, utcnow())),
+                    lambda feed: f"Watching {feed['title']}: {feed['item_count']} filings.",
+                    clears="watch_edgar")
+    with st.form(common.form_round("watch_feed")):
+        url = st.text_input("Newsroom or research feed (RSS or Atom)",
+                            help="The employer's press-release feed, or any feed a research "
+                            "committee follows. Its items are kept here, never as press hits.")
+        if st.form_submit_button("Watch this feed") and url.strip():
+            with fetching() as how, st.spinner("Fetching the feed..."):
+                common.attempt(lambda: feeds.add_feed(
+                    db, actor, campaign.id, url.strip(), **how, now=utcnow(),
+                    kind="employer", sink=feeds.hits_sink(db, utcnow())),
+                    lambda feed: f"Watching {feed['title']}: {feed['item_count']} items.",
+                    clears="watch_feed")
+
+
 def query_tab() -> None:
     st.markdown(
         "A story is a press hit when it matches the campaign's query: phrases in quotes, "
@@ -338,8 +395,8 @@ def query_tab() -> None:
 if campaign is not None:
     tz = campaign.timezone
     zone = ZoneInfo(tz)
-    tab_hits, tab_charts, tab_report, tab_feeds, tab_query = common.tabs(
-        ["Hits", "Charts", "Clip report", "Feeds", "Query"])
+    tab_hits, tab_charts, tab_report, tab_feeds, tab_watch, tab_query = common.tabs(
+        ["Hits", "Charts", "Clip report", "Feeds", "Employer watch", "Query"])
     with tab_hits:
         hits_tab()
     with tab_charts:
@@ -348,5 +405,7 @@ if campaign is not None:
         report_tab()
     with tab_feeds:
         feeds_tab()
+    with tab_watch:
+        watch_tab()
     with tab_query:
         query_tab()
