@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from markdown_it import MarkdownIt
 from support.feed_server import FeedServer
 from support.pages import button, confirmed, open_page
 
@@ -18,6 +19,7 @@ from outreach.coverage import feeds, watch
 from outreach.coverage.fetch import PollSettings
 from outreach.coverage.query import compile_query
 from outreach.errors import ConfigError, InvalidInput
+from outreach.insights import digest
 from outreach.net import URLGuard
 from outreach.roles import Actor
 from outreach.store import open_store
@@ -235,3 +237,21 @@ def test_the_tab_refuses_edgar_without_a_contact_and_watches_a_newsroom(store, n
     assert any(m.startswith("Watching Riverside Ledger") for m in confirmed(at)), at.error
     assert any("<mark>Acme Logistics</mark> workers vote" in line for line in watch_lines(at))
     assert count(store, press_hits) == 0 and count(store, watch_items) == 2
+
+
+def test_the_weekly_digest_lists_the_new_filings_and_counts_the_other_items(
+        db, server, client, guard, campaign_id, now):
+    add_edgar(db, server, client, guard, campaign_id, now)
+    feeds.add_feed(db, EDITOR, campaign_id, server.url("/rss.xml"), client=client,
+                   guard=guard, now=now, kind="employer", sink=feeds.hits_sink(db, now),
+                   settings=POLL)
+    year, week, _ = now.isocalendar()
+    got = digest.build(db, campaign_id, year, week)
+    line = ("4 new filings: DEF 14A on 2026-04-02, 10-Q on 2026-11-06, 4 on 2026-11-24, "
+            "8-K on 2026-11-30; 2 other new watch items (newsroom, research).")
+    assert got.employer_watch == line
+    assert f"- Employer watch: {line}" in MarkdownIt("commonmark").render(
+        digest.render_markdown(got)).replace("<li>", "- ").replace("</li>", "")
+    assert f"Employer watch: {line}" in digest.render_html(got)
+    assert digest.build(db, campaign_id, year, week - 1).employer_watch == (
+        "Nothing new from the employer watch.")

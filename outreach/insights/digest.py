@@ -1,6 +1,7 @@
 """The weekly digest for the committee: one ISO week (Monday to Sunday in the campaign's time
-zone) of posts, engagement, new followers, press hits, and releases sent with the coverage
-they earned, as a self-contained HTML page or as Markdown.
+zone) of posts, engagement, new followers, press hits, releases sent with the coverage
+they earned, and what the employer watch found (filings by form and date, other items), as
+a self-contained HTML page or as Markdown.
 
 Figures follow the definitions in outreach/insights/analytics.py. Also `python -m outreach digest`.
 """
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from outreach import campaigns
 from outreach.config import TEMPLATES_DIR
-from outreach.coverage import hit_lists
+from outreach.coverage import hit_lists, watch
 from outreach.coverage import hits as press_hits
 from outreach.coverage.clip_report import html_environment, long_date, safe_link
 from outreach.errors import InvalidInput
@@ -85,6 +86,23 @@ class Digest:
     top_outlets: list[tuple[str, int]]
     headlines: list[DigestHit]
     releases: list[ReleaseSent]
+    filings: list[tuple[str, date]]  # EDGAR filings found in the week: form, filing day
+    other_watch_items: int  # newsroom and research items found in the week
+
+    @property
+    def employer_watch(self) -> str:
+        """The employer watch in one line: "3 new filings: 8-K on 2026-11-30, ...", then
+        the count of its other new items."""
+        parts = []
+        if self.filings:
+            listed = ", ".join(f"{form} on {day.isoformat()}" for form, day in self.filings)
+            noun = "filing" if len(self.filings) == 1 else "filings"
+            parts.append(f"{len(self.filings)} new {noun}: {listed}")
+        if self.other_watch_items:
+            noun = "item" if self.other_watch_items == 1 else "items"
+            parts.append(f"{self.other_watch_items} other new watch {noun} (newsroom, "
+                         "research)")
+        return "; ".join(parts) + "." if parts else "Nothing new from the employer watch."
 
     @property
     def label(self) -> str:
@@ -145,6 +163,9 @@ def build(db: Engine, campaign_id: int, year: int, week: int) -> Digest:
                      hit_lists.hits_by_outlet(db, campaign_id, week_hits)[:TOP_OUTLETS]],
         headlines=[_hit(h, zone) for h in hits],
         releases=_releases_sent(db, campaign_id, start, end, zone),
+        filings=[(f["form"], f["published_at"].astimezone(zone).date())
+                 for f in watch.filings_between(db, campaign_id, start, end)],
+        other_watch_items=watch.other_items_between(db, campaign_id, start, end),
     )
 
 
