@@ -41,6 +41,7 @@ from outreach.store.tables import (
     user_sessions,
     users,
     votes,
+    watch_items,
     worker_heartbeats,
 )
 
@@ -144,6 +145,11 @@ def _fill_every_table(db: Engine, now) -> None:
         conn.execute(sign_in_failures.insert().values(
             kind="client", subject="2001:db8::7", failures=6, last_failure_at=odd,
             wait_until=odd + timedelta(seconds=5),
+        ))
+        conn.execute(watch_items.insert().values(
+            campaign_id=1, feed_id=None, title="8-K - Current report", form="8-K",
+            link="https://www.sec.gov/Archives/edgar/data/1/0001-index.htm",
+            published_at=odd, found_at=now,
         ))
         conn.execute(worker_heartbeats.insert().values(
             worker_id="host:1", started_at=now, beat_at=odd, interval_s=27.5, passes=4,
