@@ -255,3 +255,17 @@ def test_the_weekly_digest_lists_the_new_filings_and_counts_the_other_items(
     assert f"Employer watch: {line}" in digest.render_html(got)
     assert digest.build(db, campaign_id, year, week - 1).employer_watch == (
         "Nothing new from the employer watch.")
+
+
+def test_a_watch_feed_is_stale_only_when_its_items_stop(db, server, client, guard,
+                                                        campaign_id, now):
+    add_edgar(db, server, client, guard, campaign_id, now)
+    later = datetime(2026, 12, 10, tzinfo=UTC)  # 10 days after the newest filing
+
+    def health(stale_days: int) -> dict:
+        [feed] = feeds.feed_health(db, campaign_id, now=later,
+                                   stale_after=timedelta(days=stale_days))
+        return feed
+
+    assert health(14)["last_news_at"] == datetime(2026, 11, 30, 21, 5, 12, tzinfo=UTC)
+    assert not health(14)["stale"] and health(7)["stale"]

@@ -126,7 +126,7 @@ def feed_health(db: Engine, campaign_id: int, *, now: datetime,
     """list_feeds with what tells a feed that quietly stopped: `last_news_at` (the newest of
     the server's Last-Modified and the stories it brought, or when it was added),
     `hits_per_week` (press hits through it over the last four weeks) and `stale` (no news
-    for `stale_after`)."""
+    for `stale_after`). A watch feed's news is its newest watch item."""
     since = now - HEALTH_WINDOW
     story_at = sa.func.coalesce(press_hits_table.c.published_at, press_hits_table.c.found_at)
     query = (sa.select(press_hits_table.c.feed_id, sa.func.max(story_at).label("newest"),
@@ -139,11 +139,12 @@ def feed_health(db: Engine, campaign_id: int, *, now: datetime,
         by_feed = {r.feed_id: r for r in conn.execute(query)}
         created = dict(conn.execute(sa.select(feeds.c.id, feeds.c.created_at)
                                     .where(feeds.c.campaign_id == campaign_id)).all())
+    watched = watch.newest_by_feed(db, campaign_id)
     rows = list_feeds(db, campaign_id)
     for row in rows:
         hits = by_feed.get(row["id"])
         signs = (created[row["id"]], _server_changed_at(row["last_modified"]),
-                 hits.newest if hits else None)
+                 hits.newest if hits else None, watched.get(row["id"]))
         row["last_news_at"] = max((s for s in signs if s is not None and s <= now), default=None)
         row["hits_per_week"] = round((hits.recent if hits else 0) * 7 / HEALTH_WINDOW.days, 1)
         row["stale"] = row["last_news_at"] is None or now - row["last_news_at"] > stale_after
@@ -545,7 +546,8 @@ def fetching(settings: Settings) -> Iterator[dict]:
 
 
 def poll_job(settings: Settings) -> Callable[[Engine, datetime], str]:
-    """The worker's feed job: poll the due feeds into press hits; returns the summary line."""
+    """The worker's feed job: poll the due feeds into press hits and watch items; returns the
+    summary line."""
     def job(db: Engine, now: datetime) -> str:
         with fetching(settings) as how:
             return poll_feeds(db, **how, now=now, sink=hits_sink(db, now)).describe()

@@ -8,6 +8,7 @@ never as press hits.
     record_items(db, feed, items, now=)    the poller's sink for watch feeds
     list_items(db, campaign_id)            newest first, labelled, with the query's terms
     filings_between / other_items_between  what the weekly digest counts
+    newest_by_feed                         when each watch feed last brought something
 
 EDGAR's fair-access rule: every request names the requester with a contact e-mail in its
 User-Agent, and no more than 10 requests a second reach sec.gov. The contact is the
@@ -131,6 +132,17 @@ def list_items(db: Engine, campaign_id: int, *, query: Query | None = None) -> l
         matched = query.match_item(row["title"]) if query is not None else None
         row["spans"] = _spans(row["title"], matched or ())
     return rows
+
+
+def newest_by_feed(db: Engine, campaign_id: int) -> dict[int, datetime]:
+    """When each of a campaign's watch feeds last brought an item (its date, else when it
+    was found), so feed health does not call a quiet filer's feed stale for want of hits."""
+    with db.connect() as conn:
+        return dict(conn.execute(
+            sa.select(watch_items.c.feed_id, sa.func.max(_when()))
+            .where(watch_items.c.campaign_id == campaign_id,
+                   watch_items.c.feed_id.is_not(None))
+            .group_by(watch_items.c.feed_id)).all())
 
 
 def filings_between(db: Engine, campaign_id: int, start: datetime,
