@@ -99,6 +99,19 @@ def test_edgar_without_a_contact_email_is_refused_and_nothing_stored(
     assert count(db, feeds_table) == 0 and count(db, watch_items) == 0
 
 
+def test_an_edgar_address_added_as_a_plain_feed_is_still_an_edgar_watch(
+        db, client, guard, campaign_id, now):
+    """Pasted into `feeds add` or brought by an OPML file, EDGAR's address is still asked
+    for under its contact rule, never as an anonymous press feed."""
+    url = watch.edgar_url("320193")
+    with pytest.raises(InvalidInput, match="OUTREACH_EDGAR_CONTACT"):
+        feeds.add_feed(db, ADMIN, campaign_id, url, client=client, guard=guard, now=now,
+                       settings=replace(POLL, edgar_contact=""))
+    plan = feeds.plan_feeds(db, campaign_id, [{"name": "Acme filings", "url": url}])
+    assert plan["new"] == [] and plan["failed"][0]["error"] == feeds.EDGAR_BY_HAND
+    assert count(db, feeds_table) == 0
+
+
 def test_a_newsroom_story_that_matches_the_query_is_a_watch_item_not_a_press_hit(
         db, server, client, guard, campaign_id, now):
     feeds.add_feed(db, EDITOR, campaign_id, server.url("/rss.xml"), client=client,

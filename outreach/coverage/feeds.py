@@ -258,6 +258,8 @@ def add_feed(db: Engine, actor: Actor, campaign_id: int, url: str, *, client: ht
     url = _clean_url(url)
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"Unknown feed kind {kind!r}; use one of {', '.join(KINDS)}.")
+    if watch.is_edgar(url):  # pasted by hand: still asked for with EDGAR's contact rule
+        kind = watch.EDGAR_KIND
     user_agent = _user_agent([kind], settings)
     with db.connect() as conn:
         _campaign_row(conn, campaign_id)
@@ -335,6 +337,10 @@ def add_outlet_feeds(db: Engine, actor: Actor, campaign_id: int, *, client: http
                      client=client, guard=guard, now=now, sink=sink, settings=settings)
 
 
+EDGAR_BY_HAND = ("an SEC EDGAR feed belongs to the employer watch: add it with `feeds "
+                 "watch-edgar CIK` or on the Coverage page's Employer watch tab")
+
+
 def plan_feeds(db: Engine, campaign_id: int, wanted: Iterable[dict]) -> dict[str, list]:
     """What adding `wanted` feeds ({"name", "url"}) would do, without fetching: {"new": [...],
     "skipped": [names the campaign has], "failed": [{"name", "url", "error"}]} for bad
@@ -348,6 +354,9 @@ def plan_feeds(db: Engine, campaign_id: int, wanted: Iterable[dict]) -> dict[str
                 url = _clean_url(job["url"])
             except InvalidInput as exc:
                 plan["failed"].append({**job, "error": str(exc)})
+                continue
+            if watch.is_edgar(url):
+                plan["failed"].append({**job, "error": EDGAR_BY_HAND})
                 continue
             if url in seen:
                 continue

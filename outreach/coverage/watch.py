@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -55,6 +56,13 @@ def edgar_url(cik: str, *, endpoint: str = EDGAR_BROWSE) -> str:
                            "digits, e.g. 0000320193), found by searching EDGAR for its name.")
     return (f"{endpoint}?action=getcompany&CIK={digits.zfill(10)}&type=&dateb=&owner=include"
             "&count=40&output=atom")
+
+
+def is_edgar(url: str) -> bool:
+    """Whether `url` is an EDGAR company feed on sec.gov, however it was added."""
+    parts = urlsplit(url)
+    return ((parts.hostname or "").lower() in ("sec.gov", "www.sec.gov")
+            and parts.path.startswith(urlsplit(EDGAR_BROWSE).path))
 
 
 def edgar_user_agent(contact: str) -> str:
