@@ -6,15 +6,13 @@ import getpass
 import sys
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from outreach.auth import vault
 from outreach.campaigns import resolve_campaign
 from outreach.cli import actions, add_campaign, add_votes, command, voter
 from outreach.cli.files import read_bytes, read_text
 from outreach.cli.output import add_json, print_json
 from outreach.clock import utcnow
-from outreach.errors import InvalidInput, NotFound
+from outreach.errors import InvalidInput
 from outreach.net import URLGuard
 from outreach.org_settings import get_org
 from outreach.social import accounts
@@ -22,7 +20,6 @@ from outreach.social import queue as post_queue
 from outreach.social import text as social_text
 from outreach.social.images import MAX_FILE_BYTES, prepare_image
 from outreach.store import open_store
-from outreach.store.tables import social_accounts
 
 
 def _secret_input(args, prompt: str) -> str:
@@ -57,27 +54,24 @@ def cmd_add_x(args, settings) -> int:
 
 
 def cmd_list(args, settings) -> int:
-    db = open_store(settings.database_url)
-    with db.connect() as conn:
-        rows = conn.execute(sa.select(social_accounts).order_by(social_accounts.c.id)).all()
+    rows = accounts.list_all(open_store(settings.database_url))
     if args.json:
-        print_json([{"id": r.id, "campaign_id": r.campaign_id, "platform": r.platform,
-                     "handle": r.handle, "verified_at": r.verified_at} for r in rows])
+        print_json([{k: r[k] for k in ("id", "campaign_id", "platform", "handle",
+                                       "verified_at")} for r in rows])
         return 0
     if not rows:
         print("No accounts connected: python -m outreach accounts add-bluesky --handle H")
     for r in rows:
-        checked = (f"checked {r.verified_at:%Y-%m-%d %H:%M} UTC" if r.verified_at
+        checked = (f"checked {r['verified_at']:%Y-%m-%d %H:%M} UTC" if r["verified_at"]
                    else "never checked")
-        print(f"{r.id:>4}  {r.platform:<8} {r.handle:<32} {checked}")
+        print(f"{r['id']:>4}  {r['platform']:<8} {r['handle']:<32} {checked}")
     return 0
 
 
 def cmd_check(args, settings) -> int:
     db = open_store(settings.database_url)
     the_vault = vault.Vault.open(settings, db)
-    with db.connect() as conn:
-        ids = list(conn.execute(sa.select(social_accounts.c.id)).scalars())
+    ids = [a["id"] for a in accounts.list_all(db)]
     guard = URLGuard(settings.url_allowlist)
     results = [accounts.check_account(db, the_vault, i, now=utcnow(), guard=guard) for i in ids]
     print("\n".join(results) or "No accounts connected.")
@@ -85,12 +79,7 @@ def cmd_check(args, settings) -> int:
 
 
 def _account_id(db, handle: str) -> int:
-    with db.connect() as conn:
-        found = conn.execute(sa.select(social_accounts.c.id).where(
-            social_accounts.c.handle == handle.lstrip("@").lower())).scalar()
-    if found is None:
-        raise NotFound(f"No connected account {handle!r}; see `accounts list`.")
-    return found
+    return accounts.find(db, handle)["id"]
 
 
 def _when(text: str) -> datetime:
@@ -107,9 +96,7 @@ def _when(text: str) -> datetime:
 
 
 def _platform(db, account_id: int) -> str:
-    with db.connect() as conn:
-        return conn.execute(sa.select(social_accounts.c.platform).where(
-            social_accounts.c.id == account_id)).scalar_one()
+    return accounts.get(db, account_id)["platform"]
 
 
 def _text(args) -> str:
@@ -170,9 +157,7 @@ def cmd_slots(args, settings) -> int:
     if args.clear or args.set:
         slots = [post_queue.parse_slot(text) for text in args.set]
         post_queue.set_slot_plan(db, args.actor, account_id, slots, now=utcnow())
-    with db.connect() as conn:
-        plan = conn.execute(sa.select(social_accounts.c.slot_plan).where(
-            social_accounts.c.id == account_id)).scalar_one()
+    plan = accounts.get(db, account_id)["slot_plan"]
     print(f"{args.account}: {post_queue.describe_slots(plan)}")
     return 0
 

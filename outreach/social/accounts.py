@@ -128,6 +128,35 @@ def publisher_for(db: Engine, the_vault: vault.Vault, *, now: datetime,
     return build
 
 
+def list_all(db: Engine) -> list[dict]:
+    """Every connected account, oldest first: id, campaign, platform, handle, when it was
+    last checked and its weekly slot plan (for `accounts list` and `accounts check`)."""
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(social_accounts.c.id, social_accounts.c.campaign_id,
+                      social_accounts.c.platform, social_accounts.c.handle,
+                      social_accounts.c.verified_at, social_accounts.c.slot_plan)
+            .order_by(social_accounts.c.id))]
+
+
+def find(db: Engine, handle: str) -> dict:
+    """The connected account with this handle ("@" and case forgiven), as list_all gives
+    it, or NotFound saying where to look."""
+    wanted = handle.strip().lstrip("@").lower()
+    found = next((a for a in list_all(db) if a["handle"] == wanted), None)
+    if found is None:
+        raise NotFound(f"No connected account {handle!r}; see `accounts list`.")
+    return found
+
+
+def get(db: Engine, account_id: int) -> dict:
+    """One connected account by id, as list_all gives it."""
+    found = next((a for a in list_all(db) if a["id"] == account_id), None)
+    if found is None:
+        raise NotFound(f"No social account with id {account_id}.")
+    return found
+
+
 def check_account(db: Engine, the_vault: vault.Vault, account_id: int, *,
                   now: datetime, guard: URLGuard) -> str:
     """Sign in with the stored credentials; the platform's answer, for `accounts check`."""
