@@ -120,6 +120,7 @@ def app_env(tmp_path, monkeypatch):
 # The local Bluesky PDS (tests/support/pds.py) and the whole network with an app view
 # (tests/support/bsky_network.py), each started once per test session for every module that asks.
 from support.bsky_network import bsky_network_fixture  # noqa: E402,F401
+from support.desk import x_server  # noqa: E402,F401
 from support.pages import demo_store, store, store_template  # noqa: E402,F401
 from support.pds import pds_fixture  # noqa: E402,F401
 from support.web import site  # noqa: E402,F401

@@ -23,9 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from support.desk import KEYS, make_desk, run, schedule
+from support.desk import make_desk, run, schedule
 from support.pds import PDS_GUARD
-from support.x_server import XServer
 
 from outreach import campaigns
 from outreach.auth import vault
@@ -141,14 +140,6 @@ def test_a_worker_killed_at_random_publishes_each_post_exactly_once(pds, tmp_pat
     assert len(parts) == POSTS
     assert {p.remote_id for p in parts} == uris
     db.dispose()
-
-
-@pytest.fixture
-def x_server():
-    with XServer(consumer_key=KEYS["api_key"], consumer_secret=KEYS["api_secret"],
-                 access_token=KEYS["access_token"],
-                 access_secret=KEYS["access_secret"]) as running:
-        yield running
 
 
 @pytest.mark.parametrize("parts", [1, 2], ids=["a post", "a thread's second part"])

@@ -19,9 +19,8 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support.desk import ADMIN, EDITOR, KEYS, make_desk, run
+from support.desk import ADMIN, EDITOR, make_desk, run
 from support.images import photo
-from support.x_server import XServer
 
 from outreach import campaigns
 from outreach.org_settings import set_org
@@ -102,14 +101,6 @@ def disguised(draw) -> str:
 @given(name=disguised(), before=st.text(max_size=20), after=st.text(max_size=20))
 def test_any_mix_of_case_and_invisible_characters_is_seen_through(name, before, after):
     assert find_matches(f"{before} {name} {after}", [ProtectedName(1, PROTECTED)])
-
-
-@pytest.fixture
-def x_server():
-    with XServer(consumer_key=KEYS["api_key"], consumer_secret=KEYS["api_secret"],
-                 access_token=KEYS["access_token"],
-                 access_secret=KEYS["access_secret"]) as running:
-        yield running
 
 
 @pytest.fixture

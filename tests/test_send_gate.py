@@ -8,11 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from support.desk import ADMIN, EDITOR, KEYS, make_desk, run, schedule
+from support.desk import ADMIN, EDITOR, make_desk, run, schedule
 from support.images import photo
 from support.pages import ROOT, button, open_page, select, user_id
 from support.smtp import Server
-from support.x_server import XServer
 
 from outreach import campaigns
 from outreach.cli import build_parser, execute
@@ -32,48 +31,40 @@ from outreach.store.tables import releases as releases_table
 
 
 @pytest.fixture
-def server():
-    with XServer(consumer_key=KEYS["api_key"], consumer_secret=KEYS["api_secret"],
-                 access_token=KEYS["access_token"],
-                 access_secret=KEYS["access_secret"]) as running:
-        yield running
-
-
-@pytest.fixture
-def desk(db, now, server, tmp_path):
-    return make_desk(db, now, server, tmp_path)
+def desk(db, now, x_server, tmp_path):
+    return make_desk(db, now, x_server, tmp_path)
 
 
 # --- posts --------------------------------------------------------------------------------
 
 
-def test_a_post_scheduled_before_a_name_was_protected_is_held_not_sent(desk, server, now):
+def test_a_post_scheduled_before_a_name_was_protected_is_held_not_sent(desk, x_server, now):
     db = desk["db"]
     post_id = schedule(desk, now, "Thank you Maria Quintana for speaking at the rally.")
     add_protected(db, ADMIN, "Maria Quintana", now=now)
-    assert run(desk, server, now) == "1 held"
-    assert server.own_posts() == []
+    assert run(desk, x_server, now) == "1 held"
+    assert x_server.own_posts() == []
     post = post_queue.get_post(db, post_id)
     assert post["status"] == "held"
     assert post["last_error"] == HELD and "Quintana" not in post["last_error"]
     # Retrying unchanged would only hold it again: the editor is told where the name is.
     with pytest.raises(NamesProtected, match="line 1: 'Maria Quintana'"):
         post_queue.retry_post(db, EDITOR, post_id, now=now)
-    assert run(desk, server, now) == "nothing due"
+    assert run(desk, x_server, now) == "nothing due"
     assert post_queue.edit_post(db, EDITOR, post_id, ["Thank you to everyone who spoke."],
                                 now=now) == "scheduled"
-    assert run(desk, server, now) == "1 published"
-    assert [p.text for p in server.own_posts()] == ["Thank you to everyone who spoke."]
+    assert run(desk, x_server, now) == "1 published"
+    assert [p.text for p in x_server.own_posts()] == ["Thank you to everyone who spoke."]
 
 
-def test_alt_text_is_checked_as_it_leaves(desk, server, now):
+def test_alt_text_is_checked_as_it_leaves(desk, x_server, now):
     db = desk["db"]
     image = prepare_image(photo(), "Maria Quintana at Gate 3", "x")
     post_id = post_queue.create_post(db, EDITOR, desk["account"], ["Day 1 of the strike."],
                                      now=now, at=now, images=[image])
     add_protected(db, ADMIN, "Maria Quintana", now=now)
-    assert run(desk, server, now) == "1 held"
-    assert server.own_posts() == [] and server.media == {}
+    assert run(desk, x_server, now) == "1 held"
+    assert x_server.own_posts() == [] and x_server.media == {}
     words, matches = post_queue.protected_matches(db, post_id)
     assert [m.text for m in matches] == ["Maria Quintana"]
     assert "Day 1 of the strike." in words
@@ -83,9 +74,9 @@ def test_alt_text_is_checked_as_it_leaves(desk, server, now):
         post_queue.edit_post(db, EDITOR, post_id, ["Day 1 of the strike."], now=now, alts=[])
     assert post_queue.edit_post(db, EDITOR, post_id, ["Day 1 of the strike."], now=now,
                                 alts=["A steward at Gate 3"]) == "scheduled"
-    assert run(desk, server, now) == "1 published"
-    [media_id] = server.own_posts()[0].media_ids
-    assert server.media[media_id].alt_text == "A steward at Gate 3"
+    assert run(desk, x_server, now) == "1 published"
+    [media_id] = x_server.own_posts()[0].media_ids
+    assert x_server.media[media_id].alt_text == "A steward at Gate 3"
 
 
 def test_alt_text_longer_than_x_takes_is_refused_when_written(desk, now):
@@ -100,24 +91,24 @@ def test_alt_text_longer_than_x_takes_is_refused_when_written(desk, now):
 
 
 def test_a_thread_is_checked_part_by_part_but_what_went_out_is_not_held_again(
-        desk, server, now):
+        desk, x_server, now):
     """A name protected after a thread's first part went out holds the parts still to
     go; the part already public is not what the gate can stop."""
     db = desk["db"]
     post_id = schedule(desk, now, "Maria Quintana opened the rally.", "Then we marched.")
-    first = server.add_post("Maria Quintana opened the rally.",
-                            username=server.users[server.user_id])
+    first = x_server.add_post("Maria Quintana opened the rally.",
+                            username=x_server.users[x_server.user_id])
     with db.begin() as conn:  # the first part went out before the worker stopped
         conn.execute(sa.text("UPDATE post_parts SET remote_id = :r, remote_url = :u "
                              "WHERE post_id = :p AND position = 0"),
                      {"r": first, "u": f"https://x.com/i/status/{first}", "p": post_id})
     add_protected(db, ADMIN, "Maria Quintana", now=now)
-    assert run(desk, server, now) == "1 published"
-    [opening, reply] = server.own_posts()
+    assert run(desk, x_server, now) == "1 published"
+    [opening, reply] = x_server.own_posts()
     assert reply.text == "Then we marched." and reply.in_reply_to == opening.id
 
 
-def test_an_approved_post_is_edited_and_goes_back_to_the_committee(desk, server, now):
+def test_an_approved_post_is_edited_and_goes_back_to_the_committee(desk, x_server, now):
     db = desk["db"]
     set_org(db, ADMIN, {"posts_need_approval": True}, now=now)
     post_id = schedule(desk, now, "Maria Quintana speaks at noon.")
@@ -125,10 +116,10 @@ def test_an_approved_post_is_edited_and_goes_back_to_the_committee(desk, server,
         conn.execute(sa.text("UPDATE posts SET status = 'scheduled' WHERE id = :p"),
                      {"p": post_id})
     add_protected(db, ADMIN, "Maria Quintana", now=now)
-    assert run(desk, server, now) == "1 held"
+    assert run(desk, x_server, now) == "1 held"
     assert post_queue.edit_post(db, EDITOR, post_id, ["Our steward speaks at noon."],
                                 now=now) == "draft"
-    assert server.own_posts() == []
+    assert x_server.own_posts() == []
 
 
 # --- pitches ------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ in a vault, and helpers to schedule posts and run the worker's publishing loop."
 
 from __future__ import annotations
 
+import pytest
+
 from outreach import campaigns
 from outreach.auth import vault
 from outreach.config import Settings
@@ -12,6 +14,7 @@ from outreach.roles import Actor
 from outreach.social import accounts, publishing
 from outreach.social import queue as post_queue
 from outreach.social.adapters.x import XPublisher
+from support.x_server import XServer
 
 ADMIN = Actor("ada", "admin")
 EDITOR = Actor("ed", "editor")
@@ -45,3 +48,12 @@ def schedule(desk, now, *parts, at=None) -> int:
     """A post (a thread, with several parts) due at `at`, by default now."""
     return post_queue.create_post(desk["db"], EDITOR, desk["account"], list(parts), now=now,
                                   at=at or now)
+
+
+@pytest.fixture
+def x_server():
+    """The local X server for the desk's account (KEYS), running for one test."""
+    with XServer(consumer_key=KEYS["api_key"], consumer_secret=KEYS["api_secret"],
+                 access_token=KEYS["access_token"],
+                 access_secret=KEYS["access_secret"]) as running:
+        yield running
