@@ -66,12 +66,16 @@ def count(db, table) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
-def test_edgar_url_is_the_company_atom_feed_from_its_cik():
+def test_edgar_url_is_the_company_atom_feed_from_its_cik_or_ticker():
+    """EDGAR's company search takes a CIK or a ticker; a name is refused in words."""
     assert watch.edgar_url("320193") == (
         "https://www.sec.gov/cgi-bin/browse-edgar?action=getcompany&CIK=0000320193&type="
         "&dateb=&owner=include&count=40&output=atom")
-    with pytest.raises(InvalidInput, match="not a CIK"):
-        watch.edgar_url("AAPL")
+    assert "&CIK=ACME&" in watch.edgar_url(" acme ")
+    assert "&CIK=BRK-B&" in watch.edgar_url("brk.b")
+    for wrong in ("Acme Logistics", "12345678901", "ACMELOG", ""):
+        with pytest.raises(InvalidInput, match="neither a CIK nor a stock ticker"):
+            watch.edgar_url(wrong)
 
 
 def test_edgar_filings_are_watch_items_with_forms_labelled_and_the_contact_sent(
@@ -178,8 +182,8 @@ def test_the_command_line_watches_edgar_and_the_newsroom(tmp_path, server, capsy
     assert "Nothing watched yet" in capsys.readouterr().out
     with pytest.raises(InvalidInput, match="set OUTREACH_EDGAR_CONTACT"):
         run_cli(["feeds", "watch-edgar", "123456"], bare)
-    with pytest.raises(InvalidInput, match="'Acme' is not a CIK"):
-        run_cli(["feeds", "watch-edgar", "Acme"], bare)
+    with pytest.raises(InvalidInput, match="'Acme Inc' is neither a CIK nor a stock ticker"):
+        run_cli(["feeds", "watch-edgar", "Acme Inc"], bare)
     settings = Settings.from_env({**env, "OUTREACH_EDGAR_CONTACT": CONTACT}, env_file=None)
     assert run_cli(["feeds", "add", server.url("/cgi-bin/browse-edgar?CIK=0000123456"),
                     "--kind", "edgar"], settings) == 0
@@ -240,7 +244,7 @@ def test_the_tab_refuses_edgar_without_a_contact_and_watches_a_newsroom(store, n
     campaigns.create_campaign(store, ADMIN, "Acme drive", now=now, timezone="UTC",
                               keywords=["Acme Logistics"])
     at = open_page("coverage")
-    next(t for t in at.text_input if t.label.startswith("Company CIK")).input("123456")
+    next(t for t in at.text_input if t.label.startswith("Company ticker or CIK")).input("123456")
     button(at, "Watch its filings").click().run()
     assert any("OUTREACH_EDGAR_CONTACT" in e.value.replace("\\_", "_") for e in at.error)
     with FeedServer() as server:

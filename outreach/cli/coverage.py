@@ -123,11 +123,11 @@ def cmd_feeds_add_google_news(args, settings: Settings) -> int:
 
 
 def cmd_feeds_watch_edgar(args, settings: Settings) -> int:
-    """`feeds watch-edgar CIK`: watch a company's SEC filings (as watch items, not hits)."""
+    """`feeds watch-edgar CIK|TICKER`: watch a company's SEC filings (as watch items)."""
     db = open_store(settings.database_url)
     now = utcnow()
     with fetching(settings) as how:
-        feed = add_edgar_feed(db, args.actor, resolve_campaign(db, args.campaign), args.cik,
+        feed = add_edgar_feed(db, args.actor, resolve_campaign(db, args.campaign), args.company,
                               **how, now=now, sink=hits_sink(db, now))
     print(_describe_added(feed) + " Its filings are on the Employer watch tab.")
     return 0
@@ -138,7 +138,7 @@ def cmd_feeds_watch_items(args, settings: Settings) -> int:
     db = open_store(settings.database_url)
     items = watch.list_items(db, resolve_campaign(db, args.campaign))
     if not items:
-        print("Nothing watched yet: add the employer's filings with `feeds watch-edgar CIK` "
+        print("Nothing watched yet: add the employer's filings with `feeds watch-edgar CIK|TICKER` "
               "or its newsroom with `feeds add URL --kind employer`.")
     for item in items:
         when = item["published_at"] or item["found_at"]
@@ -266,11 +266,13 @@ def _add_feeds(subparsers) -> None:
                        help="add the Google News search feed for the campaign's keywords")
     add_campaign(a)
     a.set_defaults(func=cmd_feeds_add_google_news)
-    a = sub.add_parser("watch-edgar", help="watch a company's SEC EDGAR filings by its CIK",
+    a = sub.add_parser("watch-edgar", help="watch a company's SEC EDGAR filings by its CIK "
+                       "or stock ticker",
                        description="Add the company's EDGAR filings feed to the employer "
                        "watch (kept apart from press hits). EDGAR asks for a contact e-mail: "
                        "set OUTREACH_EDGAR_CONTACT first.")
-    a.add_argument("cik", metavar="CIK", help="the company's EDGAR number, e.g. 0000320193")
+    a.add_argument("company", metavar="CIK|TICKER",
+                   help="the company's EDGAR number (e.g. 0000320193) or its ticker (e.g. ACME)")
     add_campaign(a)
     a.set_defaults(func=cmd_feeds_watch_edgar)
     a = sub.add_parser("watch-items", help="the employer watch: filings and newsroom items, "

@@ -278,13 +278,14 @@ def _user_agent(kinds: Iterable[str | None], settings: PollSettings) -> str:
     return USER_AGENT
 
 
-def add_edgar_feed(db: Engine, actor: Actor, campaign_id: int, cik: str, *,
+def add_edgar_feed(db: Engine, actor: Actor, campaign_id: int, company: str, *,
                    client: httpx.Client, guard: URLGuard, now: datetime,
                    endpoint: str = watch.EDGAR_BROWSE, sink: Sink | None = None,
                    settings: PollSettings) -> dict:
-    """Watch a company's SEC filings (editors): its EDGAR Atom feed from its CIK, fetched with
-    the contact e-mail EDGAR requires; as add_feed. Its filings become watch items."""
-    return add_feed(db, actor, campaign_id, watch.edgar_url(cik, endpoint=endpoint),
+    """Watch a company's SEC filings (editors): its EDGAR Atom feed from its CIK or ticker,
+    fetched with the contact e-mail EDGAR requires; as add_feed. Its filings become watch
+    items."""
+    return add_feed(db, actor, campaign_id, watch.edgar_url(company, endpoint=endpoint),
                     client=client, guard=guard, now=now, kind=watch.EDGAR_KIND, sink=sink,
                     settings=settings)
 

@@ -2,7 +2,7 @@
 filings, its own newsroom, any feed a research committee adds), kept as watch items and
 never as press hits.
 
-    edgar_url(cik, endpoint=)              the company's EDGAR Atom feed (the one place it is built)
+    edgar_url(company, endpoint=)          the EDGAR Atom feed from a CIK or ticker (built here)
     edgar_user_agent(contact)              the User-Agent EDGAR's fair-access rule asks for
     form_label(form)                       what a form that matters to a contract fight is
     record_items(db, feed, items, now=)    the poller's sink for watch feeds
@@ -47,14 +47,24 @@ FORM_LABELS = {
 }
 
 
-def edgar_url(cik: str, *, endpoint: str = EDGAR_BROWSE) -> str:
-    """The EDGAR Atom feed of a company's filings (the newest 40), from its CIK, the
-    number EDGAR gives each filer; refuses anything that is not one."""
-    digits = str(cik).strip()
-    if not digits.isdigit() or len(digits) > 10:
-        raise InvalidInput(f"{cik!r} is not a CIK: give the company's EDGAR number (up to 10 "
-                           "digits, e.g. 0000320193), found by searching EDGAR for its name.")
-    return (f"{endpoint}?action=getcompany&CIK={digits.zfill(10)}&type=&dateb=&owner=include"
+# A stock ticker as EDGAR's company search takes it: ACME, or a share class (BRK-B, BRK.B).
+_TICKER = re.compile(r"[A-Z]{1,5}(?:[.-][A-Z]{1,2})?")
+
+
+def edgar_url(company: str, *, endpoint: str = EDGAR_BROWSE) -> str:
+    """The EDGAR Atom feed of a company's filings (the newest 40), from its CIK (the number
+    EDGAR gives each filer) or its stock ticker, both of which EDGAR's company search takes;
+    refuses anything else in words."""
+    given = str(company).strip()
+    if given.isdigit() and len(given) <= 10:
+        key = given.zfill(10)
+    elif _TICKER.fullmatch(given.upper()):
+        key = given.upper().replace(".", "-")
+    else:
+        raise InvalidInput(f"{company!r} is neither a CIK nor a stock ticker: give the "
+                           "company's EDGAR number (up to 10 digits, e.g. 0000320193) or its "
+                           "ticker (e.g. ACME), found by searching EDGAR for its name.")
+    return (f"{endpoint}?action=getcompany&CIK={key}&type=&dateb=&owner=include"
             "&count=40&output=atom")
 
 

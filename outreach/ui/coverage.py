@@ -333,17 +333,19 @@ def watch_tab() -> None:
         query = None
     items = watch.list_items(db, campaign.id, query=query)
     if not items:
-        st.info("Nothing watched yet. Add the employer's SEC filings by its CIK (search EDGAR "
-                "for the company's name to find it), or its newsroom's RSS feed, below.")
+        st.info("Nothing watched yet. Add the employer's SEC filings by its stock ticker or "
+                "its CIK (search EDGAR for the company's name to find it), or its newsroom's "
+                "RSS feed, below.")
     for item in items[:300]:
         st.markdown(watch_line(item), unsafe_allow_html=True)
     if not can(actor, "editor"):
         st.caption("Adding watched feeds needs the editor role.")
         return
     with st.form(common.form_round("watch_edgar")):
-        cik = st.text_input("Company CIK (SEC EDGAR)", placeholder="0000320193",
-                            help="The number EDGAR gives the company; its filings feed is "
-                            "fetched now with the contact e-mail in OUTREACH_EDGAR_CONTACT.")
+        cik = st.text_input("Company ticker or CIK (SEC EDGAR)", placeholder="ACME or 0000320193",
+                            help="The company's stock ticker, or the number EDGAR gives it; "
+                            "its filings feed is fetched now with the contact e-mail in "
+                            "OUTREACH_EDGAR_CONTACT.")
         if st.form_submit_button("Watch its filings") and cik.strip():
             with fetching() as how, st.spinner("Fetching the filings..."):
                 common.attempt(lambda: feeds.add_edgar_feed(
