@@ -26,27 +26,28 @@ feed (p: download and parse), the second poll cannot beat (L + p) / (L / C), tha
 C + C * p / L. The first poll cannot beat (L + p) / q, q being the poller's parse time per
 feed on the cores it has: every body must go through feedparser once on both sides.
 
-Where the time went (2 shared cores, load average 3-4, December 2026; cProfile of
-time_polls, then timings without the profiler):
+Where the time went (2 shared cores, December 2026; cProfile of time_polls, then timings
+without the profiler):
 
 - first poll: parsing. feedparser inside parse_feed was 15.4 of 21.7 profiled seconds, our
-  item extraction 2.9, SQLite commits 1.4; unprofiled, parse_feed costs 15-17 ms a feed and
-  feedparser.parse(body) alone 19 ms, while a naive fetch costs 49 ms (20 ms latency, the
-  parse, urllib). One process can therefore reach about 49 / 17 = 2.9x, and measured 2.3x
-  (C = 8) and 2.5x (C = 16). Parsing in two processes took 300 bodies from 4.7 s to 3.0 s
-  here, so even that would stop near 5x: the 6x target is out of reach on this machine at
-  L = 20 ms without a parser about twice as fast as feedparser.
+  item extraction 2.9, SQLite commits 1.4; unprofiled, parse_feed cost 14-17 ms a feed and
+  a naive fetch 44-49 ms (20 ms latency, feedparser with its defaults, urllib), so one
+  process could reach about 3x: measured 2.3x (C = 8) and 2.5x (C = 16). Two parsing
+  processes would have stopped near 5x.
 - second poll: the network waits. At C = 8 the bound is 8 + 8 * p / L, about 14-20 with p
-  of 15-30 ms on a loaded machine, and it measured 15.8x and 19.8x in two runs: short of
-  20x. Batching the 304 outcomes' commits was tried and measured no gain at C = 16 (0.56-
-  1.03 s before, 0.61-0.71 s after, noise), so it was left out.
+  of 15-30 ms on a loaded machine; it measured 15.8x and 19.8x.
 
-What changed: OUTREACH_FEED_CONCURRENCY's default went from 8 to 16, which measured 29.4x
-and 23.2x on the second poll in two runs (0.55 and 0.70 s for 300 feeds; first poll 2.5x,
-2.4x). The per-host cap stays at 2, so no outlet's server sees more from us than before; 16
-threads waiting on sockets cost a laptop nothing noticeable, and at real internet latency
-(100 ms and more) the wider pool matters more. The default scenario is now the issue's: 300
-feeds, 20 hosts, 20 ms.
+What changed:
+
+- OUTREACH_FEED_CONCURRENCY's default went from 8 to 16 (second poll 29.4x and 23.2x in
+  two runs). The per-host cap stays at 2, so no outlet's server sees more from us.
+- Well-formed RSS 2.0 and Atom 1.0 are read with lxml by coverage/feed_xml.py into the
+  entries feedparser would give (tests/test_feed_xml.py checks both give the same items,
+  on the corpus and on generated feeds), and anything else still by feedparser. parse_feed
+  went from 14.4 to 2.8-3.3 ms for the benchmark's 50-item feed; the first poll from 5 s
+  to 1.85 s: 7.2x against the naive loop (13.2 s), second poll 22.8x. What is left of a
+  first poll: item text (HTML to plain text) about a fifth, SQLite commits (two a feed)
+  and the network wait about a third, the lxml reading itself under a tenth.
 
 Run: `.venv/bin/python bench/feeds.py [--feeds N] [--latency-ms MS]`. The last line printed
 is JSON.

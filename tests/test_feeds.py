@@ -769,7 +769,51 @@ def test_a_story_dated_year_one_is_kept_with_its_date_unknown(
     assert (summary.failed, summary.errors) == (0, [])
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".json"))
+def corpus(*, pages: bool) -> list[str]:
+    """The corpus files that are feeds, or (pages=True) the pages a feed address can give
+    instead (a bot check, a 404), whose JSON holds the status and the error to show."""
+    names = sorted(p.name for p in CORPUS.iterdir() if p.suffix != ".json")
+    return [n for n in names
+            if ("status" in json.loads((CORPUS / f"{n}.json").read_text("utf-8"))) == pages]
+
+
+@pytest.mark.parametrize("name", corpus(pages=True))
+def test_a_bot_check_or_a_404_where_a_feed_was_fails_it_in_words(
+        db, server, guard, client, campaign_id, now, name):
+    """A feed that worked, whose address now gives a CDN's bot check (a "Just a moment..."
+    page) or a 404, is marked failing with words that say what happened and what to do; no
+    hit comes from the page."""
+    expected = json.loads((CORPUS / f"{name}.json").read_text("utf-8"))
+    server.add("/feed", (CORPUS / "wordpress.rss").read_bytes())
+    campaigns.set_query(db, ADMIN, campaign_id, "Acme OR Ledger OR found", now=now)
+    feed = add(db, server, client, guard, campaign_id, "/feed", now,
+               sink=feeds.hits_sink(db, now))
+    headers = dict(expected["headers"])
+    server.add("/feed", (CORPUS / name).read_bytes(), status=expected["status"],
+               content_type=headers.pop("Content-Type"), headers=headers, conditional=False)
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=2),
+                               sink=feeds.hits_sink(db, now), force=True, settings=POLL)
+    assert summary.errors == [f"{feed['url']}: {expected['error']}"]
+    row = stored(db)[feed["url"]]
+    assert (row["last_error"], row["last_status"], row["failures"]) == (
+        expected["error"], expected["status"], 1)
+    with db.connect() as conn:
+        hits = conn.execute(sa.select(sa.func.count()).select_from(press_hits_table)).scalar()
+    assert hits == feed["new_hits"]
+
+
+@pytest.mark.parametrize("status", [200, 503])
+def test_a_bot_check_without_the_cdns_header_is_still_told_apart(
+        db, server, guard, client, campaign_id, now, status):
+    """Some CDNs send their challenge as 200 or 503 with no header saying so: the page
+    itself gives it away, and adding such an address says so instead of "not a feed"."""
+    server.add("/feed", (CORPUS / "challenge.html").read_bytes(), status=status,
+               content_type="text/html; charset=UTF-8")
+    with pytest.raises(InvalidInput, match="bot check"):
+        add(db, server, client, guard, campaign_id, "/feed", now)
+
+
+@pytest.mark.parametrize("name", corpus(pages=False))
 def test_real_shaped_feeds_parse_to_the_items_beside_them(name):
     """Each feed in tests/data/feeds, shaped like the real ones (an outlet's WordPress RSS,
     a Google News search, a Google Alerts feed with redirect-wrapped links, Atom with two

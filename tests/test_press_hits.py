@@ -268,6 +268,23 @@ def test_an_outlet_without_a_domain_is_known_by_its_journalists_addresses(db, ca
     assert list(outlet_rows(db)) == [LEDGER]
 
 
+def test_an_outlets_own_feed_names_it_and_keeps_its_redirected_stories(db, campaign, now):
+    """Items of an outlet's own feed name no <source>: the outlet is the feed's site, named
+    by the feed's title, for stories on that site and for links through a Google redirect;
+    a story the feed links on another site is that site's."""
+    site = {"site_name": "Riverside Ledger – Local News", "site_url": "https://ledger.example/"}
+    record_items(db, campaign, [
+        story(link="https://www.ledger.example/acme", **site),
+        story("Acme Logistics drivers rally for strike pay",
+              link="https://www.google.com/url?q=https://www.ledger.example/rally", **site),
+        story("Acme Logistics strike fund grows", link="https://wire.example/fund", **site),
+    ], feed_id=None, outlet_id=None, now=now)
+    assert outlet_rows(db) == {"Riverside Ledger – Local News": "ledger.example",
+                               "wire.example": "wire.example"}
+    assert [h["outlet"] for h in hits(db)] == [
+        "Riverside Ledger – Local News", "Riverside Ledger – Local News", "wire.example"]
+
+
 def test_the_same_story_through_three_feeds_is_one_hit_with_the_byline(db, now):
     """An outlet's WordPress feed, a Google News search and a Google Alert, from the corpus,
     served locally: the story is stored once, at the outlet, by the journalist on file."""

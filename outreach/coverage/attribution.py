@@ -2,6 +2,7 @@
 when new), and its bylines matched to the journalists on file.
 
     OutletBook   the outlets on file, looked up by name or domain, created when new
+    outlet_hint  the name and address that say which outlet a feed item ran at
     Bylines      a story's bylines -> (journalist id, "confirmed" | "suggested" | ""), and
                  every co-author surely matched
 """
@@ -16,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import fold, is_aggregator
 from outreach.presslist.fields import domain_of
 from outreach.store.tables import journalist_outlets, journalists, outlets
@@ -28,6 +30,21 @@ _BYLINE_SPLIT = re.compile(r"\s+and\s+|\s*&\s*|\s*[;,/]\s*", re.IGNORECASE)
 
 
 # --- outlets ---------------------------------------------------------------------------------
+
+
+def outlet_hint(item: FeedItem, link: str) -> tuple[str, str]:
+    """The (name, address) whose domain is the outlet of `item`, whose story is at `link`:
+    its <source>; else the feed's own site and title when the story is on that site or
+    behind an aggregator's link (a Google redirect); else the story's own address."""
+    if item.source_name or item.source_url:
+        return item.source_name, item.source_url or link
+    site = domain_of(item.site_url) if item.site_url else ""
+    if site and not is_aggregator(site):
+        here = domain_of(link) if link else ""
+        if not here or here == site or is_aggregator(here):
+            return item.site_name, item.site_url
+    return "", link
+
 
 
 class OutletBook:

@@ -160,6 +160,42 @@ def _status_error(response: httpx.Response) -> str:
     return f"The server answered {code} {reason}; {hint}."
 
 
+# A bot check in front of a site ("Just a moment..."): Cloudflare marks it with a header,
+# other services only in the page. It is never the feed, whatever its status says.
+_CHALLENGE_MARKERS = (b"cf-chl", b"challenge-platform", b"Just a moment...",
+                      b"captcha-delivery.com", b"_Incapsula_Resource", b"sucuri_cloudproxy",
+                      b"Attention Required! | Cloudflare")
+_CHALLENGE_HEAD = 64 * 1024
+CHALLENGE_ERROR = ("The site showed a bot check (a \"Just a moment...\" page) instead of the "
+                   "feed: it lets browsers in but not programs like this one. Open the address "
+                   "in a browser to check it; if the outlet keeps feed readers out, follow it "
+                   "through a Google News search feed instead.")
+
+
+def _is_challenge(headers: Mapping[str, str], head: bytes) -> bool:
+    """Whether a response is a bot check's page rather than what was asked for."""
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return True
+    return ("html" in headers.get("content-type", "").lower()
+            and any(marker in head for marker in _CHALLENGE_MARKERS)
+            and not any(root in head for root in (b"<rss", b"<feed", b"<rdf:RDF")))
+
+
+def _head_of(response: httpx.Response) -> bytes:
+    """The first bytes of an error page, enough to tell a bot check; the response closed."""
+    head = b""
+    try:
+        for chunk in response.iter_bytes():
+            head += chunk
+            if len(head) >= _CHALLENGE_HEAD:
+                break
+    except (httpx.HTTPError, FetchFailed):
+        pass
+    finally:
+        response.close()
+    return head[:_CHALLENGE_HEAD]
+
+
 def _network_error(exc: FetchFailed, host: str, settings: PollSettings) -> str:
     """The guard's words, with the limit that ran out when it was one of ours."""
     if exc.timeout == "deadline":
@@ -201,8 +237,11 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
         response.close()
         return Fetched(status, **validators, **hints)
     if not response.is_success:
+        head = _head_of(response) if "html" in response.headers.get("content-type", "") else b""
         response.close()
-        return Fetched(status, error=_status_error(response), **hints)
+        error = CHALLENGE_ERROR if _is_challenge(response.headers, head) else \
+            _status_error(response)
+        return Fetched(status, error=error, **hints)
     try:
         body = read_capped(response, settings.max_bytes, deadline=deadline)
     except ResponseTooLarge:
@@ -211,6 +250,8 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
                        "check that the address is a feed, not a file or archive.")
     except FetchFailed as exc:
         return Fetched(status, error=_network_error(exc, host, settings))
+    if _is_challenge(response.headers, body[:_CHALLENGE_HEAD]):
+        return Fetched(status, error=CHALLENGE_ERROR, **hints)
     return Fetched(status, body=body, headers=response.headers, url=str(response.url),
                    **validators, **hints)
 

@@ -30,7 +30,13 @@ from sqlalchemy.engine import Engine
 from outreach.auth import audit
 from outreach.coverage import query as coverage_query
 from outreach.coverage.article_page import fetch_page, read_page_meta
-from outreach.coverage.attribution import Bylines, OutletBook, at_outlet, byline_names
+from outreach.coverage.attribution import (
+    Bylines,
+    OutletBook,
+    at_outlet,
+    byline_names,
+    outlet_hint,
+)
 from outreach.coverage.items import FeedItem
 from outreach.coverage.story_keys import canonical_url, story_link, title_key, without_source
 from outreach.errors import AlreadyExists, InvalidInput, NotFound
@@ -264,7 +270,7 @@ def record_items(db: Engine, campaign_id: int, items: Sequence[FeedItem], *,
         for item, story in stories:
             oid = feed_outlet
             if oid is None:
-                oid = book.resolve(item.source_name, item.source_url or story.url)
+                oid = book.resolve(*outlet_hint(item, story.url))
             key = title_key(book.name(oid), story.title)
             found = _existing(conn, campaign_id, story, key)
             if found is None:

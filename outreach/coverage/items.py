@@ -1,6 +1,6 @@
 """One story as a feed gives it, before it is matched and stored as a press hit.
 
-feed_parse.py builds these from feedparser's entries; press_hits.py
+parse.py builds these from feed entries; hits.py
 matches, deduplicates and stores them.
 """
 
@@ -24,3 +24,7 @@ class FeedItem:
     # Google News names the outlet in <source url="https://outlet.example">Outlet</source>.
     source_name: str = ""
     source_url: str = ""
+    # The feed's own title and site (see ParsedFeed.site_url): the outlet of an item that
+    # names none and links to that site or through an aggregator.
+    site_name: str = ""
+    site_url: str = ""

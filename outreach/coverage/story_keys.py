@@ -58,6 +58,8 @@ def unwrap_url(url: str) -> str:
         except ValueError:  # not a URL at all: nothing to unwrap
             break
         keys = _wrapper_params((parts.hostname or "").lower(), parts.path)
+        if not keys:
+            break
         params = parse_qs(parts.query)
         inner = next((params[k][0].strip() for k in keys if k in params
                       and params[k][0].strip().lower().startswith(("http://", "https://"))), "")
