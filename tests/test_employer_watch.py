@@ -66,6 +66,24 @@ def count(db, table) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
+def test_edgar_is_asked_at_most_ten_times_a_second(db, server, client, guard, campaign_id,
+                                                   now):
+    """EDGAR's fair-access rule, kept however many companies two campaigns watch: twelve
+    filings feeds polled at once still reach the server at most ten in any second."""
+    other = campaigns.create_campaign(db, ADMIN, "Harbor drive", now=now, timezone="UTC",
+                                      keywords=["Harbor"]).id
+    for number in range(12):
+        add_edgar(db, server, client, guard, (campaign_id, other)[number % 2], now,
+                  cik=str(100000 + number))
+    server.reset_counts()
+    summary = feeds.poll_feeds(db, client=client, guard=guard, now=now + timedelta(hours=2),
+                               sink=feeds.hits_sink(db, now), force=True, settings=POLL)
+    assert (summary.failed, summary.fetched + summary.unchanged) == (0, 12)
+    starts = sorted(request["at"] for request in server.seen)
+    assert len(starts) == 12
+    assert min(starts[i + 10] - starts[i] for i in range(len(starts) - 10)) >= 0.95
+
+
 def test_edgar_url_is_the_company_atom_feed_from_its_cik_or_ticker():
     """EDGAR's company search takes a CIK or a ticker; a name is refused in words."""
     assert watch.edgar_url("320193") == (

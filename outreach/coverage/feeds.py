@@ -39,6 +39,7 @@ from outreach.coverage import hits as press_hits
 from outreach.coverage import watch
 from outreach.coverage.fetch import (
     Fetched,
+    Pace,
     PollSettings,
     fetch_all,
     fetch_feed,
@@ -260,14 +261,29 @@ def add_feed(db: Engine, actor: Actor, campaign_id: int, url: str, *, client: ht
         raise InvalidInput(f"Unknown feed kind {kind!r}; use one of {', '.join(KINDS)}.")
     if watch.is_edgar(url):  # pasted by hand: still asked for with EDGAR's contact rule
         kind = watch.EDGAR_KIND
-    user_agent = _user_agent([kind], settings)
+    _user_agent([kind], settings)  # refuse an EDGAR feed without the contact, before all
     with db.connect() as conn:
         _campaign_row(conn, campaign_id)
         _refuse_duplicate(conn, campaign_id, url)
-    fetched = _parsed(fetch_feed(client, guard, url, settings=settings, now=now,
-                                 user_agent=user_agent))
+    fetched = _parsed(_fetch(client, guard, url, [kind], settings=settings, now=now))
     return _store_new_feed(db, actor, campaign_id, url, fetched, kind=kind,
                            outlet_id=outlet_id, sink=sink, settings=settings, now=now)
+
+
+# EDGAR's fair-access rule, kept across every thread and campaign of this process.
+_EDGAR_PACE = Pace(watch.EDGAR_REQUESTS_PER_SECOND)
+
+
+def _fetch(client: httpx.Client, guard: URLGuard, url: str, kinds: list[str | None], *,
+           settings: PollSettings, now: datetime, etag: str = "",
+           last_modified: str = "") -> Fetched:
+    """One GET of a feed followed as `kinds`: with the User-Agent they need, and for EDGAR
+    in its turn, at most EDGAR_REQUESTS_PER_SECOND a second."""
+    user_agent = _user_agent(kinds, settings)
+    if watch.EDGAR_KIND in kinds:
+        _EDGAR_PACE.wait()
+    return fetch_feed(client, guard, url, settings=settings, now=now, etag=etag,
+                      last_modified=last_modified, user_agent=user_agent)
 
 
 def _user_agent(kinds: Iterable[str | None], settings: PollSettings) -> str:
@@ -518,11 +534,10 @@ def poll_feeds(db: Engine, *, client: httpx.Client, guard: URLGuard, now: dateti
         validators = {(f["etag"], f["last_modified"]) for f in job["feeds"]}
         etag, last_modified = validators.pop() if len(validators) == 1 else ("", "")
         try:
-            user_agent = _user_agent((f["kind"] for f in job["feeds"]), settings)
+            return _fetch(client, guard, job["url"], [f["kind"] for f in job["feeds"]],
+                          settings=settings, now=now, etag=etag, last_modified=last_modified)
         except InvalidInput as exc:
             return Fetched(error=str(exc))
-        return fetch_feed(client, guard, job["url"], settings=settings, now=now,
-                          etag=etag, last_modified=last_modified, user_agent=user_agent)
 
     jobs = [{"url": url, "feeds": group} for url, group in by_url.items()]
     for job, fetched in fetch_all(jobs, fetch, settings):

@@ -4,6 +4,7 @@ long to wait before asking a feed again.
     PollSettings                             timeouts, size cap, concurrency, minimum interval
     fetch_feed(client, guard, url, ...)      one GET through the URL guard -> Fetched
     fetch_all(jobs, work, settings)          a bounded pool, at most `per_host` per host
+    Pace(per_second)                         at most so many request starts a second
     wait_after_success / wait_after_failure  the next poll: server hints, or backoff
 
 Nothing here touches the database or parses a body: pool threads only fetch.
@@ -254,6 +255,25 @@ def fetch_feed(client: httpx.Client, guard: URLGuard, url: str, *, settings: Pol
         return Fetched(status, error=CHALLENGE_ERROR, **hints)
     return Fetched(status, body=body, headers=response.headers, url=str(response.url),
                    **validators, **hints)
+
+
+class Pace:
+    """At most `per_second` request starts a second across every thread that waits on it:
+    for a source with a rate rule of its own (EDGAR allows 10 a second)."""
+
+    def __init__(self, per_second: float) -> None:
+        self._gap = 1.0 / per_second
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        """Return when this request may start, its slot taken."""
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._gap
+        if start > now:
+            time.sleep(start - now)
 
 
 def fetch_all(jobs: Iterable[dict], work: Callable[[dict], Fetched],

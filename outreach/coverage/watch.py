@@ -12,10 +12,8 @@ never as press hits.
 
 EDGAR's fair-access rule: every request names the requester with a contact e-mail in its
 User-Agent, and no more than 10 requests a second reach sec.gov. The contact is the
-OUTREACH_EDGAR_CONTACT setting; the rate is kept by the poller, which asks each company
-feed once per poll (never sooner than OUTREACH_FEED_MIN_INTERVAL_MINUTES) with at most
-OUTREACH_FEED_PER_HOST (2 by default) requests to one host at once, so a campaign watching
-a handful of companies sends a few requests a poll, far under 10 a second.
+OUTREACH_EDGAR_CONTACT setting; the rate is EDGAR_REQUESTS_PER_SECOND, which every fetch of
+an EDGAR feed (adding one, or any poll, whatever the campaign) waits its turn for.
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ from outreach.store.tables import watch_items
 
 EDGAR_BROWSE = "https://www.sec.gov/cgi-bin/browse-edgar"
 EDGAR_KIND = "edgar"
+EDGAR_REQUESTS_PER_SECOND = 10
 # Feed kinds whose items are watch items, never press hits.
 WATCH_KINDS = (EDGAR_KIND, "employer")
 # The forms that matter in a contract fight, and what each one is in plain words.

@@ -355,7 +355,8 @@ class FeedServer:
         with self._lock:
             self.requests[path] += 1
             self.seen.append({"path": handler.path, "host": handler.headers.get("Host", ""),
-                              "headers": dict(handler.headers.items())})
+                              "headers": dict(handler.headers.items()),
+                              "at": time.monotonic()})
         if self.latency:
             time.sleep(self.latency)
         route = self.routes.get(path)
