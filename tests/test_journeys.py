@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from support.feed_server import FeedServer
 from support.journey import Volunteer, report, sign_in
 from support.running_app import RENDER_TIMEOUT_MS, RunningApp, chromium, settle, start_app, tab_in
 from support.smtp import Server
@@ -26,6 +27,7 @@ from support.smtp import Server
 from outreach import campaigns
 from outreach.auth import users
 from outreach.clock import utcnow
+from outreach.coverage.fetch import CHALLENGE_ERROR
 from outreach.ops import demo
 from outreach.org_settings import set_org
 from outreach.pitching import pitches as pitching
@@ -36,7 +38,7 @@ from outreach.releases import protected_names
 from outreach.roles import Actor
 from outreach.social import queue as post_queue
 from outreach.store import make_engine
-from outreach.store.tables import posts, user_sessions
+from outreach.store.tables import feeds, posts, user_sessions
 
 try:
     from playwright.sync_api import expect
@@ -70,7 +72,9 @@ class Desk:
 def desk(tmp_path) -> Iterator[Desk]:
     smtp = Server()
     try:
-        with start_app(tmp_path) as app, chromium() as browser:
+        # Loopback allowed, so the committee can follow the local test servers' feeds.
+        with start_app(tmp_path, env={"OUTREACH_URL_ALLOWLIST": "127.0.0.1"}) as app, \
+                chromium() as browser:
             db = make_engine(f"sqlite:///{app.data_dir / 'outreach.db'}")
             try:
                 for name, role in PEOPLE.items():
@@ -353,3 +357,28 @@ def test_a_post_held_for_a_protected_name_is_fixed_and_goes_back_to_the_committe
         assert [p["text"] for p in post["parts"]] == ["Our steward speaks at the rally at noon."]
         assert post["scheduled_at"] == at
         report(capsys, "fix a post held for a protected name", ana)
+
+
+def test_a_feed_behind_a_bot_check_says_why_it_stopped(desk, capsys):
+    """Ana follows the local paper's feed; later its site puts a bot check in front of it.
+    Polling says in words what happened and what to do, and the feed is marked failing."""
+    corpus = Path(__file__).parent / "data" / "feeds"
+    with FeedServer() as server, volunteer(desk, "ana") as ana:
+        url = server.add("/feed", (corpus / "wordpress.rss").read_bytes())
+        ana.open_page("Coverage")
+        ana.tab("Feeds", title="Coverage")
+        ana.fill(ana.main.get_by_role("textbox", name="Feed address (RSS or Atom)"), url)
+        ana.button("Add feed", title="Coverage")
+        ana.confirmed("Added Daily Example – Local News: 2 items")
+        with desk.db.begin() as conn:  # the demo's other feeds are on hosts beyond this one
+            conn.execute(feeds.delete().where(feeds.c.url != url))
+        server.add("/feed", (corpus / "challenge.html").read_bytes(), status=403,
+                   content_type="text/html; charset=UTF-8",
+                   headers={"cf-mitigated": "challenge"}, conditional=False)
+        ana.button("Poll this campaign's feeds now", title="Coverage")
+        ana.confirmed(f"1 failed, 0 new hits. {url}: The site showed a bot check")
+        with desk.db.connect() as conn:
+            row = conn.execute(sa.select(feeds.c.last_error, feeds.c.failures)
+                               .where(feeds.c.url == url)).one()
+        assert (row.last_error, row.failures) == (CHALLENGE_ERROR, 1)
+        report(capsys, "see why an outlet's feed stopped", ana)

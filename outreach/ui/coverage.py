@@ -236,7 +236,8 @@ def feeds_tab() -> None:
             common.attempt(lambda: feeds.poll_feeds(
                 db, **how, now=utcnow(), force=True,
                 campaign_id=campaign.id, sink=feeds.hits_sink(db, utcnow())),
-                lambda summary: f"Polled: {summary.describe()}.")
+                lambda summary: f"Polled: {summary.describe()}."
+                + "".join(f" {error}" for error in summary.errors[:3]))
     opml_tab(rows)
     if rows:
         with st.form("remove_feed"):
