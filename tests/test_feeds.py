@@ -17,7 +17,7 @@ from outreach import campaigns
 from outreach.auth import audit
 from outreach.cli import build_parser, execute
 from outreach.config import Settings
-from outreach.coverage import feeds
+from outreach.coverage import feeds, hit_lists
 from outreach.coverage import fetch as feed_fetch
 from outreach.coverage import parse as feed_parse
 from outreach.coverage.fetch import PollSettings
@@ -800,6 +800,28 @@ def test_a_bot_check_or_a_404_where_a_feed_was_fails_it_in_words(
     with db.connect() as conn:
         hits = conn.execute(sa.select(sa.func.count()).select_from(press_hits_table)).scalar()
     assert hits == feed["new_hits"]
+
+
+# The query each corpus feed is matched against for the hits in its JSON file.
+CORPUS_QUERY = "Acme OR huelga OR ordinance OR \"strike fund\""
+
+
+@pytest.mark.parametrize("name", [n for n in corpus(pages=False)
+                                  if "hits" in json.loads((CORPUS / f"{n}.json").read_text())])
+def test_each_corpus_feed_gives_the_hits_beside_it(db, server, guard, client, campaign_id, now,
+                                                  name):
+    """Added to a campaign, each real-shaped feed becomes exactly the press hits in its JSON
+    file: titles without Google News's suffix, links unwrapped and untracked, the outlet by
+    its site, and the byline where the feed gives one."""
+    expected = json.loads((CORPUS / f"{name}.json").read_text("utf-8"))["hits"]
+    server.add("/feed", (CORPUS / name).read_bytes())
+    campaigns.set_query(db, ADMIN, campaign_id, CORPUS_QUERY, now=now)
+    feed = add(db, server, client, guard, campaign_id, "/feed", now,
+               sink=feeds.hits_sink(db, now))
+    got = hit_lists.list_hits(db, campaign_id, hit_lists.HitFilter(), newest_first=False)
+    assert feed["new_hits"] == len(expected)
+    assert [{"title": h["title"], "url": h["url"], "outlet": h["outlet"],
+             "author": h["author"]} for h in got] == expected
 
 
 @pytest.mark.parametrize("status", [200, 503])
