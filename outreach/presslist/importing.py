@@ -354,7 +354,10 @@ def read_table(data: bytes, filename: str) -> Table:
     try:
         with _gc_paused():
             for number, cells in enumerate(reader, 1):
-                records.append((number, _within_limits(filename, number, cells)))
+                if number > MAX_ROWS or len(cells) > MAX_COLUMNS or (
+                        cells and max(map(len, cells)) > MAX_CELL_CHARS):
+                    _within_limits(filename, number, cells)
+                records.append((number, cells))
     except csv.Error as exc:
         row = len(records) + 1
         if "field larger than field limit" in str(exc):
@@ -570,7 +573,9 @@ def _cell_text(value: Any) -> str:
 def _table(
     filename: str, records: list[tuple[int, list[str]]], encoding: str, delimiter: str
 ) -> Table:
-    body = [(n, cells) for n, cells in records if any(cell.strip() for cell in cells)]
+    # A row is blank when its cells, joined, are empty or only whitespace.
+    body = [(n, cells) for n, cells in records
+            if (joined := "".join(cells)) and not joined.isspace()]
     if not body:
         raise InvalidInput(f"{filename} is empty: expected a header row and rows of contacts.")
     _, header_cells = body[0]
@@ -748,13 +753,20 @@ class _Planner:
         for jid, oid in conn.execute(sa.select(journalist_outlets)):
             others_of.setdefault(jid, []).append(oid)
         columns = [journalists.c.id, *(journalists.c[name] for name in _WRITTEN)]
-        for row in conn.execute(sa.select(*columns)):
+        # Stored lists repeat (beats above all), and none is changed in place: each
+        # distinct text is split once and its list shared.
+        split: dict[str, list[str]] = {}
+        for row in conn.execute(sa.select(*columns)).all():
             values = dict(zip(_WRITTEN, row[1:], strict=True))
-            values["other_emails"] = [
-                e for e in re.split(r"[;,\s]+", values["other_emails"].lower()) if e
-            ]
+            text = values["other_emails"]
+            values["other_emails"] = (
+                [e for e in re.split(r"[;,\s]+", text.lower()) if e] if text else [])
             for name in _ITEM_FIELDS:
-                values[name] = split_items(values[name])
+                text = values[name]
+                items = split.get(text)
+                if items is None:
+                    items = split[text] = split_items(text)
+                values[name] = items
             record = _Record(values, lists_of.get(row[0], {}), others_of.get(row[0], []),
                              id=row[0])
             self._index(record)
@@ -905,7 +917,7 @@ class _Planner:
                 continue
             changes.append((name, self._shown(name, current), self._shown(name, value)))
         for name in _ITEM_FIELDS:
-            if name in offered:
+            if name in offered and offered[name] != old[name]:
                 new[name] = dedupe_items((*old[name], *offered[name]))
         known = record.emails()
         fresh = [e for e in incoming.emails if e not in known]
@@ -938,16 +950,18 @@ class _Planner:
         if too_long:
             return RowOutcome(number, "skipped", incoming.values["name"],
                               f"merging it into {detail} would make {too_long}")
-        if changes and record.id is not None and record.before is None:
+        clashes = [(_LABELS[n], a, b) for n, a, b in conflicts]
+        if not changes:  # a merge only fills and adds, so the record is as it was
+            return RowOutcome(number, "unchanged", incoming.values["name"], detail, [],
+                              clashes, notes)
+        if record.id is not None and record.before is None:
             record.before = (tuple(record.lists), tuple(record.others))
         record.values, record.lists, record.others = new, new_lists, new_others
         self._index(record)
         if record.id is None:
             self.new_fields.update(name for name, _, _ in changes)
-        action = "merged" if changes else "unchanged"
         labelled = [(_LABELS[n], a, b) for n, a, b in changes]
-        clashes = [(_LABELS[n], a, b) for n, a, b in conflicts]
-        return RowOutcome(number, action, incoming.values["name"], detail, labelled, clashes,
+        return RowOutcome(number, "merged", incoming.values["name"], detail, labelled, clashes,
                           notes)
 
     def _shown(self, name: str, value: Any) -> str:
