@@ -20,6 +20,7 @@ press_lists/README.md; the normalisers live in `outreach.presslist.fields`.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import functools
@@ -29,7 +30,7 @@ import operator
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
@@ -104,6 +105,7 @@ _HEADER_VARIANTS: dict[str, tuple[str, ...]] = {
 _GUARDED = frozenset("=+-@\t\r")
 _DELIMITERS = ",;\t"
 _SNIFF_CHARS = 64 * 1024
+_DECODE_CHUNK = 1024 * 1024
 _DELIMITER_NAMES = {",": "comma-separated", ";": "semicolon-separated", "\t": "tab-separated"}
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Windows-1252",
                    "utf-16": "UTF-16", "xlsx": "XLSX"}
@@ -143,19 +145,23 @@ _OUTLET_LIMITS = {column.name: column.type.length for column in outlets.c
 _LIST_NAME_MAX = press_lists.c.name.type.length
 _LABELS = {**FIELDS, "outlet_id": "Outlet"}  # for the columns a merge reports
 _ERRORS_SHOWN = 5
+_WRITE_PART = 10_000  # journalists per executemany
 
 # How much one import reads. Constants rather than settings: they bound the work and memory
 # a file can cost the machine (the page and the CLI share them), a committee's press list
-# is tens of thousands of rows at most, and a bigger list is imported in parts. The file
-# cap keeps the rows within what the planner holds in memory: 20 MB is about 130,000 rows
-# of our own export; the row cap counts blank rows too, as they are read all the same.
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
+# is tens of thousands of rows at most, and a bigger list is imported in parts. The planner
+# holds about 0.9 KB per row (bench/press_list.py), so the row cap bounds its memory; a CSV
+# file on disk is read as it is planned, and 40 MB is 300,000 rows of a PR tool's export.
+# The row cap counts blank rows too, as they are read all the same.
+MAX_FILE_BYTES = 40 * 1024 * 1024
+MAX_ROWS = 300_000
+# A workbook is read whole by openpyxl, whose memory grows with the rows: fewer are taken.
+MAX_XLSX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 32_767  # Excel's own limit, so a cell of any spreadsheet fits
 # An XLSX file is a zip of XML: the XML of a workbook holding as much as the largest CSV is
 # about five times the CSV's size, and nothing more is unpacked.
-MAX_UNPACKED_BYTES = 5 * MAX_FILE_BYTES
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 # Parts besides the sheets and their shared strings (styles, theme, properties) are read
 # whole into many objects: a few megabytes is more than any workbook's styles take.
 MAX_OTHER_PART_BYTES = 4 * 1024 * 1024
@@ -190,13 +196,15 @@ class Table:
 
     `rows` pairs each non-blank data row's number as a spreadsheet shows it (the header is
     row 1) with its cells as they are in the file; blank rows are left out but keep their
-    number. A column without a header is called "Column N". `encoding` is "utf-8",
+    number. read_table gives a list; import_file, for a CSV file on disk, an iterable that
+    reads the file again each time, so that a big file is never held in memory. A column
+    without a header is called "Column N". `encoding` is "utf-8",
     "utf-8-sig", "cp1252", "utf-16" or "xlsx"; `delimiter` is "," ";" or tab, "" for XLSX.
     """
 
     filename: str
     headers: list[str]
-    rows: list[tuple[int, list[str]]]
+    rows: Iterable[tuple[int, list[str]]]
     encoding: str
     delimiter: str
 
@@ -212,7 +220,7 @@ def describe_form(encoding: str, delimiter: str) -> str:
             + (f", {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}" if delimiter else ""))
 
 
-@dataclass
+@dataclass(slots=True)  # one per row: without a __dict__ each takes half the memory
 class RowOutcome:
     """What one row of the file does.
 
@@ -346,26 +354,109 @@ def read_table(data: bytes, filename: str) -> Table:
                            "CSV and import that.")
     if data.startswith(_ZIP_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(data, filename)
-    text, encoding = _decode(data, filename)
-    text = text.replace("\x00", "")
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    try:
-        with _gc_paused():
-            for number, cells in enumerate(reader, 1):
-                if number > MAX_ROWS or len(cells) > MAX_COLUMNS or (
-                        cells and max(map(len, cells)) > MAX_CELL_CHARS):
-                    _within_limits(filename, number, cells)
-                records.append((number, cells))
-    except csv.Error as exc:
-        row = len(records) + 1
-        if "field larger than field limit" in str(exc):
-            raise InvalidInput(_long_cell_message(filename, row, None)) from None
+    rows = _CsvRows(lambda: io.BytesIO(data), filename)
+    with _gc_paused():
+        return rows.table(list(rows))
+
+
+class _CsvRows:
+    """The non-blank data rows of a CSV file as (row number, cells), read again from the
+    start each time they are iterated, so that a file on disk is never held whole.
+
+    `open_bytes` opens the file for reading bytes. The encoding (and whether the text
+    holds NUL characters) is found by decoding the whole file once, the delimiter and the
+    header row on construction; a cap passed or a malformed row raises InvalidInput when
+    iteration comes to it.
+    """
+
+    def __init__(self, open_bytes: Callable[[], IO[bytes]], filename: str) -> None:
+        self.open_bytes = open_bytes
+        self.filename = filename
+        self.encoding, self.has_nul = self._encoding()
+        with self._text() as text:
+            sample, header_line = self._head(text)
+        self.delimiter = _sniff_delimiter(sample, header_line)
+        self.header_number, header = next(self._numbered(), (0, []))
+        if not self.header_number:
+            raise InvalidInput(f"{filename} is empty: expected a header row and rows of "
+                               "contacts.")
+        self.headers = [_unguard(cell).strip() or f"Column {i}"
+                        for i, cell in enumerate(header, 1)]
+
+    def table(self, rows: Iterable[tuple[int, list[str]]]) -> Table:
+        """The Table of this file with `rows` (this object, or a list of its rows)."""
+        return Table(filename=self.filename, headers=self.headers, rows=rows,
+                     encoding=self.encoding, delimiter=self.delimiter)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        for number, cells in self._numbered():
+            if number > self.header_number:
+                yield number, cells
+
+    def _encoding(self) -> tuple[str, bool]:
+        """UTF-16 after its byte-order mark, else UTF-8 (with or without BOM), else
+        Windows-1252; and whether the text holds NUL characters."""
+        with self.open_bytes() as fileobj:
+            start = fileobj.read(3)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff")):
+            if (found := self._decodes("utf-16")) is None:
+                raise InvalidInput(f"{self.filename} starts like UTF-16 text but is not.")
+            return "utf-16", found
+        if (found := self._decodes("utf-8")) is not None:  # a BOM is UTF-8 too
+            return ("utf-8-sig" if start == b"\xef\xbb\xbf" else "utf-8"), found
+        if (found := self._decodes("cp1252")) is not None:
+            return "cp1252", found
         raise InvalidInput(
-            f"{filename}, row {row}: the CSV cannot be read ({exc})."
-        ) from None
-    return _table(filename, records, encoding, delimiter)
+            f"{self.filename} is not text in UTF-8 or Windows-1252, nor an XLSX workbook: "
+            "save it as CSV (UTF-8) or XLSX and import that.")
+
+    def _decodes(self, encoding: str) -> bool | None:
+        """None when the file is not text in `encoding`, else whether it holds a NUL."""
+        decoder = codecs.getincrementaldecoder(encoding)()
+        has_nul = False
+        with self.open_bytes() as fileobj:
+            try:
+                while chunk := fileobj.read(_DECODE_CHUNK):
+                    has_nul = "\x00" in decoder.decode(chunk) or has_nul
+                has_nul = "\x00" in decoder.decode(b"", final=True) or has_nul
+            except UnicodeDecodeError:
+                return None
+        return has_nul
+
+    def _text(self) -> IO[str]:
+        return io.TextIOWrapper(self.open_bytes(), encoding=self.encoding, newline="")
+
+    def _head(self, text: IO[str]) -> tuple[str, str]:
+        """The first _SNIFF_CHARS characters and the first line (to "\n"), NULs dropped."""
+        sample = ""
+        while chunk := text.read(_SNIFF_CHARS):
+            sample += chunk.replace("\x00", "") if self.has_nul else chunk
+            if len(sample) >= _SNIFF_CHARS and "\n" in sample:
+                break
+        end = sample.find("\n")
+        return sample[:_SNIFF_CHARS], sample if end < 0 else sample[:end]
+
+    def _numbered(self) -> Iterator[tuple[int, list[str]]]:
+        """Every non-blank row with its number, header included, within the caps."""
+        filename = self.filename
+        with self._text() as text:
+            lines = (line.replace("\x00", "") for line in text) if self.has_nul else text
+            reader = csv.reader(lines, delimiter=self.delimiter)
+            number = 0
+            try:
+                for number, cells in enumerate(reader, 1):
+                    if number > MAX_ROWS or len(cells) > MAX_COLUMNS or (
+                            cells and max(map(len, cells)) > MAX_CELL_CHARS):
+                        _within_limits(filename, number, cells)
+                    # A row is blank when its cells, joined, are empty or only whitespace.
+                    if (joined := "".join(cells)) and not joined.isspace():
+                        yield number, cells
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise InvalidInput(_long_cell_message(filename, number + 1, None)) from None
+                raise InvalidInput(
+                    f"{filename}, row {number + 1}: the CSV cannot be read ({exc})."
+                ) from None
 
 
 def too_big_message(filename: str, size: int) -> str:
@@ -375,11 +466,12 @@ def too_big_message(filename: str, size: int) -> str:
             "files, each starting with the header row, and import them one after another.")
 
 
-def _within_limits(filename: str, number: int, cells: list[str]) -> list[str]:
+def _within_limits(filename: str, number: int, cells: list[str],
+                   max_rows: int = MAX_ROWS) -> list[str]:
     """`cells`, the row numbered `number`, or InvalidInput when it passes a cap."""
-    if number > MAX_ROWS:
+    if number > max_rows:
         raise InvalidInput(
-            f"{filename} has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} are imported "
+            f"{filename} has more than {max_rows:,} rows; at most {max_rows:,} are imported "
             "at once. Split it into files of fewer rows, each starting with the header row, "
             "and import them one after another.")
     if len(cells) > MAX_COLUMNS:
@@ -399,35 +491,13 @@ def _long_cell_message(filename: str, row: int, column: int | None) -> str:
             "the most a cell may hold (as in Excel). Shorten it and import the file again.")
 
 
-def _decode(data: bytes, filename: str) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise InvalidInput(f"{filename} starts like UTF-16 text but is not.") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return text, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        raise InvalidInput(
-            f"{filename} is not text in UTF-8 or Windows-1252, nor an XLSX workbook: save it "
-            "as CSV (UTF-8) or XLSX and import that."
-        ) from None
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: csv.Sniffer's guess when the header line agrees with it,
-    else the one the header line holds most of (comma when it holds none)."""
-    end = text.find("\n")
-    header_line = text if end < 0 else text[:end]
+def _sniff_delimiter(sample: str, header_line: str) -> str:
+    """Comma, semicolon or tab: csv.Sniffer's guess from the start of the text when the
+    header line agrees with it, else the one the header line holds most of (comma when it
+    holds none)."""
     in_header = {d: header_line.count(d) for d in _DELIMITERS}
     try:
-        sniffed = csv.Sniffer().sniff(text[:_SNIFF_CHARS], delimiters=_DELIMITERS).delimiter
+        sniffed = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
     except csv.Error:
         sniffed = ""
     if sniffed in in_header and (in_header[sniffed] or not any(in_header.values())):
@@ -450,7 +520,8 @@ def _read_xlsx(data: bytes, filename: str) -> Table:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs record a wrong used range; read every row
         records = [
-            (number, _within_limits(filename, number, [_cell_text(value) for value in values]))
+            (number, _within_limits(filename, number, [_cell_text(value) for value in values],
+                                    MAX_XLSX_ROWS))
             for number, values in enumerate(sheet.iter_rows(values_only=True), 1)
         ]
     except InvalidInput:
@@ -544,7 +615,7 @@ def _xml_problem(part: IO[bytes]) -> str:
         tags += buf.count(b"<", 0, keep)
         if tags > _MAX_XML_TAGS:
             return (f"holds more than {_MAX_XML_TAGS:,} XML elements, more than "
-                    f"{MAX_ROWS:,} rows of a press list take. Split it into smaller "
+                    f"{MAX_XLSX_ROWS:,} rows of a press list take. Split it into smaller "
                     "workbooks and import them one after another.")
         carry = buf[keep:]
         if len(carry) > _MAX_XML_PIECE:
@@ -573,7 +644,6 @@ def _cell_text(value: Any) -> str:
 def _table(
     filename: str, records: list[tuple[int, list[str]]], encoding: str, delimiter: str
 ) -> Table:
-    # A row is blank when its cells, joined, are empty or only whitespace.
     body = [(n, cells) for n, cells in records
             if (joined := "".join(cells)) and not joined.isspace()]
     if not body:
@@ -644,6 +714,23 @@ def _effective_mapping(
 
 
 # --- planning --------------------------------------------------------------------------------
+
+
+class _Values(dict):
+    """A journalist's values by column (lists as lists), holding only those given: any
+    other reads as its empty value. Some hundred thousand of them stay alive in a big
+    import, and a full one takes three times the memory."""
+
+    __slots__ = ()
+
+    def __missing__(self, name: str) -> Any:
+        if name in _LISTS:
+            return []
+        return _EMPTY[name]
+
+
+_EMPTY: dict[str, Any] = {**dict.fromkeys(_SCALARS, ""), "do_not_contact": False,
+                          "last_contacted_at": None, "outlet_id": None}
 
 
 class _Record:
@@ -735,9 +822,6 @@ class _Planner:
         # The columns some new journalist has a value in: the insert leaves out the others
         # (their defaults are the same empty values), which makes it a third faster.
         self.new_fields: set[str] = {"name"}
-        # A new journalist's values before the row's own.
-        self.blank: dict[str, Any] = {**dict.fromkeys(_SCALARS, ""), "do_not_contact": False,
-                                      "last_contacted_at": None, "source": source}
         self._load_journalists(conn)
 
     def _load_journalists(self, conn: sa.Connection) -> None:
@@ -757,7 +841,7 @@ class _Planner:
         # distinct text is split once and its list shared.
         split: dict[str, list[str]] = {}
         for row in conn.execute(sa.select(*columns)).all():
-            values = dict(zip(_WRITTEN, row[1:], strict=True))
+            values = _Values(zip(_WRITTEN, row[1:], strict=True))
             text = values["other_emails"]
             values["other_emails"] = (
                 [e for e in re.split(r"[;,\s]+", text.lower()) if e] if text else [])
@@ -861,10 +945,9 @@ class _Planner:
 
     def _add(self, number: int, incoming: _Incoming, outlet_key: int | None,
              others: list[int], lists: list[str], notes: list[str]) -> RowOutcome:
-        values = self.blank.copy()
-        for name in _LISTS:
-            values[name] = []
-        values["outlet_id"] = outlet_key
+        values = _Values(outlet_id=outlet_key)
+        if self.default_source:
+            values["source"] = self.default_source
         values.update(incoming.values)
         emails = incoming.emails
         values["email"] = emails[0] if emails else ""
@@ -891,7 +974,7 @@ class _Planner:
         """Fill the record's empty fields and union its list-like ones; a different
         non-empty value is a conflict and the record keeps its own."""
         old = record.values
-        new = dict(old)
+        new = _Values(old)
         changes: list[tuple[str, str, str]] = []
         conflicts: list[tuple[str, str, str]] = []
         offered = dict(incoming.values)
@@ -1385,15 +1468,20 @@ def _write(conn: sa.Connection, writes: _Writes, now: datetime) -> dict[str, int
     stamp = _bind(conn, journalists.c.updated_at, now)
     if writes.inserts:
         ids = _new_ids(conn, journalists, len(writes.inserts))
-        _executemany(conn, journalists.insert(), {
-            **_stored(conn, writes.inserts, outlet_id, writes.insert_columns),
-            "created_at": [stamp] * len(ids), "updated_at": [stamp] * len(ids), "id": ids})
         for record, new_id in zip(writes.inserts, ids, strict=True):
             record.id = new_id
-    if writes.updates:
+    # In parts, so that only a part's rows are ever held in the driver's form.
+    for start in range(0, len(writes.inserts), _WRITE_PART):
+        part = writes.inserts[start:start + _WRITE_PART]
+        _executemany(conn, journalists.insert(), {
+            **_stored(conn, part, outlet_id, writes.insert_columns),
+            "created_at": [stamp] * len(part), "updated_at": [stamp] * len(part),
+            "id": [r.id for r in part]})
+    for start in range(0, len(writes.updates), _WRITE_PART):
+        part = writes.updates[start:start + _WRITE_PART]
         _executemany(conn, journalists.update(), {
-            **_stored(conn, writes.updates, outlet_id, _WRITTEN),
-            "updated_at": [stamp] * len(writes.updates), "id": [r.id for r in writes.updates]})
+            **_stored(conn, part, outlet_id, _WRITTEN),
+            "updated_at": [stamp] * len(part), "id": [r.id for r in part]})
     if writes.outlet_links:
         records, keys = zip(*writes.outlet_links, strict=True)
         _executemany(conn, journalist_outlets.insert(), {
@@ -1516,20 +1604,33 @@ def import_file(
     """
     require(actor, "editor", "importing contacts")
     path = Path(path)
-    try:
-        with path.open("rb") as fileobj:
-            data = fileobj.read(MAX_FILE_BYTES + 1)  # enough to tell that it is too big
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
-    if len(data) > MAX_FILE_BYTES:
-        size = path.stat().st_size if path.is_file() else len(data)
-        raise InvalidInput(too_big_message(path.name, size))
-    table = read_table(data, path.name)
+    table = _read_path(path)
     if dry_run:
         plan = plan_import(db, table, mapping=mapping, list_name=list_name)
         return _report(plan, written=False, failure="" if skip_invalid else plan.failure())
     return _import(db, actor, table, mapping or {}, list_name, path.name, now=now,
                    skip_invalid=skip_invalid)
+
+
+def _read_path(path: Path) -> Table:
+    """The file at `path` as read_table reads it; a CSV file is streamed from disk as it is
+    planned (its rows are an iterable that reads the file again), not held in memory."""
+    try:
+        with path.open("rb") as fileobj:
+            start = fileobj.read(len(_OLE_MAGIC))
+            streamed = (path.is_file() and not start.startswith((_OLE_MAGIC, _ZIP_MAGIC))
+                        and path.suffix.lower() not in (".xlsx", ".xlsm"))
+            if not streamed:
+                data = start + fileobj.read(MAX_FILE_BYTES + 1 - len(start))
+        size = path.stat().st_size if path.is_file() else len(data)
+    except OSError as exc:
+        raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if size > MAX_FILE_BYTES:  # told before reading more than the cap, even of /dev/zero
+        raise InvalidInput(too_big_message(path.name, size))
+    if not streamed:
+        return read_table(data, path.name)
+    rows = _CsvRows(lambda: path.open("rb"), path.name)
+    return rows.table(rows)
 
 
 def format_report(report: ImportReport) -> str:
