@@ -8,12 +8,12 @@ Figures are ratios against baselines measured in the same run (best of --repeat)
 - unchanged: the same file again into the store that holds it, every row unchanged
   (target: at most 1.5x), and changed: a copy where 1% of rows bring one more beat, into a
   copy of that store, so 1% merge (target: at most 1.5x);
-- 300k: `contacts import` of 300,000 rows in a child process that imports only what
-  `python -m outreach` does: its peak memory (VmHWM, not ru_maxrss, which counts the
-  parent's memory at the fork), beside the same child importing a one-row file (the
-  interpreter and its imports), target under 300 MB; and the time of the import itself
-  measured inside the child against the same child's 20,000 rows (target: at most 17x
-  for 15x the rows);
+- 300k: `contacts import` of 300,000 rows (the header and 299,999 journalists) in a
+  child process that imports only what `python -m outreach` does: its peak memory
+  (VmHWM, not ru_maxrss, which counts the parent's memory at the fork), beside the same
+  child importing a one-row file (the interpreter and its imports), target under 300 MB;
+  and the time of the import measured inside the child against the same child's 20,000
+  rows (target: at most 17x for 15x the rows);
 - XLSX: the 20,000 rows as a workbook through `contacts import`, vs. openpyxl's read-only
   load and `iter_rows(values_only=True)` of it (target: at most 2x);
 - page: the Press list page in AppTest, signed in as an editor, with 20,000 journalists vs.
@@ -334,8 +334,9 @@ def ratio(value: float | None, base: float | None) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000, help="journalists (default 20000)")
-    parser.add_argument("--big-rows", type=int, default=300_000,
-                        help="rows of the big import (default 300000)")
+    parser.add_argument("--big-rows", type=int, default=299_999,
+                        help="journalists in the big import (default 299999: with the "
+                        "header, 300,000 rows, the most an import takes)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
