@@ -150,7 +150,7 @@ _WRITE_PART = 10_000  # journalists per executemany
 # How much one import reads. Constants rather than settings: they bound the work and memory
 # a file can cost the machine (the page and the CLI share them), a committee's press list
 # is tens of thousands of rows at most, and a bigger list is imported in parts. The planner
-# holds about 0.9 KB per row (bench/press_list.py), so the row cap bounds its memory; a CSV
+# holds about 1.3 KB per row (bench/press_list.py), so the row cap bounds its memory; a CSV
 # file on disk is read as it is planned, and 40 MB is 300,000 rows of a PR tool's export.
 # The row cap counts blank rows too, as they are read all the same.
 MAX_FILE_BYTES = 40 * 1024 * 1024
