@@ -30,10 +30,11 @@ import operator
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
+from types import MappingProxyType
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -229,15 +230,17 @@ class RowOutcome:
     "skipped" (`detail` says why). `detail` names the match for merged and unchanged rows;
     `conflicts` holds (column, kept, offered) where the file differs from a non-empty value,
     which is kept; `notes` says anything else worth knowing (an outlet matched by domain).
+    Each of the three is the shared empty tuple when there is nothing to say: a big import
+    keeps an outcome per row, and three empty lists would double its size.
     """
 
     row: int
     action: str
     name: str
     detail: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)
-    conflicts: list[tuple[str, str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    changes: Sequence[tuple[str, str, str]] = ()
+    conflicts: Sequence[tuple[str, str, str]] = ()
+    notes: Sequence[str] = ()
 
 
 def _count(outcomes: Iterable[RowOutcome]) -> dict[str, int]:
@@ -729,6 +732,8 @@ class _Values(dict):
         return _EMPTY[name]
 
 
+_NO_LISTS: Mapping[str, str] = MappingProxyType({})
+
 _EMPTY: dict[str, Any] = {**dict.fromkeys(_SCALARS, ""), "do_not_contact": False,
                           "last_contacted_at": None, "outlet_id": None}
 
@@ -737,12 +742,14 @@ class _Record:
     """A journalist as the import leaves it: one on file (`id` set) or a new one (`row`).
 
     `before` is None until a merge changes a journalist on file; then it holds the lists
-    and other outlets they had, so that only the new links are written.
+    and other outlets they had, so that only the new links are written. Neither `lists` nor
+    `others` is changed in place (a merge replaces them), so a journalist without any
+    shares the empty ones rather than holding their own.
     """
 
     __slots__ = ("id", "row", "values", "lists", "others", "before")
 
-    def __init__(self, values: dict[str, Any], lists: dict[str, str], others: list[int],
+    def __init__(self, values: dict[str, Any], lists: Mapping[str, str], others: tuple[int, ...],
                  *, id: int | None = None, row: int = 0) -> None:
         self.id = id
         self.row = row
@@ -816,7 +823,8 @@ class _Planner:
             self.list_names.setdefault(name.casefold(), name)
         self.extra_list = list_name
         self.by_email: dict[str, _Record] = {}
-        self.by_name: dict[tuple[str, int | None], _Record] = {}
+        # By outlet, then name_key: a tuple key per journalist would take 60 bytes more.
+        self.by_name: dict[int | None, dict[str, _Record]] = {}
         self.records: list[_Record] = []
         self.file_records: list[_Record] = []
         # The columns some new journalist has a value in: the insert leaves out the others
@@ -833,9 +841,9 @@ class _Planner:
             name = names_of_list.get(lid)
             if name is not None:
                 lists_of.setdefault(jid, {})[name.casefold()] = name
-        others_of: dict[int, list[int]] = {}
+        others_of: dict[int, tuple[int, ...]] = {}
         for jid, oid in conn.execute(sa.select(journalist_outlets)):
-            others_of.setdefault(jid, []).append(oid)
+            others_of[jid] = (*others_of.get(jid, ()), oid)
         columns = [journalists.c.id, *(journalists.c[name] for name in _WRITTEN)]
         # Stored lists repeat (beats above all), and none is changed in place: each
         # distinct text is split once and its list shared.
@@ -851,7 +859,7 @@ class _Planner:
                 if items is None:
                     items = split[text] = split_items(text)
                 values[name] = items
-            record = _Record(values, lists_of.get(row[0], {}), others_of.get(row[0], []),
+            record = _Record(values, lists_of.get(row[0], _NO_LISTS), others_of.get(row[0], ()),
                              id=row[0])
             self._index(record)
             self.records.append(record)
@@ -860,8 +868,8 @@ class _Planner:
         for email in record.emails():
             self.by_email.setdefault(email, record)
         if record.values["name"]:
-            key = (name_key(record.values["name"]), record.values["outlet_id"])
-            self.by_name.setdefault(key, record)
+            names = self.by_name.setdefault(record.values["outlet_id"], {})
+            names.setdefault(name_key(record.values["name"]), record)
 
     def outlet_label(self, key: int | None) -> str:
         if key is None:
@@ -938,7 +946,7 @@ class _Planner:
             found = self.by_email.get(email)
             if found is not None:
                 return found, f"same e-mail {email}"
-        found = self.by_name.get((name_key(name), outlet_key))
+        found = self.by_name.get(outlet_key, {}).get(name_key(name))
         if found is not None:
             return found, "same name at the same outlet" if outlet_key else "same name"
         return None, ""
@@ -950,10 +958,13 @@ class _Planner:
             values["source"] = self.default_source
         values.update(incoming.values)
         emails = incoming.emails
-        values["email"] = emails[0] if emails else ""
-        values["other_emails"] = emails[1:]
-        record = _Record(values, {key: self.list_names[key] for key in lists},
-                         [key for key in dict.fromkeys(others) if key != outlet_key],
+        if emails:  # unset, they read as empty (see _Values)
+            values["email"] = emails[0]
+        if len(emails) > 1:
+            values["other_emails"] = emails[1:]
+        record = _Record(values,
+                         {key: self.list_names[key] for key in lists} if lists else _NO_LISTS,
+                         tuple(key for key in dict.fromkeys(others) if key != outlet_key),
                          row=number)
         self._index(record)
         self.records.append(record)
@@ -966,7 +977,7 @@ class _Planner:
         if self.default_source:
             self.new_fields.add("source")
         detail = self.outlet_label(outlet_key)
-        return RowOutcome(number, "added", values["name"], detail, notes=notes)
+        return RowOutcome(number, "added", values["name"], detail, notes=notes or ())
 
     def _merge(self, number: int, record: _Record, how: str, incoming: _Incoming,
                outlet_key: int | None, others: list[int], lists: list[str],
@@ -1017,7 +1028,7 @@ class _Planner:
         for key in lists:
             new_lists.setdefault(key, self.list_names[key])
         main = new["outlet_id"]
-        new_others = [k for k in dict.fromkeys((*record.others, *others)) if k != main]
+        new_others = tuple(k for k in dict.fromkeys((*record.others, *others)) if k != main)
         for name in (*_ITEM_FIELDS, "other_emails"):
             if new[name] != old[name]:
                 changes.append((name, join_items(old[name]), join_items(new[name])))
@@ -1035,8 +1046,8 @@ class _Planner:
                               f"merging it into {detail} would make {too_long}")
         clashes = [(_LABELS[n], a, b) for n, a, b in conflicts]
         if not changes:  # a merge only fills and adds, so the record is as it was
-            return RowOutcome(number, "unchanged", incoming.values["name"], detail, [],
-                              clashes, notes)
+            return RowOutcome(number, "unchanged", incoming.values["name"], detail, (),
+                              clashes or (), notes or ())
         if record.id is not None and record.before is None:
             record.before = (tuple(record.lists), tuple(record.others))
         record.values, record.lists, record.others = new, new_lists, new_others
@@ -1044,8 +1055,8 @@ class _Planner:
         if record.id is None:
             self.new_fields.update(name for name, _, _ in changes)
         labelled = [(_LABELS[n], a, b) for n, a, b in changes]
-        return RowOutcome(number, "merged", incoming.values["name"], detail, labelled, clashes,
-                          notes)
+        return RowOutcome(number, "merged", incoming.values["name"], detail, labelled,
+                          clashes or (), notes or ())
 
     def _shown(self, name: str, value: Any) -> str:
         if name == "outlet_id":
@@ -1056,7 +1067,7 @@ class _Planner:
             return value.isoformat()
         return str(value)
 
-    def _outlets_text(self, keys: list[int]) -> str:
+    def _outlets_text(self, keys: Iterable[int]) -> str:
         return "; ".join(self.outlet_label(key) for key in keys)
 
     def writes(self) -> _Writes:
