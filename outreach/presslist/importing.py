@@ -721,18 +721,24 @@ def _effective_mapping(
 
 class _Values(dict):
     """A journalist's values by column (lists as lists), holding only those given: any
-    other reads as its empty value. Some hundred thousand of them stay alive in a big
-    import, and a full one takes three times the memory."""
+    other reads as its empty value."""
 
     __slots__ = ()
 
     def __missing__(self, name: str) -> Any:
-        if name in _LISTS:
-            return []
-        return _EMPTY[name]
+        return _empty(name)
+
+
+def _empty(name: str) -> Any:
+    """The value of a column a journalist has nothing in (a new list for a list-like one)."""
+    if name in _LISTS:
+        return []
+    return _EMPTY[name]
 
 
 _NO_LISTS: Mapping[str, str] = MappingProxyType({})
+# The columns journalists have values in, each combination once: most rows give the same.
+_SHARED_NAMES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 _EMPTY: dict[str, Any] = {**dict.fromkeys(_SCALARS, ""), "do_not_contact": False,
                           "last_contacted_at": None, "outlet_id": None}
@@ -744,10 +750,13 @@ class _Record:
     `before` is None until a merge changes a journalist on file; then it holds the lists
     and other outlets they had, so that only the new links are written. Neither `lists` nor
     `others` is changed in place (a merge replaces them), so a journalist without any
-    shares the empty ones rather than holding their own.
+    shares the empty ones rather than holding their own. Its values are kept as two tuples,
+    the columns given (shared by the rows that give the same ones) and their values, half
+    the size of their dict: read `values` for the dict (a copy) or `value(name)` for one of
+    them, and assign `values` to change them.
     """
 
-    __slots__ = ("id", "row", "values", "lists", "others", "before")
+    __slots__ = ("id", "row", "_names", "_values", "lists", "others", "before")
 
     def __init__(self, values: dict[str, Any], lists: Mapping[str, str], others: tuple[int, ...],
                  *, id: int | None = None, row: int = 0) -> None:
@@ -758,8 +767,26 @@ class _Record:
         self.others = others
         self.before: tuple[tuple[str, ...], tuple[int, ...]] | None = None
 
+    @property
+    def values(self) -> _Values:
+        """The journalist's values by column, as a new dict."""
+        return _Values(zip(self._names, self._values, strict=True))
+
+    @values.setter
+    def values(self, values: dict[str, Any]) -> None:
+        names = tuple(values)
+        self._names = _SHARED_NAMES.get(names, names)
+        if len(_SHARED_NAMES) < _MEMO_MAX:
+            _SHARED_NAMES.setdefault(names, names)
+        self._values = tuple(values.values())
+
+    def value(self, name: str) -> Any:
+        """One of the journalist's values, without making the dict."""
+        names = self._names
+        return self._values[names.index(name)] if name in names else _empty(name)
+
     def emails(self) -> list[str]:
-        return [e for e in (self.values["email"], *self.values["other_emails"]) if e]
+        return [e for e in (self.value("email"), *self.value("other_emails")) if e]
 
 
 @dataclass
@@ -867,9 +894,9 @@ class _Planner:
     def _index(self, record: _Record) -> None:
         for email in record.emails():
             self.by_email.setdefault(email, record)
-        if record.values["name"]:
-            names = self.by_name.setdefault(record.values["outlet_id"], {})
-            names.setdefault(name_key(record.values["name"]), record)
+        if record.value("name"):
+            names = self.by_name.setdefault(record.value("outlet_id"), {})
+            names.setdefault(name_key(record.value("name")), record)
 
     def outlet_label(self, key: int | None) -> str:
         if key is None:
@@ -1077,7 +1104,7 @@ class _Planner:
         # adds), so the journalists on file to update are those a merge changed.
         updates = [r for r in self.records if r.before is not None]
         touched = [*inserts, *updates]
-        used_outlets = {r.values["outlet_id"] for r in touched} | {
+        used_outlets = {r.value("outlet_id") for r in touched} | {
             key for r in touched for key in r.others
         }
         links: list[tuple[_Record, int]] = []
