@@ -939,7 +939,7 @@ class _Planner:
             return None
         key = self.outlet_by_name.get(name.casefold())
         if key is not None:
-            if key < 0:
+            if key < 0 and incoming.outlet_attrs:
                 self._fill_new_outlet(key, incoming.outlet_attrs, notes)
             return key
         if not self.outlet_by_domain:  # no outlet on file to find by its domain
@@ -979,8 +979,9 @@ class _Planner:
         """Merge one valid row into the plan and say what it does."""
         notes = list(incoming.notes)
         outlet_key = self._outlet_key(incoming, notes)
-        others = [self._outlet_ref(name) for name in incoming.other_outlets]
-        lists = [self._list_key(name) for name in incoming.lists]
+        others = ([self._outlet_ref(name) for name in incoming.other_outlets]
+                  if incoming.other_outlets else [])
+        lists = [self._list_key(name) for name in incoming.lists] if incoming.lists else []
         if self.extra_list:
             lists.append(self._list_key(self.extra_list))
         key = name_key(incoming.values["name"])
