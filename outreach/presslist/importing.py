@@ -449,11 +449,14 @@ class _CsvRows:
             number = 0
             try:
                 for number, cells in enumerate(reader, 1):
+                    joined = "".join(cells)
+                    # No cell is longer than the row's cells together: only a long row's
+                    # cells are measured.
                     if number > MAX_ROWS or len(cells) > MAX_COLUMNS or (
-                            cells and max(map(len, cells)) > MAX_CELL_CHARS):
+                            len(joined) > MAX_CELL_CHARS):
                         _within_limits(filename, number, cells)
                     # A row is blank when its cells, joined, are empty or only whitespace.
-                    if (joined := "".join(cells)) and not joined.isspace():
+                    if joined and not joined.isspace():
                         yield number, cells
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
