@@ -1189,6 +1189,12 @@ def _cell_effect(name: str, header: str, raw: str) -> tuple | None:
     if not cell:
         return None
     kind = _KINDS[name]
+    if kind == "line" or kind == "text" or kind == "outlet" or kind == "outlet_attr":
+        text = cell if kind == "text" else clean_text(cell)
+        limit = _TEXT_LIMITS.get(name)
+        if limit is not None and len(text) > limit:
+            return text, (f"{FIELDS[name]} is longer than {limit} characters",), text, cell
+        return text, (), text, cell
     if kind == "items":
         items = split_items(cell)
         return items, _items_problems(name, items), cell, cell
@@ -1202,17 +1208,20 @@ def _cell_effect(name: str, header: str, raw: str) -> tuple | None:
             return split_emails(cell), (), cell, cell
         except InvalidInput as exc:
             return [], (f"{header}: {exc}".rstrip("."),), cell, cell
-    text = cell if kind == "text" else clean_text(cell)
-    if kind == "parsed":
-        try:
-            return _PARSERS[name](text), (), text, cell
-        except InvalidInput as exc:
-            return None, (f"{FIELDS[name]}: {exc}".rstrip("."),), text, cell
-    limit = (_OUTLET_LIMITS["name" if kind == "outlet" else _OUTLET_FIELDS[name]]
-             if kind == "outlet" or kind == "outlet_attr" else FIELD_LIMITS.get(name))
-    if limit is not None and len(text) > limit:
-        return text, (f"{FIELDS[name]} is longer than {limit} characters",), text, cell
-    return text, (), text, cell
+    text = clean_text(cell)  # a parsed field's
+    try:
+        return _PARSERS[name](text), (), text, cell
+    except InvalidInput as exc:
+        return None, (f"{FIELDS[name]}: {exc}".rstrip("."),), text, cell
+
+
+# The longest a line or text field, or an outlet's name or detail, may be: its column's.
+_TEXT_LIMITS = {
+    **{name: FIELD_LIMITS[name] for name, kind in _KINDS.items()
+       if kind in ("line", "text") and name in FIELD_LIMITS},
+    "outlet": _OUTLET_LIMITS["name"],
+    **{name: _OUTLET_LIMITS[column] for name, column in _OUTLET_FIELDS.items()},
+}
 
 
 def _items_problems(name: str, items: list[str]) -> tuple[str, ...]:
@@ -1244,11 +1253,16 @@ def _emails(effects: Iterable[tuple], errors: list[str]) -> list[str]:
     for value, problems, _, _ in effects:
         emails.extend(value)
         errors.extend(problems)
-    if len(emails) > 1:
-        emails = list(dict.fromkeys(emails))
-        if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
-            errors.append(f"the other e-mails are longer than {FIELD_LIMITS['other_emails']} "
-                          "characters together")
+    return _distinct_emails(emails, errors) if len(emails) > 1 else emails
+
+
+def _distinct_emails(emails: list[str], errors: list[str]) -> list[str]:
+    """A row's `emails` without repeats, in order; when those after the primary are too
+    long together for their column, `errors` says so."""
+    emails = list(dict.fromkeys(emails))
+    if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
+        errors.append(f"the other e-mails are longer than {FIELD_LIMITS['other_emails']} "
+                      "characters together")
     return emails
 
 
@@ -1294,17 +1308,32 @@ class _RowReader:
 
     def read(self, cells: list[str]) -> tuple[_Incoming | None, str, str]:
         """(incoming or None, name for the report, the problems joined as one reason)."""
-        effects = self._effects(cells)
         if not self.one_column_each:
-            return self._combine(effects)
+            return self._combine(self._effects(cells))
+        size = len(cells)
         values: dict[str, Any] = {}
         errors: list[str] = []
-        emails: list[tuple | None] = [None, None]  # the Email column's, then Other Emails'
+        main_emails: list[str] = []
+        other_emails: list[str] = []
+        main_problems: tuple[str, ...] = ()
+        other_problems: tuple[str, ...] = ()
         outlet = ""
         attrs: dict[str, str] = {}
         lists: list[str] = []
         others: list[str] = []
-        for (_, _, _, target, key), effect in zip(self.memos, effects, strict=True):
+        # _effects inlined: this loop runs for every cell of the file.
+        for index, memo, effect_of, target, key in self.memos:
+            if index >= size:
+                break
+            raw = cells[index]
+            if not raw:
+                continue
+            if raw in memo:
+                effect = memo[raw]
+            else:
+                effect = effect_of(raw)
+                if len(memo) < _MEMO_MAX:
+                    memo[raw] = effect
             if effect is None:
                 continue
             value, problems = effect[0], effect[1]
@@ -1318,13 +1347,20 @@ class _RowReader:
                 lists.extend(value)
             elif target == "other_outlets":
                 others.extend(value)
+            elif target == "email":
+                main_emails, main_problems = value, problems
+                continue
             else:
-                emails[target == "other_emails"] = effect
+                other_emails, other_problems = value, problems
                 continue
             if problems:
                 errors.extend(problems)
-        addresses = _emails([e for e in emails if e is not None], errors)
-        return self._finish(values, errors, addresses, outlet, attrs, lists, others, [])
+        errors.extend(main_problems)  # the e-mails' problems come last, as in _emails
+        errors.extend(other_problems)
+        emails = [*main_emails, *other_emails]
+        if len(emails) > 1:
+            emails = _distinct_emails(emails, errors)
+        return self._finish(values, errors, emails, outlet, attrs, lists, others, [])
 
     def _finish(self, values: dict[str, Any], errors: list[str], emails: list[str],
                 outlet: str, attrs: dict[str, str], lists: list[str], others: list[str],
