@@ -1189,30 +1189,31 @@ def _cell_effect(name: str, header: str, raw: str) -> tuple | None:
     if not cell:
         return None
     kind = _KINDS[name]
+    # The kinds whose values differ from row to row (names, e-mails, handles) come first.
     if kind == "line" or kind == "text" or kind == "outlet" or kind == "outlet_attr":
         text = cell if kind == "text" else clean_text(cell)
         limit = _TEXT_LIMITS.get(name)
         if limit is not None and len(text) > limit:
             return text, (f"{FIELDS[name]} is longer than {limit} characters",), text, cell
         return text, (), text, cell
-    if kind == "items":
-        items = split_items(cell)
-        return items, _items_problems(name, items), cell, cell
-    if kind == "names":
-        limit = _LIST_NAME_MAX if name == "lists" else _OUTLET_LIMITS["name"]
-        names = _split_names(cell)
-        return names, tuple(f"{FIELDS[name]}: {n[:40]!r}... is longer than {limit} characters"
-                            for n in names if len(n) > limit), cell, cell
     if kind == "emails":
         try:
             return split_emails(cell), (), cell, cell
         except InvalidInput as exc:
             return [], (f"{header}: {exc}".rstrip("."),), cell, cell
-    text = clean_text(cell)  # a parsed field's
-    try:
-        return _PARSERS[name](text), (), text, cell
-    except InvalidInput as exc:
-        return None, (f"{FIELDS[name]}: {exc}".rstrip("."),), text, cell
+    if kind == "parsed":
+        text = clean_text(cell)
+        try:
+            return _PARSERS[name](text), (), text, cell
+        except InvalidInput as exc:
+            return None, (f"{FIELDS[name]}: {exc}".rstrip("."),), text, cell
+    if kind == "items":
+        items = split_items(cell)
+        return items, _items_problems(name, items), cell, cell
+    limit = _LIST_NAME_MAX if name == "lists" else _OUTLET_LIMITS["name"]  # names
+    names = _split_names(cell)
+    return names, tuple(f"{FIELDS[name]}: {n[:40]!r}... is longer than {limit} characters"
+                        for n in names if len(n) > limit), cell, cell
 
 
 # The longest a line or text field, or an outlet's name or detail, may be: its column's.
