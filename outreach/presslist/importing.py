@@ -1176,16 +1176,16 @@ def _too_long(changed: dict[str, Any]) -> str:
 
 
 def _cell_effect(name: str, header: str, raw: str) -> tuple | None:
-    """What one cell of a column for field `name`, headed `header`, gives the row: None
-    when it is blank, else (value, problems, text, cell). Every rule for reading a cell is
-    here, and _RowReader only combines a row's effects; pure, so that a column's repeated
-    values are worked out once.
+    """What one non-empty cell of a column for field `name`, headed `header`, gives the
+    row: None when it is only spaces, else (value, problems, text, cell). Every rule for
+    reading a cell is here, and _RowReader only combines a row's effects; pure, so that a
+    column's repeated values are worked out once.
 
     `value` is what the field takes (None for an invalid value, [] for invalid e-mails),
     `problems` what is wrong with the cell, `text` the cleaned text by which columns giving
     one field are compared (see _first) and `cell` the trimmed cell, as a note quotes it.
     """
-    cell = (_unguard(raw) if raw[:1] == "'" else raw).strip()
+    cell = (_unguard(raw) if raw[0] == "'" else raw).strip()
     if not cell:
         return None
     kind = _KINDS[name]
