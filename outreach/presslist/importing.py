@@ -1337,7 +1337,7 @@ class _RowReader:
                     memo[raw] = effect
             if effect is None:
                 continue
-            value, problems = effect[0], effect[1]
+            value, problems, _, _ = effect
             if target == "value":
                 values[key] = value
             elif target == "outlet":
