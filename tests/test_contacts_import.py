@@ -577,6 +577,28 @@ def test_several_columns_for_one_field(db, now, tmp_path):
         "555-0100", "a@x.test", "a2@x.test", "labor; economy")
 
 
+def test_several_columns_for_a_checked_field_take_the_first_cell_as_it_is(db, now):
+    # The first non-empty column wins for handles, yes/no and dates as for text: an
+    # invalid first cell makes the row invalid though a later column is valid, and a
+    # later cell that differs is noted, quoted as the file has it.
+    table = table_of("Name,Twitter,X Handle,Email\n"
+                     "Ana,ana.q,@ana,a@x.test\n"
+                     "Bo,@Bo_Q,bo_r,b@x.test\n"
+                     "Cy,,@cy,c@x.test\n"
+                     "Di,@di,@DI,d@x.test\n")
+    plan = plan_import(db, table)
+    ana, bo, cy, di = plan.outcomes
+    assert (ana.action, ana.detail) == (
+        "skipped", "X: 'ana.q' is not an X handle: use letters, digits and _ (at most 50), "
+        "with or without @")
+    assert bo.notes == ["X Handle 'bo_r' not imported: Twitter already gives '@Bo_Q'"]
+    assert cy.notes == di.notes == ()
+    apply_import(db, EDITOR, plan, now=now, skip_invalid=True)
+    found = people(db)
+    assert {name: found[name]["x_handle"] for name in found} == {
+        "Bo": "Bo_Q", "Cy": "cy", "Di": "di"}
+
+
 def test_manual_mapping_overrides_and_extends(db, now, tmp_path):
     table = table_of("Reporter,Employer,Email,Fax\nAna Q,Ledger,a@x.test,555\n")
     assert auto_mapping(table.headers) == ({"Email": "email"}, ["Reporter", "Employer", "Fax"])

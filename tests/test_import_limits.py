@@ -82,6 +82,13 @@ def test_csv_caps(data, message):
     refused_quickly(data, "list.csv", message)
 
 
+def test_a_row_longer_than_a_cell_may_be_is_read_when_each_cell_fits():
+    # A long row is what makes the reader measure its cells; cells that each fit pass.
+    notes, extra = "n" * 30_000, "x" * 30_000
+    table = read_table(f"Name,Notes,Extra\nAna,{notes},{extra}\n".encode(), "list.csv")
+    assert table.rows == [(2, ["Ana", notes, extra])]
+
+
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read_whole(app_env, tmp_path,
                                                                       capsys):
     path = tmp_path / "huge.csv"

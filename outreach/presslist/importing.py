@@ -449,11 +449,14 @@ class _CsvRows:
             number = 0
             try:
                 for number, cells in enumerate(reader, 1):
+                    joined = "".join(cells)
+                    # No cell is longer than the row's cells together: only a long row's
+                    # cells are measured.
                     if number > MAX_ROWS or len(cells) > MAX_COLUMNS or (
-                            cells and max(map(len, cells)) > MAX_CELL_CHARS):
+                            len(joined) > MAX_CELL_CHARS):
                         _within_limits(filename, number, cells)
                     # A row is blank when its cells, joined, are empty or only whitespace.
-                    if (joined := "".join(cells)) and not joined.isspace():
+                    if joined and not joined.isspace():
                         yield number, cells
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
@@ -1191,46 +1194,95 @@ def _too_long(changed: dict[str, Any]) -> str:
 
 
 def _cell_effect(name: str, header: str, raw: str) -> tuple | None:
-    """What one non-empty cell of the only column for field `name` gives the row, as
-    _RowReader.read would find it: None for a blank cell, else (target, key, value,
-    problems). Pure, so that a column's repeated values are worked out once."""
+    """What one non-empty cell of a column for field `name`, headed `header`, gives the
+    row: None when it is only spaces, else (value, problems, text, cell). Every rule for
+    reading a cell is here, and _RowReader only combines a row's effects; pure, so that a
+    column's repeated values are worked out once.
+
+    `value` is what the field takes (None for an invalid value, [] for invalid e-mails),
+    `problems` what is wrong with the cell, `text` the cleaned text by which columns giving
+    one field are compared (see _first) and `cell` the trimmed cell, as a note quotes it.
+    """
     cell = (_unguard(raw) if raw[0] == "'" else raw).strip()
     if not cell:
         return None
     kind = _KINDS[name]
-    problems: tuple[str, ...] = ()
-    if kind == "line" or kind == "text":
-        value = clean_text(cell) if kind == "line" else cell
-        limit = FIELD_LIMITS.get(name)
-        if limit is not None and len(value) > limit:
-            problems = (f"{FIELDS[name]} is longer than {limit} characters",)
-        return "value", name, value, problems
+    # The kinds whose values differ from row to row (names, e-mails, handles) come first.
+    if kind == "line" or kind == "text" or kind == "outlet" or kind == "outlet_attr":
+        text = cell if kind == "text" else clean_text(cell)
+        limit = _TEXT_LIMITS.get(name)
+        if limit is not None and len(text) > limit:
+            return text, (f"{FIELDS[name]} is longer than {limit} characters",), text, cell
+        return text, (), text, cell
+    if kind == "emails":
+        try:
+            return split_emails(cell), (), cell, cell
+        except InvalidInput as exc:
+            return [], (f"{header}: {exc}".rstrip("."),), cell, cell
+    if kind == "parsed":
+        text = clean_text(cell)
+        try:
+            return _PARSERS[name](text), (), text, cell
+        except InvalidInput as exc:
+            return None, (f"{FIELDS[name]}: {exc}".rstrip("."),), text, cell
     if kind == "items":
         items = split_items(cell)
-        if len("; ".join(items)) > FIELD_LIMITS[name]:
-            problems = (f"{FIELDS[name]} is longer than {FIELD_LIMITS[name]} characters",)
-        return "value", name, items, problems
-    if kind == "parsed":
-        try:
-            return "value", name, _PARSERS[name](clean_text(cell)), ()
-        except InvalidInput as exc:
-            return "none", name, None, (f"{FIELDS[name]}: {exc}".rstrip("."),)
-    if kind == "outlet" or kind == "outlet_attr":
-        value = clean_text(cell)
-        column = "name" if kind == "outlet" else _OUTLET_FIELDS[name]
-        if len(value) > _OUTLET_LIMITS[column]:
-            problems = (f"{FIELDS[name]} is longer than {_OUTLET_LIMITS[column]} characters",)
-        return kind, column, value, problems
-    if kind == "names":
-        limit = _LIST_NAME_MAX if name == "lists" else _OUTLET_LIMITS["name"]
-        names = _split_names(cell)
-        problems = tuple(f"{FIELDS[name]}: {n[:40]!r}... is longer than {limit} characters"
-                         for n in names if len(n) > limit)
-        return name, name, names, problems
-    try:  # an e-mail column: its problems come after every other field's
-        return name, name, split_emails(cell), ()
-    except InvalidInput as exc:
-        return name, name, [], (f"{header}: {exc}".rstrip("."),)
+        return items, _items_problems(name, items), cell, cell
+    limit = _LIST_NAME_MAX if name == "lists" else _OUTLET_LIMITS["name"]  # names
+    names = _split_names(cell)
+    return names, tuple(f"{FIELDS[name]}: {n[:40]!r}... is longer than {limit} characters"
+                        for n in names if len(n) > limit), cell, cell
+
+
+# The longest a line or text field, or an outlet's name or detail, may be: its column's.
+_TEXT_LIMITS = {
+    **{name: FIELD_LIMITS[name] for name, kind in _KINDS.items()
+       if kind in ("line", "text") and name in FIELD_LIMITS},
+    "outlet": _OUTLET_LIMITS["name"],
+    **{name: _OUTLET_LIMITS[column] for name, column in _OUTLET_FIELDS.items()},
+}
+
+
+def _items_problems(name: str, items: list[str]) -> tuple[str, ...]:
+    """What is wrong with a list-like field's items: together too long for its column."""
+    limit = FIELD_LIMITS[name]
+    if len("; ".join(items)) > limit:
+        return (f"{FIELDS[name]} is longer than {limit} characters",)
+    return ()
+
+
+def _target(name: str) -> tuple[str, str]:
+    """Where a cell of field `name` goes in _Incoming: (target, key), the target "value"
+    for the values dict, "outlet", "outlet_attr" or the field's own name."""
+    kind = _KINDS[name]
+    if kind == "outlet":
+        return "outlet", "name"
+    if kind == "outlet_attr":
+        return "outlet_attr", _OUTLET_FIELDS[name]
+    if kind == "names" or kind == "emails":
+        return name, name
+    return "value", name
+
+
+def _emails(effects: Iterable[tuple], errors: list[str]) -> list[str]:
+    """The addresses of a row's e-mail cells, given their effects in order (the Email
+    columns' first, so that its first address is the primary), without repeats; their
+    problems go to `errors`, after every other field's."""
+    emails: list[str] = []
+    for value, problems, _, _ in effects:
+        emails.extend(value)
+        errors.extend(problems)
+    return _distinct_emails(emails, errors) if len(emails) > 1 else emails
+
+
+def _distinct_emails(emails: list[str], errors: list[str]) -> list[str]:
+    """A row's `emails` without repeats, in order; when those after the primary are too
+    long together for their column, `errors` says so."""
+    emails = list(dict.fromkeys(emails))
+    if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
+        errors.append(f"the other e-mails are longer than {FIELD_LIMITS['other_emails']} "
+                      "characters together")
+    return emails
 
 
 # How many distinct values of one column _RowReader remembers: outlets, titles, beats and
@@ -1239,24 +1291,44 @@ _MEMO_MAX = 4096
 
 
 class _RowReader:
-    """Turns one row's cells into _Incoming, collecting every problem with the row."""
+    """Turns one row's cells into _Incoming, collecting every problem with the row.
+
+    Each cell's effect is _cell_effect's, remembered per distinct value of its column; a
+    row only combines its cells' effects.
+    """
 
     def __init__(self, headers: list[str], mapping: dict[str, str | None]) -> None:
         self.columns = [(i, mapping[h], h) for i, h in enumerate(headers) if mapping.get(h)]
         self.has_source = any(f == "source" for _, f, _ in self.columns)
         fields_read = [f for _, f, _ in self.columns]
-        # When each field comes from one column, a cell's effect on the row depends on
-        # that cell alone: worked out once per distinct value of the column.
+        # When each field comes from one column, a row takes each cell's effect as it is.
         self.one_column_each = len(fields_read) == len(set(fields_read))
-        self.memos: list[tuple[int, dict[str, tuple | None], Any]] = [
-            (i, {}, functools.partial(_cell_effect, name, header))
+        self.memos: list[tuple[int, dict[str, tuple | None], Any, str, str]] = [
+            (i, {}, functools.partial(_cell_effect, name, header), *_target(name))
             for i, name, header in self.columns
         ]
+
+    def _effects(self, cells: list[str]) -> list[tuple | None]:
+        """Each mapped column's effect on the row of `cells`, in column order."""
+        size = len(cells)
+        effects: list[tuple | None] = []
+        for index, memo, effect_of, _, _ in self.memos:
+            raw = cells[index] if index < size else ""
+            if not raw:
+                effects.append(None)
+            elif raw in memo:
+                effects.append(memo[raw])
+            else:
+                effect = effect_of(raw)
+                if len(memo) < _MEMO_MAX:
+                    memo[raw] = effect
+                effects.append(effect)
+        return effects
 
     def read(self, cells: list[str]) -> tuple[_Incoming | None, str, str]:
         """(incoming or None, name for the report, the problems joined as one reason)."""
         if not self.one_column_each:
-            return self._read_any(cells)
+            return self._combine(self._effects(cells))
         size = len(cells)
         values: dict[str, Any] = {}
         errors: list[str] = []
@@ -1268,7 +1340,8 @@ class _RowReader:
         attrs: dict[str, str] = {}
         lists: list[str] = []
         others: list[str] = []
-        for index, memo, effect_of in self.memos:
+        # _effects inlined: this loop runs for every cell of the file.
+        for index, memo, effect_of, target, key in self.memos:
             if index >= size:
                 break
             raw = cells[index]
@@ -1282,7 +1355,7 @@ class _RowReader:
                     memo[raw] = effect
             if effect is None:
                 continue
-            target, key, value, problems = effect
+            value, problems, _, _ = effect
             if target == "value":
                 values[key] = value
             elif target == "outlet":
@@ -1296,19 +1369,16 @@ class _RowReader:
             elif target == "email":
                 main_emails, main_problems = value, problems
                 continue
-            elif target == "other_emails":
+            else:
                 other_emails, other_problems = value, problems
                 continue
             if problems:
                 errors.extend(problems)
-        errors.extend(main_problems)  # the e-mails' problems come last, as _emails has them
+        errors.extend(main_problems)  # the e-mails' problems come last, as in _emails
         errors.extend(other_problems)
         emails = [*main_emails, *other_emails]
         if len(emails) > 1:
-            emails = list(dict.fromkeys(emails))
-            if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
-                errors.append(f"the other e-mails are longer than "
-                              f"{FIELD_LIMITS['other_emails']} characters together")
+            emails = _distinct_emails(emails, errors)
         return self._finish(values, errors, emails, outlet, attrs, lists, others, [])
 
     def _finish(self, values: dict[str, Any], errors: list[str], emails: list[str],
@@ -1328,23 +1398,14 @@ class _RowReader:
             return None, name, "; ".join(errors)
         return _Incoming(values, emails, outlet, attrs, lists, others, notes), name, ""
 
-    def _read_any(self, cells: list[str]) -> tuple[_Incoming | None, str, str]:
-        """read, for a mapping that gives some field from several columns."""
-        found: dict[str, list[tuple[str, str]]] = {}
-        size = len(cells)
-        for index, name, header in self.columns:
-            if index < size:
-                cell = cells[index]
-                if cell:
-                    if cell[0] == "'":
-                        cell = _unguard(cell)
-                    cell = cell.strip()
-                    if cell:
-                        entries = found.get(name)
-                        if entries is None:
-                            found[name] = [(header, cell)]
-                        else:
-                            entries.append((header, cell))
+    def _combine(self, effects: list[tuple | None]) -> tuple[_Incoming | None, str, str]:
+        """read, for a mapping that gives some field from several columns: a single value
+        is the first non-empty column's (see _first), list-like fields take the union of
+        their columns' items, and names and e-mails every column's, in order."""
+        found: dict[str, list[tuple[str, tuple]]] = {}
+        for (_, name, header), effect in zip(self.columns, effects, strict=True):
+            if effect is not None:
+                found.setdefault(name, []).append((header, effect))
         errors: list[str] = []
         notes: list[str] = []
         values: dict[str, Any] = {}
@@ -1354,71 +1415,44 @@ class _RowReader:
         others: list[str] = []
         for name, entries in found.items():
             kind = _KINDS[name]
-            if kind == "line" or kind == "text":
-                clean = clean_text if kind == "line" else str.strip
-                value = (clean(entries[0][1]) if len(entries) == 1 else
-                         _first(entries, clean, notes))
-                values[name] = value
-                limit = FIELD_LIMITS.get(name)
-                if limit is not None and len(value) > limit:
-                    errors.append(f"{FIELDS[name]} is longer than {limit} characters")
-            elif kind == "items":
-                items = (split_items(entries[0][1]) if len(entries) == 1 else
-                         dedupe_items(i for _, cell in entries for i in split_items(cell)))
+            if kind == "emails":
+                continue
+            if kind == "items":
+                items, problems = entries[0][1][:2]
+                if len(entries) > 1:
+                    items = dedupe_items(item for _, effect in entries for item in effect[0])
+                    problems = _items_problems(name, items)
                 values[name] = items
-                if len("; ".join(items)) > FIELD_LIMITS[name]:
-                    errors.append(f"{FIELDS[name]} is longer than {FIELD_LIMITS[name]} characters")
-            elif kind == "parsed":
-                try:
-                    values[name] = _PARSERS[name](_first(entries, clean_text, notes))
-                except InvalidInput as exc:
-                    errors.append(f"{FIELDS[name]}: {exc}".rstrip("."))
-            elif kind == "outlet" or kind == "outlet_attr":
-                value = _first(entries, clean_text, notes)
-                column = "name" if kind == "outlet" else _OUTLET_FIELDS[name]
+            elif kind == "names":
+                names = lists if name == "lists" else others
+                for _, effect in entries:
+                    names.extend(effect[0])
+                    errors.extend(effect[1])
+                continue
+            else:
+                value, problems = _first(entries, notes)
                 if kind == "outlet":
                     outlet = value
+                elif kind == "outlet_attr":
+                    attrs[_OUTLET_FIELDS[name]] = value
                 else:
-                    attrs[column] = value
-                if len(value) > _OUTLET_LIMITS[column]:
-                    errors.append(f"{FIELDS[name]} is longer than {_OUTLET_LIMITS[column]} "
-                                  "characters")
-            elif kind == "names":
-                limit = _LIST_NAME_MAX if name == "lists" else _OUTLET_LIMITS["name"]
-                names = [n for _, cell in entries for n in _split_names(cell)]
-                (lists if name == "lists" else others).extend(names)
-                errors.extend(f"{FIELDS[name]}: {n[:40]!r}... is longer than {limit} "
-                              "characters" for n in names if len(n) > limit)
-        emails = self._emails(found, errors)
+                    values[name] = value
+            errors.extend(problems)
+        emails = _emails([effect for name in ("email", "other_emails")
+                          for _, effect in found.get(name, ())], errors)
         return self._finish(values, errors, emails, outlet, attrs, lists, others, notes)
 
-    @staticmethod
-    def _emails(found: dict[str, list[tuple[str, str]]], errors: list[str]) -> list[str]:
-        """The row's addresses in order, the Email column's first one first (the primary)."""
-        emails: list[str] = []
-        for name in ("email", "other_emails"):
-            for header, cell in found.get(name, ()):
-                try:
-                    emails.extend(split_emails(cell))
-                except InvalidInput as exc:
-                    errors.append(f"{header}: {exc}".rstrip("."))
-        if len(emails) > 1:
-            emails = list(dict.fromkeys(emails))
-            if len("; ".join(emails[1:])) > FIELD_LIMITS["other_emails"]:
-                errors.append(f"the other e-mails are longer than {FIELD_LIMITS['other_emails']} "
-                              "characters together")
-        return emails
 
-
-def _first(entries: list[tuple[str, str]], clean, notes: list[str]) -> str:
-    """The first column's value for a field several columns give; a different value in
-    another column is noted as not imported rather than dropped silently."""
-    value = clean(entries[0][1])
-    for header, other in entries[1:]:
-        if clean(other).casefold() != value.casefold():
-            notes.append(f"{header} {other!r} not imported: {entries[0][0]} already gives "
-                         f"{value!r}")
-    return value
+def _first(entries: list[tuple[str, tuple]], notes: list[str]) -> tuple[Any, tuple[str, ...]]:
+    """The value and problems of the first column's cell, for a field several columns
+    give; another column's cell whose text differs (ignoring case) is noted as not
+    imported rather than dropped silently."""
+    first_header, (value, problems, text, _) = entries[0]
+    for header, (_, _, other_text, other) in entries[1:]:
+        if other_text.casefold() != text.casefold():
+            notes.append(f"{header} {other!r} not imported: {first_header} already gives "
+                         f"{text!r}")
+    return value, problems
 
 
 def _plan(conn: sa.Connection, table: Table, manual: Mapping[str, str | None],
