@@ -1374,9 +1374,9 @@ class _RowReader:
                 continue
             if problems:
                 errors.extend(problems)
-        errors.extend(main_problems)  # the e-mails' problems come last, as in _emails
-        errors.extend(other_problems)
-        emails = [*main_emails, *other_emails]
+        if main_problems or other_problems:  # the e-mails' problems come last, as in _emails
+            errors.extend((*main_problems, *other_problems))
+        emails = [*main_emails, *other_emails] if other_emails else main_emails
         if len(emails) > 1:
             emails = _distinct_emails(emails, errors)
         return self._finish(values, errors, emails, outlet, attrs, lists, others, [])
