@@ -99,6 +99,42 @@ each with its name key), its record and outcome objects and the two index dicts.
 alone: formatting the report for the command line builds a line per row and joins them
 (about 7 MB at 300,000 rows, then 14 MB more to print it), below the planning peak.
 
+Then, the planner and the floor (same machine, two default runs with --big-rows 1000, and
+one full run that gave the 300,000-row figures):
+
+    pandas read_csv + to_sql, 20000 rows     152.5 ms   157.5 ms
+    floor: csv.reader + executemany          138.5 ms   126.5 ms  0.91x  0.80x
+    floor: each e-mail and handle checked     25.2 ms    25.6 ms  0.17x  0.16x
+    contacts import, new rows                428.3 ms   415.9 ms  2.81x  2.64x
+    re-import, all unchanged                 413.2 ms   398.4 ms  2.71x  2.53x
+    re-import, 1% merged                     414.9 ms   422.5 ms  2.72x  2.68x
+    contacts import of the XLSX                                   1.33x  1.36x
+    PostgreSQL: new 1.55x and 1.75x to_sql, unchanged 0.8x and 0.94x
+    child, 300000 rows: peak 282.7 MB, 12.67x the 20000 rows
+
+What changed: the journalists on file are fetched through the driver and converted a
+column at a time (SQLAlchemy's per-row result processing was half of loading them); a
+merge collects only the columns it changes, and a row whose values are all the
+journalist's own, to the letter, is answered "unchanged" from a subset test of the two
+dicts' items (a property test checks it against the full merge); the insert picks each
+record's columns with one itemgetter; rows without other outlets, lists or outlet details
+skip those steps. Every cell is read by one set of rules (_cell_effect), whichever the
+mapping, and a row's cells are measured against the cell cap only when the row is long;
+bench/import_read.py times the reading alone, and found a column-wise reader no quicker.
+
+Why 1.5x is out of reach: the floor lines are what any import of this file pays before
+matching anything. Reading it with csv.reader and writing its rows into the journalists
+table with the driver's executemany, nothing checked, is 0.8x to 0.91x the baseline (the
+table's two indexes, the foreign key and the commit cost what pandas saves by writing a
+new bare table); normalising each row's own e-mail and handle, which no memo can share,
+is another 0.16x to 0.17x. That leaves about 0.5x, some 75 ms or 3.7 us a row, for reading
+nine cells into fields, matching against the store and the earlier rows, the merge rules,
+the records and the per-row report; in CPython that work now costs about 12 us a row
+(reading 6 us, planning 4 us, the report and the write's conversions the rest). Getting
+under it would take a vectorised importer (pyarrow's CSV reader and RE2 kernels) that
+re-implements the e-mail, handle and merge rules outside Python: a different importer,
+not a faster one. On PostgreSQL, whose to_sql is slower, the targets are about met.
+
 The page figures of the bench before this one (4.5 ms and 4.8 ms) were of the sign-in
 page: it put a user id in the session, which the app no longer reads. It now signs in
 with a session token, as the page tests do, and checks the page lists the journalists.
