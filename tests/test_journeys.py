@@ -325,6 +325,37 @@ def test_import_a_messy_export_then_find_edit_and_list_someone(desk, capsys):
         report(capsys, "import a messy export, find, edit and list someone", ana)
 
 
+def test_a_big_export_imported_again_after_a_reload_adds_nobody_twice(desk, capsys, tmp_path):
+    """A PR tool's export of 20,000 journalists goes in once; after a reload (the tab was
+    left open overnight) the same file comes again, and its dry run and import say every
+    row is already on file."""
+    export = tmp_path / "pr-tool-export.csv"
+    export.write_text("First Name,Last Name,Email,Media Outlet,Beats\n" + "".join(
+        f"Reporter,Number{i},reporter{i}@news{i % 50}.test,Outlet {i % 50},labor\n"
+        for i in range(20_000)), encoding="utf-8")
+    before = contacts.count(desk.db, JournalistFilter())
+    with volunteer(desk, "ana") as ana:
+        ana.open_page("Press list")
+        ana.tab("Import & export", title="Press list")
+        ana.upload(ana.main.locator('input[type="file"]'), export, settles="Press list")
+        ana.sees("Read 20000 rows (UTF-8, comma-separated)")
+        expect(ana.main.get_by_test_id("stMetric").filter(has_text="Would be added")
+               ).to_contain_text("20000")
+        ana.button("Import", title="Press list")
+        ana.confirmed("Imported: 20000 added, 0 merged, 0 unchanged, 0 skipped")
+        assert contacts.count(desk.db, JournalistFilter()) == before + 20_000
+
+        ana.reload("Press list")
+        ana.tab("Import & export", title="Press list")
+        ana.upload(ana.main.locator('input[type="file"]'), export, settles="Press list")
+        expect(ana.main.get_by_test_id("stMetric").filter(has_text="Already on file")
+               ).to_contain_text("20000")
+        ana.button("Import", title="Press list")
+        ana.confirmed("Imported: 0 added, 0 merged, 20000 unchanged, 0 skipped")
+        assert contacts.count(desk.db, JournalistFilter()) == before + 20_000
+        report(capsys, "import a big export, reload, import it again", ana)
+
+
 def test_a_post_held_for_a_protected_name_is_fixed_and_goes_back_to_the_committee(
         desk, capsys):
     """A post approved on Monday names a member the committee protects on Tuesday: the
