@@ -2,6 +2,7 @@
 query."""
 
 import html
+from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,18 @@ TONES = {"": "not marked", "positive": "positive", "neutral": "neutral", "negati
 def fetching():
     """The client, guard and poll settings for fetches asked for on this page."""
     return feeds.fetching(common.settings())
+
+
+def feed_form(key: str, label: str, button: str, spinner: str, hint: str,
+              add: Callable[[str, dict], dict], done: Callable[[dict], str], *,
+              placeholder: str | None = None) -> None:
+    """A form of one address (or EDGAR company) field whose button fetches it now through
+    `add(text, how)` with the install's fetcher, then says `done(feed)` and clears."""
+    with st.form(common.form_round(key)):
+        text = st.text_input(label, placeholder=placeholder, help=hint)
+        if st.form_submit_button(button) and text.strip():
+            with fetching() as how, st.spinner(spinner):
+                common.attempt(lambda: add(text.strip(), how), done, clears=key)
 
 
 def hit_filter() -> hit_lists.HitFilter:
@@ -204,17 +217,14 @@ def feeds_tab() -> None:
     if not can(actor, "editor"):
         st.caption("Adding and removing feeds needs the editor role.")
         return
-    with st.form(common.form_round("add_feed")):
-        url = st.text_input("Feed address (RSS or Atom)",
-                            help="An outlet's RSS feed, a Google Alerts feed (deliver to: RSS "
-                            "feed), or any RSS or Atom address. It is fetched once now.")
-        if st.form_submit_button("Add feed") and url.strip():
-            with fetching() as how, st.spinner("Fetching the feed..."):
-                common.attempt(lambda: feeds.add_feed(
-                    db, actor, campaign.id, url.strip(), **how,
-                    now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
-                    lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
-                    f"{feed['new_hits']} new hit(s).", clears="add_feed")
+    feed_form(
+        "add_feed", "Feed address (RSS or Atom)", "Add feed", "Fetching the feed...",
+        "An outlet's RSS feed, a Google Alerts feed (deliver to: RSS feed), or any RSS or "
+        "Atom address. It is fetched once now.",
+        lambda text, how: feeds.add_feed(db, actor, campaign.id, text, **how, now=utcnow(),
+                                         sink=feeds.hits_sink(db, utcnow())),
+        lambda feed: f"Added {feed['title']}: {feed['item_count']} items, "
+        f"{feed['new_hits']} new hit(s).")
     cols = st.columns(3)
     if cols[0].button("Add the Google News search for our keywords",
                       help=f"Keywords: {', '.join(campaign.keywords) or 'none yet'}; "
@@ -342,29 +352,23 @@ def watch_tab() -> None:
     if not can(actor, "editor"):
         st.caption("Adding watched feeds needs the editor role.")
         return
-    with st.form(common.form_round("watch_edgar")):
-        cik = st.text_input("Company ticker or CIK (SEC EDGAR)", placeholder="ACME or 0000320193",
-                            help="The company's stock ticker, or the number EDGAR gives it; "
-                            "its filings feed is fetched now with the contact e-mail in "
-                            "OUTREACH_EDGAR_CONTACT.")
-        if st.form_submit_button("Watch its filings") and cik.strip():
-            with fetching() as how, st.spinner("Fetching the filings..."):
-                common.attempt(lambda: feeds.add_edgar_feed(
-                    db, actor, campaign.id, cik.strip(), **how, now=utcnow(),
-                    sink=feeds.hits_sink(db, utcnow())),
-                    lambda feed: f"Watching {feed['title']}: {feed['item_count']} filings.",
-                    clears="watch_edgar")
-    with st.form(common.form_round("watch_feed")):
-        url = st.text_input("Newsroom or research feed (RSS or Atom)",
-                            help="The employer's press-release feed, or any feed a research "
-                            "committee follows. Its items are kept here, never as press hits.")
-        if st.form_submit_button("Watch this feed") and url.strip():
-            with fetching() as how, st.spinner("Fetching the feed..."):
-                common.attempt(lambda: feeds.add_feed(
-                    db, actor, campaign.id, url.strip(), **how, now=utcnow(),
-                    kind="employer", sink=feeds.hits_sink(db, utcnow())),
-                    lambda feed: f"Watching {feed['title']}: {feed['item_count']} items.",
-                    clears="watch_feed")
+    feed_form(
+        "watch_edgar", "Company ticker or CIK (SEC EDGAR)", "Watch its filings",
+        "Fetching the filings...",
+        "The company's stock ticker, or the number EDGAR gives it; its filings feed is "
+        "fetched now with the contact e-mail in OUTREACH_EDGAR_CONTACT.",
+        lambda text, how: feeds.add_edgar_feed(db, actor, campaign.id, text, **how,
+                                               now=utcnow(), sink=feeds.hits_sink(db, utcnow())),
+        lambda feed: f"Watching {feed['title']}: {feed['item_count']} filings.",
+        placeholder="ACME or 0000320193")
+    feed_form(
+        "watch_feed", "Newsroom or research feed (RSS or Atom)", "Watch this feed",
+        "Fetching the feed...",
+        "The employer's press-release feed, or any feed a research committee follows. Its "
+        "items are kept here, never as press hits.",
+        lambda text, how: feeds.add_feed(db, actor, campaign.id, text, **how, now=utcnow(),
+                                         kind="employer", sink=feeds.hits_sink(db, utcnow())),
+        lambda feed: f"Watching {feed['title']}: {feed['item_count']} items.")
 
 
 def query_tab() -> None:
